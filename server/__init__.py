@@ -1,0 +1,1 @@
+"""The Orderly server: Litestar HTTP surface, auth, persistence and the CLI."""

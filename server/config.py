@@ -1,0 +1,53 @@
+"""Settings: ``ORDERLY_*`` environment variables read once at start into one Struct."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+
+class Settings(msgspec.Struct, frozen=True):
+    data_dir: Path = Path("data")
+    # Empty means the embedded SQLite file under data_dir.
+    database_url: str = ""
+    public_url: str = "http://localhost:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    push_max_mutations: int = 1000
+    push_max_bytes: int = 4 * 1024 * 1024
+    pull_max_limit: int = 10_000
+    # Seconds between keep-alive comments on the poke stream.
+    poke_heartbeat: float = 15.0
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "orderly.sqlite3"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    def with_(self, **changes: object) -> Settings:
+        return msgspec.structs.replace(self, **changes)
+
+
+def from_env(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    fields: dict[str, object] = {}
+    for name, field_type in (
+        ("data_dir", Path),
+        ("database_url", str),
+        ("public_url", str),
+        ("host", str),
+        ("port", int),
+        ("push_max_mutations", int),
+        ("push_max_bytes", int),
+        ("pull_max_limit", int),
+        ("poke_heartbeat", float),
+    ):
+        raw = env.get(f"ORDERLY_{name.upper()}")
+        if raw is not None and raw != "":
+            fields[name] = field_type(raw)
+    return Settings(**fields)

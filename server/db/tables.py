@@ -1,0 +1,260 @@
+"""The piccolo tables. Migrations in ``migrations/`` are generated from these and committed.
+
+Every synced table carries the sync columns of DESIGN §3: ``id`` (UUIDv7 text), ``version``
+(change sequence of the last write), ``field_versions`` (JSON field -> sequence), ``updated_by``
+("user/device"), ``deleted`` (tombstone) and ``buckets`` (where the row lives now, as
+" b1 b2 " so one LIKE finds a bucket). Times are ISO-8601 UTC text, money integer minor units.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import BigInt, Boolean, Integer, Text, Varchar
+from piccolo.table import Table
+
+
+class SyncedTable(Table):
+    """Columns every synced row has."""
+
+    id = Varchar(length=64, primary_key=True)
+    version = BigInt(default=0)
+    field_versions = Text(default="{}")
+    updated_by = Varchar(length=140, default="")
+    deleted = Boolean(default=False)
+    buckets = Varchar(length=400, default="", index=True)
+
+
+# ---- people and devices (server side only) --------------------------------------------------
+
+
+class Users(Table, tablename="users"):
+    id = Varchar(length=64, primary_key=True)
+    name = Varchar(length=200, unique=True)
+    role = Varchar(length=20)
+    warehouse_id = Varchar(length=64, null=True, default=None)
+    disabled = Boolean(default=False)
+    created_at = Varchar(length=32)
+
+
+class ApiTokens(Table, tablename="api_tokens"):
+    id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    label = Varchar(length=200, default="")
+    created_at = Varchar(length=32)
+    last_used_at = Varchar(length=32, null=True, default=None)
+    revoked = Boolean(default=False)
+
+
+class Devices(Table, tablename="devices"):
+    id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    name = Varchar(length=200, default="")
+    platform = Varchar(length=200, default="")
+    app_version = Varchar(length=40, default="")
+    code = Varchar(length=8, unique=True)
+    signing_public_key = Text(null=True, default=None)
+    created_at = Varchar(length=32)
+    last_seen_at = Varchar(length=32, null=True, default=None)
+    last_sync_at = Varchar(length=32, null=True, default=None)
+    pending_count = Integer(default=0)
+    revoked = Boolean(default=False)
+
+
+# ---- synced business rows --------------------------------------------------------------------
+
+
+class Customers(SyncedTable, tablename="customers"):
+    name = Varchar(length=200)
+    phone = Varchar(length=2000, null=True, default=None)
+    address = Text(null=True, default=None)
+    region = Varchar(length=2000, null=True, default=None)
+    owner_id = Varchar(length=64, index=True)
+    credit_limit = BigInt(null=True, default=None)
+    created_at = Varchar(length=32)
+
+
+class Products(SyncedTable, tablename="products"):
+    sku = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    barcode = Varchar(length=64, null=True, default=None, index=True)
+    unit_price = BigInt(default=0)
+    unit = Varchar(length=16, default="pcs")
+    active = Boolean(default=True)
+    safety_stock = Integer(default=0)
+    reorder_point = Integer(default=0)
+
+
+class Warehouses(SyncedTable, tablename="warehouses"):
+    code = Varchar(length=16, unique=True)
+    name = Varchar(length=200)
+    address = Text(null=True, default=None)
+
+
+class StockLevels(SyncedTable, tablename="stock_levels"):
+    product_id = Varchar(length=64, index=True)
+    warehouse_id = Varchar(length=64, index=True)
+    on_hand = BigInt(default=0)
+    reserved = BigInt(default=0)
+
+
+class StockMoves(SyncedTable, tablename="stock_moves"):
+    product_id = Varchar(length=64, index=True)
+    warehouse_id = Varchar(length=64, index=True)
+    delta = BigInt()
+    reason = Varchar(length=16)
+    ref = Varchar(length=2000, null=True, default=None)
+    created_at = Varchar(length=32)
+    created_by = Varchar(length=64)
+
+
+class Orders(SyncedTable, tablename="orders"):
+    number = Varchar(length=40, unique=True)
+    customer_id = Varchar(length=64, index=True)
+    owner_id = Varchar(length=64, index=True)
+    status = Varchar(length=16, index=True)
+    priority = Varchar(length=8, default="normal")
+    due_date = Varchar(length=10, null=True, default=None)
+    notes = Text(null=True, default=None)
+    notes_hlc = Varchar(length=64, default="")
+    delivery_address = Text(null=True, default=None)
+    warehouse_id = Varchar(length=64, null=True, default=None, index=True)
+    assignee_id = Varchar(length=64, null=True, default=None)
+    channel = Varchar(length=40, default="field")
+    total = BigInt(default=0)
+    status_history = Text(default="[]")
+    created_at = Varchar(length=32, index=True)
+    updated_at = Varchar(length=32)
+
+
+class OrderLines(SyncedTable, tablename="order_lines"):
+    order_id = Varchar(length=64, index=True)
+    product_id = Varchar(length=64)
+    qty = BigInt()
+    unit_price = BigInt()
+
+
+class Payments(SyncedTable, tablename="payments"):
+    order_id = Varchar(length=64, index=True)
+    method = Varchar(length=16)
+    amount = BigInt()
+    status = Varchar(length=16)
+    created_at = Varchar(length=32)
+
+
+class Conflicts(SyncedTable, tablename="conflicts"):
+    kind = Varchar(length=40, index=True)
+    severity = Varchar(length=8)
+    status = Varchar(length=8, index=True)
+    table_name = Varchar(length=40)
+    row_id = Varchar(length=64, index=True)
+    field = Varchar(length=64, null=True, default=None)
+    base_version = BigInt(null=True, default=None)
+    base_value = Text(null=True, default=None)
+    server_value = Text(null=True, default=None)
+    client_value = Text(null=True, default=None)
+    reason = Text(default="")
+    mutation = Text(default="{}")
+    user_id = Varchar(length=64, index=True)
+    device_id = Varchar(length=64, null=True, default=None)
+    client_id = Varchar(length=64)
+    created_at = Varchar(length=32)
+    resolution = Varchar(length=16, null=True, default=None)
+    resolved_value = Text(null=True, default=None)
+    resolver_id = Varchar(length=64, null=True, default=None)
+    resolved_at = Varchar(length=32, null=True, default=None)
+
+
+# ---- the sync machinery ----------------------------------------------------------------------
+
+
+class SyncState(Table, tablename="sync_state"):
+    """One row: the change sequence counter (locked by every writer), epoch and horizon."""
+
+    id = Integer(primary_key=True)
+    epoch = Varchar(length=32)
+    last_seq = BigInt(default=0)
+    horizon = BigInt(default=0)
+
+
+class SyncClients(Table, tablename="sync_clients"):
+    client_id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    device_id = Varchar(length=64, null=True, default=None)
+    last_mutation_id = BigInt(default=0)
+    pending = Integer(default=0)
+    created_at = Varchar(length=32)
+    last_push_at = Varchar(length=32, null=True, default=None)
+    last_pull_at = Varchar(length=32, null=True, default=None)
+
+
+class MutationLog(Table, tablename="mutation_log"):
+    """Every pushed mutation with its outcome, rejected ones too: nothing is silently dropped."""
+
+    client_id = Varchar(length=64)
+    mutation_id = BigInt()
+    name = Varchar(length=64)
+    args = Text()
+    hlc = Varchar(length=64)
+    user_id = Varchar(length=64, index=True)
+    device_id = Varchar(length=64, null=True, default=None)
+    status = Varchar(length=12, index=True)
+    conflict_id = Varchar(length=64, null=True, default=None)
+    error = Varchar(length=40, null=True, default=None)
+    message = Text(null=True, default=None)
+    received_at = Varchar(length=32, index=True)
+
+
+class ChangeLog(Table, tablename="change_log"):
+    seq = BigInt(primary_key=True)
+    table_name = Varchar(length=40)
+    row_id = Varchar(length=64)
+    op = Varchar(length=4)
+    buckets = Varchar(length=400)
+    removed = Varchar(length=400, default="")
+
+
+class FieldHistory(Table, tablename="field_history"):
+    """Values a write replaced: base values for conflicts, and the history of LWW notes."""
+
+    table_name = Varchar(length=40)
+    row_id = Varchar(length=64, index=True)
+    field = Varchar(length=64)
+    value = Text(null=True, default=None)
+    version = BigInt()
+    replaced_at = BigInt()
+    hlc = Varchar(length=64, default="")
+    replaced_by = Varchar(length=140, default="")
+
+
+class AuditLog(Table, tablename="audit_log"):
+    """Append-only, hash-chained record of auth events, admin actions and applied mutations."""
+
+    at = Varchar(length=32, index=True)
+    actor_id = Varchar(length=64, null=True, default=None)
+    action = Varchar(length=64, index=True)
+    subject = Varchar(length=200, default="")
+    detail = Text(default="{}")
+    prev_hash = Varchar(length=64)
+    hash = Varchar(length=64)
+
+
+TABLES: tuple[type[Table], ...] = (
+    Users,
+    ApiTokens,
+    Devices,
+    Customers,
+    Products,
+    Warehouses,
+    StockLevels,
+    StockMoves,
+    Orders,
+    OrderLines,
+    Payments,
+    Conflicts,
+    SyncState,
+    SyncClients,
+    MutationLog,
+    ChangeLog,
+    FieldHistory,
+    AuditLog,
+)

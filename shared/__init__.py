@@ -1,0 +1,1 @@
+"""The domain vocabulary server, sync engine and PWA share (exported to JSON for the PWA)."""

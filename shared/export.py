@@ -1,0 +1,44 @@
+"""Export the shared vocabulary as one JSON document for the PWA (no second hand-written copy)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import msgspec
+
+from shared import roles, states
+from shared.mutations import CATALOG, ORDER_UPDATE_FIELDS
+
+
+def vocabulary() -> dict[str, object]:
+    """Everything the PWA must agree on with the server, as plain JSON-able data."""
+    return {
+        "schema": 1,
+        "statuses": list(states.STATUSES),
+        "transitions": {k: sorted(v) for k, v in states.TRANSITIONS.items()},
+        "transition_roles": {k: sorted(v) for k, v in states.TRANSITION_ROLES.items()},
+        "super_roles": sorted(states.SUPER_ROLES),
+        "fields_locked": sorted(states.FIELDS_LOCKED),
+        "lines_locked": sorted(states.LINES_LOCKED),
+        "roles": list(roles.ROLES),
+        "mutations_by_role": {k: sorted(v) for k, v in roles.MUTATIONS_BY_ROLE.items()},
+        "scope_by_role": roles.SCOPE_BY_ROLE,
+        "order_update_fields": list(ORDER_UPDATE_FIELDS),
+        "mutations": {
+            name: msgspec.json.schema(args) for name, args in sorted(CATALOG.items())
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    data = msgspec.json.format(msgspec.json.encode(vocabulary()), indent=1)
+    if argv:
+        Path(argv[0]).write_bytes(data + b"\n")
+    else:
+        sys.stdout.write(data.decode() + "\n")
+
+
+if __name__ == "__main__":
+    main()

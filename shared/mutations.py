@@ -1,0 +1,120 @@
+"""The mutation catalog v1: the name and argument shape of every intent a client may push.
+
+Money is in integer minor units, quantities in integer units, ids are UUIDv7 text.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Text = Annotated[str, msgspec.Meta(max_length=2000)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Qty = Annotated[int, msgspec.Meta(gt=0, le=1_000_000)]
+Money = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
+Date = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+Priority = Literal["high", "normal", "low"]
+
+
+class Args(msgspec.Struct, forbid_unknown_fields=True):
+    """Base of every mutation's arguments: unknown fields are an error, not ignored."""
+
+
+class Line(msgspec.Struct, forbid_unknown_fields=True):
+    id: Id
+    product_id: Id
+    qty: Qty
+    unit_price: Money
+
+
+class CustomerUpsert(Args):
+    id: Id
+    name: Name
+    phone: Text | None = None
+    address: Text | None = None
+    region: Text | None = None
+    base_version: int | None = None
+
+
+class OrderCreate(Args):
+    id: Id
+    number: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    customer_id: Id
+    lines: Annotated[list[Line], msgspec.Meta(max_length=500)]
+    status: Literal["submitted", "draft"] = "submitted"
+    priority: Priority = "normal"
+    due_date: Date | None = None
+    notes: Text | None = None
+    delivery_address: Text | None = None
+    warehouse_id: Id | None = None
+    channel: Annotated[str, msgspec.Meta(max_length=40)] = "field"
+
+
+ORDER_UPDATE_FIELDS: tuple[str, ...] = (
+    "customer_id",
+    "priority",
+    "due_date",
+    "notes",
+    "delivery_address",
+    "warehouse_id",
+    "assignee_id",
+)
+
+
+class OrderUpdate(Args):
+    id: Id
+    base_version: int
+    set: dict[str, Any]
+
+
+class OrderLineUpsert(Args):
+    order_id: Id
+    base_version: int
+    line: Line
+
+
+class OrderLineRemove(Args):
+    order_id: Id
+    base_version: int
+    line_id: Id
+
+
+class OrderTransition(Args, rename={"from_": "from"}):
+    id: Id
+    from_: str
+    to: str
+    reason: Text | None = None
+
+
+StockReason = Literal["receive", "pick", "ship", "adjust", "count", "return"]
+
+
+class StockMove(Args):
+    id: Id
+    product_id: Id
+    warehouse_id: Id
+    delta: Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]
+    reason: StockReason
+    ref: Text | None = None
+
+
+class PaymentRecord(Args):
+    id: Id
+    order_id: Id
+    method: Literal["cash", "card", "transfer", "wallet", "credit"]
+    amount: Annotated[int, msgspec.Meta(ge=-(10**12), le=10**12)]
+    status: Literal["pending", "paid", "failed", "refunded"] = "paid"
+
+
+CATALOG: dict[str, type[Args]] = {
+    "customer.upsert": CustomerUpsert,
+    "order.create": OrderCreate,
+    "order.update": OrderUpdate,
+    "order.line.upsert": OrderLineUpsert,
+    "order.line.remove": OrderLineRemove,
+    "order.transition": OrderTransition,
+    "stock.move": StockMove,
+    "payment.record": PaymentRecord,
+}

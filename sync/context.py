@@ -1,0 +1,48 @@
+"""Who is acting, and everything a mutation handler needs while it runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sync import buckets as bk
+from sync.hlc import Timestamp
+from sync.protocol import MutationIn
+from sync.store import WriteTx
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated user (and device) a request acts for."""
+
+    user_id: str
+    role: str
+    warehouse_id: str | None = None
+    device_id: str | None = None
+
+    @property
+    def buckets(self) -> bk.Buckets | None:
+        return bk.for_user(self.role, self.user_id, self.warehouse_id)
+
+    @property
+    def by(self) -> str:
+        return f"{self.user_id}/{self.device_id or '-'}"
+
+    def can_see(self, row_buckets: bk.Buckets | str) -> bool:
+        if isinstance(row_buckets, str):
+            row_buckets = bk.decode(row_buckets)
+        return bk.visible(row_buckets, self.buckets)
+
+
+@dataclass
+class MutationContext:
+    tx: WriteTx
+    actor: Actor
+    client_id: str
+    mutation: MutationIn
+    hlc: Timestamp
+    now: str = field(default_factory=now_iso)

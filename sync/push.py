@@ -1,0 +1,151 @@
+"""Push: apply a client's mutations in order, exactly once, each stored with its outcome."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import msgspec
+
+from shared.mutations import CATALOG
+from shared.roles import may_send
+from sync.context import Actor, MutationContext, now_iso
+from sync.errors import Gap, MutationRejected, TooLarge, UpgradeRequired
+from sync.hlc import BadHlc, Timestamp
+from sync.outcome import Outcome
+from sync.protocol import SCHEMA_VERSION, MutationIn, MutationResult, PushRequest, PushResponse
+from sync.rules import HANDLERS
+from sync.store import ClientState, LoggedMutation, Store, WriteTx
+
+log = logging.getLogger("orderly.sync.push")
+
+
+@dataclass(frozen=True)
+class PushLimits:
+    max_mutations: int = 1000
+    max_bytes: int = 4 * 1024 * 1024
+
+    def as_dict(self) -> dict[str, int]:
+        return {"max_mutations": self.max_mutations, "max_bytes": self.max_bytes}
+
+
+def check_schema(schema: int) -> None:
+    if schema != SCHEMA_VERSION:
+        raise UpgradeRequired(
+            f"this server speaks sync schema {SCHEMA_VERSION}, the client sent {schema}: "
+            "update the app",
+            server_schema=SCHEMA_VERSION,
+        )
+
+
+def check_batch(req: PushRequest, limits: PushLimits) -> None:
+    if len(req.mutations) > limits.max_mutations:
+        raise TooLarge(
+            f"{len(req.mutations)} mutations in one push; at most {limits.max_mutations}",
+            limits=limits.as_dict(),
+        )
+    for prev, nxt in zip(req.mutations, req.mutations[1:], strict=False):
+        if nxt.id != prev.id + 1:
+            raise Gap(
+                f"mutation ids must rise by one within a push: {prev.id} then {nxt.id}",
+                last_mutation_id=None,
+            )
+
+
+async def push(
+    store: Store, actor: Actor, req: PushRequest, limits: PushLimits = PushLimits()
+) -> PushResponse:
+    check_schema(req.schema)
+    check_batch(req, limits)
+    received_at = now_iso()
+    results: list[MutationResult] = []
+    async with store.write() as tx:
+        client = await tx.client(req.client_id) or ClientState(
+            client_id=req.client_id, user_id=actor.user_id, device_id=actor.device_id
+        )
+        last = client.last_mutation_id
+        if req.mutations and req.mutations[0].id > last + 1:
+            raise Gap(
+                f"next mutation must be {last + 1}, got {req.mutations[0].id}",
+                last_mutation_id=last,
+            )
+        for m in req.mutations:
+            if m.id <= last:
+                results.append(await _duplicate(tx, req.client_id, m.id))
+                continue
+            result = await _apply_one(tx, actor, req.client_id, m, received_at)
+            results.append(result)
+            last = m.id
+        client.last_mutation_id = last
+        client.user_id = actor.user_id
+        client.device_id = actor.device_id or client.device_id
+        if req.pending is not None:
+            client.pending = req.pending
+        await tx.save_client(client, received_at)
+    return PushResponse(last_mutation_id=last, results=results)
+
+
+async def _duplicate(tx: WriteTx, client_id: str, mutation_id: int) -> MutationResult:
+    """A mutation already applied (the response was lost): say so, with its first outcome."""
+    logged = await tx.logged(client_id, mutation_id)
+    return MutationResult(
+        id=mutation_id,
+        status="duplicate",
+        conflict_id=logged.conflict_id if logged else None,
+        error=logged.error if logged else None,
+    )
+
+
+async def _apply_one(
+    tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, received_at: str
+) -> MutationResult:
+    try:
+        outcome = await _run(tx, actor, client_id, m)
+        result = MutationResult(id=m.id, status=outcome.status, conflict_id=outcome.conflict_id)
+    except MutationRejected as e:
+        result = MutationResult(id=m.id, status="rejected", error=e.code, message=e.message)
+    except Exception:  # a bug must not lose what the device sent: store it, answer rejected
+        log.exception("mutation %s/%s (%s) failed", client_id, m.id, m.name)
+        result = MutationResult(
+            id=m.id,
+            status="rejected",
+            error="internal_error",
+            message="the server failed to apply this mutation; it is stored for an admin",
+        )
+    await tx.log_mutation(
+        LoggedMutation(
+            client_id=client_id,
+            mutation_id=m.id,
+            name=m.name,
+            args=msgspec.json.encode(m.args).decode(),
+            hlc=m.hlc,
+            user_id=actor.user_id,
+            device_id=actor.device_id,
+            status=result.status,
+            conflict_id=result.conflict_id,
+            error=result.error,
+            message=result.message,
+            received_at=received_at,
+        )
+    )
+    return result
+
+
+async def _run(tx: WriteTx, actor: Actor, client_id: str, m: MutationIn) -> Outcome:
+    handler = HANDLERS.get(m.name)
+    if handler is None:
+        raise MutationRejected("unknown_mutation", f"no mutation named {m.name!r} in catalog v1")
+    if not may_send(actor.role, m.name):
+        raise MutationRejected("forbidden", f"a {actor.role} may not send {m.name}")
+    try:
+        args = msgspec.convert(m.args, CATALOG[m.name])
+    except msgspec.ValidationError as e:
+        raise MutationRejected("invalid_args", f"{m.name}: {e}") from None
+    try:
+        hlc = Timestamp.parse(m.hlc)
+    except BadHlc as e:
+        raise MutationRejected("bad_hlc", str(e)) from None
+    ctx = MutationContext(tx=tx, actor=actor, client_id=client_id, mutation=m, hlc=hlc)
+    # A savepoint per mutation: a rejection half way leaves no half-applied effects.
+    async with tx.savepoint():
+        return await handler(ctx, args)

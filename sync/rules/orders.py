@@ -1,0 +1,186 @@
+"""order.create and order.update."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from shared.mutations import Date, Id, OrderCreate, OrderUpdate, Priority, Text
+from shared.states import FIELDS_LOCKED
+from sync import buckets as bk
+from sync import writer
+from sync.context import MutationContext
+from sync.errors import MutationRejected
+from sync.merge import merge_fields
+from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_row
+from sync.store import Row
+
+
+class OrderSet(msgspec.Struct, forbid_unknown_fields=True):
+    """The fields ``order.update`` may set; absent fields are left alone."""
+
+    customer_id: Id | msgspec.UnsetType = msgspec.UNSET
+    priority: Priority | msgspec.UnsetType = msgspec.UNSET
+    due_date: Date | None | msgspec.UnsetType = msgspec.UNSET
+    notes: Text | None | msgspec.UnsetType = msgspec.UNSET
+    delivery_address: Text | None | msgspec.UnsetType = msgspec.UNSET
+    warehouse_id: Id | None | msgspec.UnsetType = msgspec.UNSET
+    assignee_id: Id | None | msgspec.UnsetType = msgspec.UNSET
+
+
+LWW_FIELDS = ("notes",)
+LineTable = Literal["order_lines"]
+
+
+async def product_problem(ctx: MutationContext, product_id: str) -> Outcome | None:
+    product = await ctx.tx.get("products", product_id)
+    if product is None or product["deleted"] or not product["active"]:
+        return await missing(ctx, "products", product_id, "product")
+    return None
+
+
+async def create(ctx: MutationContext, args: OrderCreate) -> Outcome:
+    existing = await ctx.tx.get("orders", args.id)
+    if existing is not None:
+        if existing["number"] == args.number and existing["owner_id"] == ctx.actor.user_id:
+            return MERGED  # the same order sent again: it is already here
+        raise MutationRejected("already_exists", f"order {args.id} already exists")
+    if await ctx.tx.find("orders", "number", args.number):
+        raise MutationRejected("number_taken", f"order number {args.number} is taken")
+    line_ids = [line.id for line in args.lines]
+    if len(set(line_ids)) != len(line_ids):
+        raise MutationRejected("invalid_args", "line ids repeat within the order")
+    for line_id in line_ids:
+        if await ctx.tx.get("order_lines", line_id) is not None:
+            raise MutationRejected("already_exists", f"order line {line_id} already exists")
+
+    if await visible_row(ctx, "customers", args.customer_id) is None:
+        return await missing(ctx, "customers", args.customer_id, "customer")
+    for product_id in dict.fromkeys(line.product_id for line in args.lines):
+        if problem := await product_problem(ctx, product_id):
+            return problem
+    if args.warehouse_id and await visible_row(ctx, "warehouses", args.warehouse_id) is None:
+        return await missing(ctx, "warehouses", args.warehouse_id, "warehouse")
+
+    order: Row = {
+        "id": args.id,
+        "number": args.number,
+        "customer_id": args.customer_id,
+        "owner_id": ctx.actor.user_id,
+        "status": args.status,
+        "priority": args.priority,
+        "due_date": args.due_date,
+        "notes": args.notes,
+        "notes_hlc": str(ctx.hlc),
+        "delivery_address": args.delivery_address,
+        "warehouse_id": args.warehouse_id,
+        "assignee_id": None,
+        "channel": args.channel,
+        "total": sum(line.qty * line.unit_price for line in args.lines),
+        "status_history": writer.dumps(
+            [{"to": args.status, "at": ctx.now, "by": ctx.actor.user_id, "hlc": str(ctx.hlc)}]
+        ),
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
+    }
+    buckets = bk.for_order(order)
+    await writer.insert(ctx, "orders", order, buckets)
+    for line in args.lines:
+        row = {
+            "id": line.id,
+            "order_id": args.id,
+            "product_id": line.product_id,
+            "qty": line.qty,
+            "unit_price": line.unit_price,
+        }
+        await writer.insert(ctx, "order_lines", row, buckets)
+    return APPLIED
+
+
+async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
+    try:
+        wanted = msgspec.convert(args.set, OrderSet)
+    except msgspec.ValidationError as e:
+        raise MutationRejected("invalid_args", f"set: {e}") from None
+    changes = {
+        f: getattr(wanted, f)
+        for f in OrderSet.__struct_fields__
+        if getattr(wanted, f) is not msgspec.UNSET
+    }
+    if not changes:
+        raise MutationRejected("invalid_args", "set names no field to change")
+
+    order = await visible_row(ctx, "orders", args.id)
+    if order is None:
+        return await missing(ctx, "orders", args.id, "order")
+    if order["status"] in FIELDS_LOCKED:
+        return await locked(ctx, order, changes)
+    if "customer_id" in changes and await visible_row(ctx, "customers", changes["customer_id"]) is None:
+        return await missing(ctx, "customers", changes["customer_id"], "customer")
+    wh = changes.get("warehouse_id")
+    if wh and await visible_row(ctx, "warehouses", wh) is None:
+        return await missing(ctx, "warehouses", wh, "warehouse")
+
+    base = args.base_version
+    lww = {"notes": (order["notes_hlc"], str(ctx.hlc))}
+    plan = merge_fields(
+        order, writer.field_versions(order), base, changes, lww=lww, client_id=ctx.client_id
+    )
+    if "notes" in changes and "notes" not in plan.apply and order["notes"] != changes["notes"]:
+        # Lost last-writer-wins: the value is kept in the history, not thrown away.
+        await ctx.tx.add_history(
+            "orders", order["id"], "notes", writer.dumps(changes["notes"]),
+            order["version"], order["version"], str(ctx.hlc), ctx.actor.by,
+        )  # fmt: skip
+    if plan.apply:
+        apply = dict(plan.apply)
+        if "notes" in apply:
+            apply["notes_hlc"] = str(ctx.hlc)
+        apply["updated_at"] = ctx.now
+        await save_order(ctx, order, apply)
+
+    first = None
+    for name in plan.conflicts:
+        cid = await conflict(
+            ctx,
+            kind="field",
+            table="orders",
+            row_id=order["id"],
+            field=name,
+            base_version=base,
+            base_value=await writer.value_at(ctx, "orders", order, name, base),
+            server_value=order[name],
+            client_value=changes[name],
+            reason=f"{name} was changed by someone else since you saw it",
+        )
+        first = first or cid
+    if first:
+        return Outcome("conflict", first)
+    return MERGED if plan.concurrent else APPLIED
+
+
+async def save_order(ctx: MutationContext, order: Row, changes: Row) -> Row:
+    """Update an order; if that moves it between buckets, its lines and payments move too."""
+    new_buckets = bk.for_order({**order, **changes})
+    moved = new_buckets != bk.decode(order["buckets"])
+    order = await writer.update(ctx, "orders", order, changes, new_buckets if moved else None)
+    if moved:
+        for table in ("order_lines", "payments"):
+            for child in await ctx.tx.find(table, "order_id", order["id"]):
+                await writer.update(ctx, table, child, {}, new_buckets)
+    return order
+
+
+async def locked(ctx: MutationContext, order: Row, changes: Row) -> Outcome:
+    cid = await conflict(
+        ctx,
+        kind="locked",
+        table="orders",
+        row_id=order["id"],
+        base_version=None,
+        server_value={"status": order["status"]},
+        client_value=changes,
+        reason=f"order {order['number']} is {order['status']}: it can no longer be edited",
+    )
+    return Outcome("conflict", cid)

@@ -1,0 +1,92 @@
+"""What the engine needs from storage. ``server/db/sync_store.py`` implements it in SQL.
+
+Rows are plain dicts of column values as stored (JSON columns as text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+import msgspec
+
+from sync.buckets import Buckets
+
+Row = dict[str, Any]
+
+
+class ClientState(msgspec.Struct):
+    client_id: str
+    user_id: str
+    device_id: str | None = None
+    last_mutation_id: int = 0
+    pending: int = 0
+
+
+class SyncState(msgspec.Struct):
+    epoch: str
+    last_seq: int
+    horizon: int
+
+
+class LoggedMutation(msgspec.Struct):
+    client_id: str
+    mutation_id: int
+    name: str
+    args: str
+    hlc: str
+    user_id: str
+    device_id: str | None
+    status: str
+    conflict_id: str | None
+    error: str | None
+    message: str | None
+    received_at: str
+
+
+class WriteTx(Protocol):
+    async def get(self, table: str, row_id: str) -> Row | None: ...
+    async def find(self, table: str, column: str, value: Any) -> list[Row]: ...
+    async def insert(self, table: str, row: Row) -> None: ...
+    async def update(self, table: str, row_id: str, fields: Row) -> None: ...
+    async def next_seq(self) -> int: ...
+    async def add_change(
+        self, seq: int, table: str, row_id: str, op: str, buckets: str, removed: str
+    ) -> None: ...
+    async def add_history(
+        self,
+        table: str,
+        row_id: str,
+        field: str,
+        value: str,
+        version: int,
+        replaced_at: int,
+        hlc: str,
+        by: str,
+    ) -> None: ...
+    async def history_value(
+        self, table: str, row_id: str, field: str, at_version: int
+    ) -> tuple[bool, str | None]: ...
+    def savepoint(self) -> AbstractAsyncContextManager[None]: ...
+    async def client(self, client_id: str) -> ClientState | None: ...
+    async def save_client(self, state: ClientState, now: str) -> None: ...
+    async def log_mutation(self, entry: LoggedMutation) -> None: ...
+    async def logged(self, client_id: str, mutation_id: int) -> LoggedMutation | None: ...
+
+
+class ReadTx(Protocol):
+    async def state(self) -> SyncState: ...
+    async def client(self, client_id: str) -> ClientState | None: ...
+    async def changed_rows(
+        self, after: int, upto: int, buckets: Buckets | None, limit: int
+    ) -> list[tuple[str, str, int]]: ...
+    async def rows(self, table: str, ids: Sequence[str]) -> list[Row]: ...
+    async def snapshot_page(
+        self, table: str, after_id: str, buckets: Buckets | None, limit: int
+    ) -> list[Row]: ...
+
+
+class Store(Protocol):
+    def write(self) -> AbstractAsyncContextManager[WriteTx]: ...
+    def read(self) -> AbstractAsyncContextManager[ReadTx]: ...

@@ -1,0 +1,50 @@
+"""The synced tables as clients see them in pulls: order, wire columns, JSON-valued columns."""
+
+from __future__ import annotations
+
+# The order of an initial snapshot: what others refer to comes first.
+SYNCED_TABLES: tuple[str, ...] = (
+    "warehouses",
+    "products",
+    "customers",
+    "orders",
+    "order_lines",
+    "payments",
+    "stock_levels",
+    "stock_moves",
+    "conflicts",
+)
+
+# Columns the server keeps for itself; never sent in a pull.
+SERVER_ONLY: frozenset[str] = frozenset({"field_versions", "buckets", "deleted", "notes_hlc"})
+
+# Text columns holding JSON: decoded before they go on the wire.
+JSON_COLUMNS: dict[str, frozenset[str]] = {
+    "orders": frozenset({"status_history"}),
+    "conflicts": frozenset(
+        {"base_value", "server_value", "client_value", "mutation", "resolved_value"}
+    ),
+}
+
+# Fields whose replaced values are kept in field_history (base values of conflicts, notes LWW).
+HISTORY_FIELDS: dict[str, frozenset[str]] = {
+    "customers": frozenset({"name", "phone", "address", "region"}),
+    "orders": frozenset(
+        {
+            "customer_id",
+            "priority",
+            "due_date",
+            "notes",
+            "delivery_address",
+            "warehouse_id",
+            "assignee_id",
+            "status",
+        }
+    ),
+    "order_lines": frozenset({"product_id", "qty", "unit_price", "deleted"}),
+    "payments": frozenset({"method", "amount", "status"}),
+}
+
+META_COLUMNS: frozenset[str] = frozenset(
+    {"id", "version", "field_versions", "updated_by", "deleted", "buckets"}
+)
