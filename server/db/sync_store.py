@@ -8,7 +8,7 @@ the pull cursor cannot skip a change that commits late.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -265,6 +265,8 @@ class SqlSyncStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Called with the newest change sequence after a write that changed rows commits.
+        self.on_commit: list[Callable[[int], None]] = []
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SqlWriteTx]:
@@ -275,6 +277,9 @@ class SqlSyncStore:
             yield tx
             if tx.seq != tx.start_seq:
                 await conn.execute("UPDATE sync_state SET last_seq = ? WHERE id = 1", (tx.seq,))
+        if tx.seq != tx.start_seq:
+            for callback in self.on_commit:
+                callback(tx.seq)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlReadTx]:

@@ -1,0 +1,111 @@
+"""The app factory: ``create_app(settings)`` builds the Litestar application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import msgspec
+from litestar import Litestar, Request, get
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from server import errors
+from server.auth.tokens import actor_for_token
+from server.config import Settings, from_env
+from server.db.migrate import migrate
+from server.db.sql import open_database
+from server.db.sync_store import SqlSyncStore
+from server.state import AppState
+from server.syncapi.controller import SyncController
+from sync.context import Actor
+from sync.errors import SyncError, Unauthorized
+from sync.protocol import SCHEMA_VERSION
+
+PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+log = logging.getLogger("orderly.server")
+
+
+def app_state(request: Request) -> AppState:
+    return request.app.state.orderly
+
+
+async def current_actor(request: Request) -> Actor:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("send Authorization: Bearer <token> (make one with `orderly token`)")
+    actor = await actor_for_token(app_state(request).db, token.strip())
+    if actor is None:
+        raise Unauthorized("the token is unknown, revoked, or its user is disabled")
+    return actor
+
+
+class Health(msgspec.Struct):
+    status: str
+    database: str
+    schema: int
+    last_seq: int
+
+
+@get("/api/health", operation_id="health", summary="Liveness and the database in use", tags=["ops"])
+async def health(app_state: AppState) -> Health:
+    async with app_state.store.read() as rtx:
+        state = await rtx.state()
+    return Health("ok", app_state.db.dialect, SCHEMA_VERSION, state.last_seq)
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Litestar:
+    settings = settings or from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if run_migrations:
+            await migrate(settings)
+        db = await open_database(settings)
+        store = SqlSyncStore(db)
+        state = AppState(settings=settings, db=db, store=store)
+        async with store.read() as rtx:
+            state.last_seq = (await rtx.state()).last_seq
+        store.on_commit.append(state.committed)
+        app.state.orderly = state
+        try:
+            yield
+        finally:
+            await db.close()
+
+    limits = {"max_mutations": settings.push_max_mutations, "max_bytes": settings.push_max_bytes}
+    route_handlers: list = [SyncController, health]
+    if (PWA_DIR / "index.html").exists():
+        route_handlers.append(
+            create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True, name="pwa")
+        )
+    return Litestar(
+        route_handlers=route_handlers,
+        lifespan=[lifespan],
+        dependencies={
+            "app_state": Provide(app_state, sync_to_thread=False),
+            "actor": Provide(current_actor),
+        },
+        exception_handlers={
+            SyncError: errors.sync_error,
+            ValidationException: errors.validation_error,
+            HTTPException: errors.make_http_error(limits),
+            msgspec.DecodeError: errors.decode_error,
+            Exception: errors.internal_error,
+        },
+        request_max_body_size=settings.push_max_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Orderly",
+            version="1",
+            description="Offline-first orders: the sync protocol (docs/protocol.md) and the API.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Authentication: API tokens now; passkeys, sessions and devices build on it."""

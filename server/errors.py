@@ -1,0 +1,90 @@
+"""Every error leaves as JSON with a stable ``code`` and a readable ``message`` (never a bare 500)."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+from sync.errors import SyncError
+from sync.protocol import ErrorBody
+
+log = logging.getLogger("orderly.server")
+
+_CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _json(body: ErrorBody, status: int) -> Response[ErrorBody]:
+    return Response(body, status_code=status, media_type=MediaType.JSON)
+
+
+def sync_error(_: Request, exc: SyncError) -> Response[ErrorBody]:
+    extra = {k: v for k, v in exc.extra.items() if k in ("last_mutation_id", "limits")}
+    return _json(ErrorBody(code=exc.code, message=exc.message, **extra), exc.status)
+
+
+def validation_error(request: Request, exc: ValidationException) -> Response[ErrorBody]:
+    detail = str(exc.detail)
+    extra = exc.extra if isinstance(exc.extra, list | dict) else None
+    if "malformed" in f"{detail} {extra}".lower():
+        code, message = "malformed_json", "the request body is not valid JSON"
+    else:
+        code, message = "invalid_request", _describe(detail, extra)
+    return _json(ErrorBody(code=code, message=message), 400)
+
+
+def _describe(detail: str, extra: object) -> str:
+    if isinstance(extra, list) and extra:
+        parts = []
+        for item in extra[:5]:
+            if isinstance(item, dict):
+                where = item.get("key") or item.get("source") or ""
+                parts.append(f"{where}: {item.get('message', '')}".strip(": "))
+        if parts:
+            return "; ".join(parts)
+    return detail
+
+
+def make_http_error(limits: dict[str, int]):
+    def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
+        status = exc.status_code
+        if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+            return _json(
+                ErrorBody(
+                    code="too_large",
+                    message=f"request body over {limits['max_bytes']} bytes",
+                    limits=limits,
+                ),
+                status,
+            )
+        code = _CODES.get(status, "error" if status < 500 else "internal_error")
+        if status == 400 and "malformed" in str(exc.detail).lower():
+            code = "malformed_json"
+        return _json(ErrorBody(code=code, message=str(exc.detail)), status)
+
+    return http_error
+
+
+def internal_error(request: Request, exc: Exception) -> Response[ErrorBody]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _json(
+        ErrorBody(code="internal_error", message="the server failed; nothing you sent was lost"),
+        500,
+    )
+
+
+def decode_error(_: Request, exc: msgspec.DecodeError) -> Response[ErrorBody]:
+    return _json(ErrorBody(code="malformed_json", message=str(exc)), 400)

@@ -1,0 +1,28 @@
+"""What the running app holds: settings, the open database, the sync store, the poker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from server.config import Settings
+from server.db.sql import Database
+from server.db.sync_store import SqlSyncStore
+from server.poke import Poker
+from sync.push import PushLimits
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    store: SqlSyncStore
+    poker: Poker = field(default_factory=Poker)
+    last_seq: int = 0
+
+    @property
+    def push_limits(self) -> PushLimits:
+        return PushLimits(self.settings.push_max_mutations, self.settings.push_max_bytes)
+
+    def committed(self, seq: int) -> None:
+        self.last_seq = max(self.last_seq, seq)
+        self.poker.poke(seq)

@@ -1,0 +1,1 @@
+"""The sync HTTP surface: push, pull and the poke event stream."""

@@ -1,0 +1,63 @@
+"""Thin handlers: each is one call into the sync engine."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from litestar import Controller, get, post
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from server.state import AppState
+from sync.context import Actor
+from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
+from sync.pull import pull
+from sync.push import push
+
+
+class SyncController(Controller):
+    path = "/api/sync"
+    tags = ["sync"]
+
+    @post(
+        "/push",
+        status_code=200,
+        operation_id="syncPush",
+        summary="Push mutations; each is applied once and stored with its outcome",
+    )
+    async def push(self, data: PushRequest, actor: Actor, app_state: AppState) -> PushResponse:
+        return await push(app_state.store, actor, data, app_state.push_limits)
+
+    @post(
+        "/pull",
+        status_code=200,
+        operation_id="syncPull",
+        summary="Pull the rows of your scope changed since your cursor",
+    )
+    async def pull(self, data: PullRequest, actor: Actor, app_state: AppState) -> PullResponse:
+        return await pull(app_state.store, actor, data, app_state.settings.pull_max_limit)
+
+    @get(
+        "/events",
+        operation_id="syncEvents",
+        summary="Server-sent `poke` events carrying the newest change sequence",
+    )
+    async def events(self, actor: Actor, app_state: AppState) -> ServerSentEvent:
+        poker = app_state.poker
+        heartbeat = app_state.settings.poke_heartbeat
+
+        async def stream() -> AsyncIterator[ServerSentEventMessage | str]:
+            queue = poker.subscribe()
+            try:
+                yield ServerSentEventMessage(event="hello", data=str(app_state.last_seq))
+                while True:
+                    try:
+                        seq = await asyncio.wait_for(queue.get(), heartbeat)
+                    except TimeoutError:
+                        yield ServerSentEventMessage(comment="keep-alive")
+                        continue
+                    yield ServerSentEventMessage(event="poke", data=seq)
+            finally:
+                poker.unsubscribe(queue)
+
+        return ServerSentEvent(stream(), headers={"Cache-Control": "no-store"})
