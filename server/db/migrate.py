@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 
 from server.config import Settings
@@ -11,6 +12,7 @@ from server.db.engines import piccolo_engine
 from server.db.tables import TABLES
 
 os.environ.setdefault("PICCOLO_CONF", "server.db.piccolo_conf")
+logging.getLogger("piccolo").setLevel(logging.WARNING)
 
 
 async def migrate(settings: Settings, *, quiet: bool = True) -> None:
