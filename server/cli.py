@@ -1,4 +1,4 @@
-"""``orderly``: serve, migrate, seed-demo, token, export-shared."""
+"""``orderly``: serve, migrate, seed-demo, token, compact, export-shared."""
 
 from __future__ import annotations
 
@@ -88,6 +88,22 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _compact(settings: Settings, keep: int) -> tuple[int, int]:
+    from server.db.sync_store import compact
+
+    db = await _open(settings)
+    try:
+        return await compact(db, keep)
+    finally:
+        await db.close()
+
+
+def cmd_compact(settings: Settings, args: argparse.Namespace) -> int:
+    horizon, removed = asyncio.run(_compact(settings, args.keep))
+    _say(f"change log compacted up to change {horizon}: {removed} superseded entries removed")
+    return 0
+
+
 def cmd_export_shared(_: Settings, args: argparse.Namespace) -> int:
     from shared.export import main
 
@@ -119,6 +135,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--role", required=True)
     s.add_argument("--warehouse", help="warehouse id, for the warehouse role")
     s.set_defaults(run=cmd_token)
+    s = sub.add_parser("compact", help="drop superseded change-log entries (old cursors reset)")
+    s.add_argument("--keep", type=int, default=100_000, help="changes kept whole (default 100000)")
+    s.set_defaults(run=cmd_compact)
     s = sub.add_parser("export-shared", help="write shared/ as JSON for the PWA")
     s.add_argument("path", nargs="?")
     s.set_defaults(run=cmd_export_shared)
