@@ -9,7 +9,7 @@ from pathlib import Path
 
 import msgspec
 from litestar import Litestar, Request, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -54,7 +54,7 @@ class Health(msgspec.Struct):
 
 
 @get("/api/health", operation_id="health", summary="Liveness and the database in use", tags=["ops"])
-async def health(app_state: AppState) -> Health:
+async def health(app_state: NamedDependency[AppState]) -> Health:
     async with app_state.store.read() as rtx:
         state = await rtx.state()
     return Health("ok", app_state.db.dialect, SCHEMA_VERSION, state.last_seq)

@@ -82,9 +82,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         _say("demo data written (users admin, rep1, rep2, picker1); API tokens: orderly token")
     url = f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}"
     _say(f"Orderly is serving {_where(settings)} at {url}  (API schema: {url}/schema)")
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level="warning"
-    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     return 0
 
 

@@ -6,7 +6,7 @@ import logging
 
 import msgspec
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from sync.errors import SyncError
@@ -52,15 +52,33 @@ def _describe(detail: str, extra: object) -> str:
         for item in extra[:5]:
             if isinstance(item, dict):
                 where = item.get("key") or item.get("source") or ""
+                if where == "data" and item.get("message") == "'data'":
+                    # Litestar's way of saying the body was empty.
+                    parts.append("the request body is empty: send a JSON object")
+                    continue
                 parts.append(f"{where}: {item.get('message', '')}".strip(": "))
         if parts:
             return "; ".join(parts)
     return detail
 
 
+def _unknown_api_path(request: Request) -> bool:
+    """An /api/ path no API route has: only the PWA's catch-all static route matched it."""
+    path = request.url.path.rstrip("/") or "/"
+    if path != "/api" and not path.startswith("/api/"):
+        return False
+    return path not in {route.path for route in request.app.routes}
+
+
 def make_http_error(limits: dict[str, int]):
-    def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
+    def http_error(request: Request, exc: HTTPException) -> Response[ErrorBody]:
         status = exc.status_code
+        if status == 405 and _unknown_api_path(request):
+            # POST /api/typo matches the PWA's GET-only catch-all: that is a 404, not a 405.
+            return _json(
+                ErrorBody(code="not_found", message=f"no API endpoint at {request.url.path}"),
+                404,
+            )
         if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
             return _json(
                 ErrorBody(
@@ -71,9 +89,16 @@ def make_http_error(limits: dict[str, int]):
                 status,
             )
         code = _CODES.get(status, "error" if status < 500 else "internal_error")
-        if status == 400 and "malformed" in str(exc.detail).lower():
+        message = str(exc.detail)
+        if status == 400 and (
+            isinstance(exc.__cause__, SerializationException) or "malformed" in message.lower()
+        ):
+            # The body did not decode: msgspec says "JSON is malformed: ..." or, for a body cut
+            # short, "Input data was truncated".
             code = "malformed_json"
-        return _json(ErrorBody(code=code, message=str(exc.detail)), status)
+            if "malformed" not in message.lower():
+                message = f"the request body is not valid JSON: {message}"
+        return _json(ErrorBody(code=code, message=message), status)
 
     return http_error
 

@@ -15,10 +15,11 @@ MutationStatus = Literal["applied", "merged", "conflict", "rejected", "duplicate
 class MutationIn(msgspec.Struct, forbid_unknown_fields=True):
     """One intent as a client sends it; ``args`` are checked against the catalog per ``name``."""
 
-    id: Annotated[int, msgspec.Meta(ge=1)]
-    name: Annotated[str, msgspec.Meta(max_length=64)]
+    id: Annotated[int, msgspec.Meta(ge=1, le=2**62)]
+    # Any name is accepted here (an unknown one is stored as rejected); NUL never is.
+    name: Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[^\x00]*$")]
     args: dict[str, Any]
-    hlc: Annotated[str, msgspec.Meta(max_length=64)]
+    hlc: Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[^\x00]*$")]
     user_id: str | None = None
 
 
@@ -27,7 +28,7 @@ class PushRequest(msgspec.Struct, forbid_unknown_fields=True):
     schema: int
     mutations: list[MutationIn]
     # What the device still has queued (for the admin's fleet view); optional.
-    pending: int | None = None
+    pending: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)] | None = None
 
 
 class MutationResult(msgspec.Struct):

@@ -32,7 +32,9 @@ def wire_row(table: str, row: Row) -> dict[str, Any]:
     return out
 
 
-async def pull(store: Store, actor: Actor, req: PullRequest, max_limit: int = 10_000) -> PullResponse:
+async def pull(
+    store: Store, actor: Actor, req: PullRequest, max_limit: int = 10_000
+) -> PullResponse:
     check_schema(req.schema)
     limit = min(req.limit, max_limit)
     buckets = actor.buckets
@@ -100,7 +102,9 @@ async def _deltas(
             # Deleted, or moved out of this client's buckets: the device drops it.
             changes.append(Change(t=table, id=row_id, op="del", v=seq))
         else:
-            changes.append(Change(t=table, id=row_id, op="put", v=r["version"], row=wire_row(table, r)))
+            changes.append(
+                Change(t=table, id=row_id, op="put", v=r["version"], row=wire_row(table, r))
+            )
     # Not full: nothing else up to ``upto`` concerns this client, so the cursor moves there.
     nxt = changed[-1][2] if more else upto
     return changes, cur.Delta(pos.epoch, pos.scope, nxt), more

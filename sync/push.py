@@ -44,11 +44,20 @@ def check_batch(req: PushRequest, limits: PushLimits) -> None:
             f"{len(req.mutations)} mutations in one push; at most {limits.max_mutations}",
             limits=limits.as_dict(),
         )
+
+
+def check_ids(req: PushRequest, last: int) -> None:
+    """Ids rise by one within a push, and the first is at most ``last + 1``."""
+    if req.mutations and req.mutations[0].id > last + 1:
+        raise Gap(
+            f"next mutation must be {last + 1}, got {req.mutations[0].id}",
+            last_mutation_id=last,
+        )
     for prev, nxt in zip(req.mutations, req.mutations[1:], strict=False):
         if nxt.id != prev.id + 1:
             raise Gap(
                 f"mutation ids must rise by one within a push: {prev.id} then {nxt.id}",
-                last_mutation_id=None,
+                last_mutation_id=last,
             )
 
 
@@ -64,11 +73,7 @@ async def push(
             client_id=req.client_id, user_id=actor.user_id, device_id=actor.device_id
         )
         last = client.last_mutation_id
-        if req.mutations and req.mutations[0].id > last + 1:
-            raise Gap(
-                f"next mutation must be {last + 1}, got {req.mutations[0].id}",
-                last_mutation_id=last,
-            )
+        check_ids(req, last)
         for m in req.mutations:
             if m.id <= last:
                 results.append(await _duplicate(tx, req.client_id, m.id))

@@ -212,7 +212,9 @@ class SqlReadTx:
         self.conn = conn
 
     async def state(self) -> SyncState:
-        row = await self.conn.fetchrow("SELECT epoch, last_seq, horizon FROM sync_state WHERE id = 1")
+        row = await self.conn.fetchrow(
+            "SELECT epoch, last_seq, horizon FROM sync_state WHERE id = 1"
+        )
         assert row is not None, "sync_state row missing: run migrations"
         return SyncState(**row)
 
@@ -296,13 +298,17 @@ async def compact(db: Database, keep: int) -> tuple[int, int]:
         lock = " FOR UPDATE" if conn.dialect == "postgres" else ""
         last = int(await conn.fetchval(f"SELECT last_seq FROM sync_state WHERE id = 1{lock}"))
         horizon = max(0, last - keep)
-        before = int(await conn.fetchval("SELECT COUNT(*) FROM change_log WHERE seq <= ?", (horizon,)))
+        before = int(
+            await conn.fetchval("SELECT COUNT(*) FROM change_log WHERE seq <= ?", (horizon,))
+        )
         await conn.execute(
             "DELETE FROM change_log WHERE seq <= ? AND seq < ("
             " SELECT MAX(c2.seq) FROM change_log c2"
             " WHERE c2.table_name = change_log.table_name AND c2.row_id = change_log.row_id)",
             (horizon,),
         )
-        after = int(await conn.fetchval("SELECT COUNT(*) FROM change_log WHERE seq <= ?", (horizon,)))
+        after = int(
+            await conn.fetchval("SELECT COUNT(*) FROM change_log WHERE seq <= ?", (horizon,))
+        )
         await conn.execute("UPDATE sync_state SET horizon = ? WHERE id = 1", (horizon,))
     return horizon, before - after

@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from server.state import AppState
@@ -25,7 +27,12 @@ class SyncController(Controller):
         operation_id="syncPush",
         summary="Push mutations; each is applied once and stored with its outcome",
     )
-    async def push(self, data: PushRequest, actor: Actor, app_state: AppState) -> PushResponse:
+    async def push(
+        self,
+        data: JSONBody[PushRequest],
+        actor: NamedDependency[Actor],
+        app_state: NamedDependency[AppState],
+    ) -> PushResponse:
         return await push(app_state.store, actor, data, app_state.push_limits)
 
     @post(
@@ -34,7 +41,12 @@ class SyncController(Controller):
         operation_id="syncPull",
         summary="Pull the rows of your scope changed since your cursor",
     )
-    async def pull(self, data: PullRequest, actor: Actor, app_state: AppState) -> PullResponse:
+    async def pull(
+        self,
+        data: JSONBody[PullRequest],
+        actor: NamedDependency[Actor],
+        app_state: NamedDependency[AppState],
+    ) -> PullResponse:
         return await pull(app_state.store, actor, data, app_state.settings.pull_max_limit)
 
     @get(
@@ -42,7 +54,9 @@ class SyncController(Controller):
         operation_id="syncEvents",
         summary="Server-sent `poke` events carrying the newest change sequence",
     )
-    async def events(self, actor: Actor, app_state: AppState) -> ServerSentEvent:
+    async def events(
+        self, actor: NamedDependency[Actor], app_state: NamedDependency[AppState]
+    ) -> ServerSentEvent:
         poker = app_state.poker
         heartbeat = app_state.settings.poke_heartbeat
 

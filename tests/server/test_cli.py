@@ -1,0 +1,253 @@
+"""The ``orderly`` command: token, migrate, seed-demo, serve -- on the test database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from server import cli
+from server.config import Settings
+from server.db.sql import open_database
+from sync.protocol import SCHEMA_VERSION
+from tests import dbs
+from tests.server.conftest import LiveServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        "ORDERLY_DATA_DIR": str(settings.data_dir),
+        "ORDERLY_DATABASE_URL": settings.database_url,
+    }
+
+
+@pytest.fixture
+def use_db(monkeypatch: pytest.MonkeyPatch):
+    """Point the CLI's environment at a database: ``use_db(settings)``."""
+
+    def point(settings: Settings) -> None:
+        for name, value in _env(settings).items():
+            monkeypatch.setenv(name, value)
+
+    return point
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def query(settings: Settings, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
+    async def work() -> list[dict[str, Any]]:
+        db = await open_database(settings)
+        try:
+            async with db.read() as conn:
+                return await conn.fetch(sql, args)
+        finally:
+            await db.close()
+
+    return asyncio.run(work())
+
+
+# ---- token -----------------------------------------------------------------------------------
+
+
+def test_token_prints_a_token_that_works_against_the_api(
+    live_server: LiveServer, use_db, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_db(live_server.settings)
+    code, out, err = run_cli(capsys, "token", "--user", "rep7", "--role", "sales")
+    assert code == 0, err
+    token = out.strip()
+    assert token.startswith("oly_") and len(out.strip().splitlines()) == 1, out
+
+    with live_server.client(token) as client:
+        r = client.post(
+            "/api/sync/pull",
+            json={"client_id": "cli-device-1", "schema": SCHEMA_VERSION, "cursor": None},
+        )
+        assert r.status_code == 200, r.text
+        r = client.post(
+            "/api/sync/push",
+            json={
+                "client_id": "cli-device-1",
+                "schema": SCHEMA_VERSION,
+                "mutations": [
+                    {
+                        "id": 1,
+                        "name": "customer.upsert",
+                        "args": {"id": "cust-cli-1", "name": "Jade Garden"},
+                        "hlc": "001700000000000-00000-clitest",
+                    }
+                ],
+            },
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["results"][0]["status"] == "applied"
+    (user,) = query(live_server.settings, "SELECT id, role FROM users WHERE name = 'rep7'")
+    assert user["role"] == "sales"
+    (owner,) = query(live_server.settings, "SELECT owner_id FROM customers")
+    assert owner["owner_id"] == user["id"]
+
+    # A second token for the same user: both work, and no second user is made.
+    code, out2, _ = run_cli(capsys, "token", "--user", "rep7", "--role", "sales")
+    assert code == 0 and out2.strip() != token
+    assert len(query(live_server.settings, "SELECT id FROM users WHERE name = 'rep7'")) == 1
+    for t in (token, out2.strip()):
+        with live_server.client(t) as client:
+            r = client.post(
+                "/api/sync/pull", json={"client_id": "cli-device-2", "schema": SCHEMA_VERSION}
+            )
+            assert r.status_code == 200
+
+
+def test_token_with_an_unknown_role_exits_2(
+    databases: dbs.TestDatabases, use_db, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = asyncio.run(databases.fresh())
+    use_db(settings)
+    code, out, err = run_cli(capsys, "token", "--user", "merlin", "--role", "wizard")
+    assert code == 2
+    assert out == ""
+    assert "wizard" in err and "admin" in err  # names the bad role and the good ones
+    assert query(settings, "SELECT id FROM users WHERE name = 'merlin'") == []
+
+
+def test_token_without_a_role_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["token", "--user", "merlin"])
+    assert exit_.value.code == 2
+    assert "--role" in capsys.readouterr().err
+
+
+# ---- migrate ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[Settings]:
+    """A database with no tables at all (SQLite: a new data dir; PostgreSQL: a new database)."""
+    if dbs.KIND != "postgres":
+        yield Settings(data_dir=tmp_path / "empty")
+        return
+    name = f"orderly_empty_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        con = await asyncpg.connect(dbs.PG_ADMIN_URL)
+        try:
+            await con.execute(sql)
+        finally:
+            await con.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield Settings(database_url=dbs._pg_url(name), data_dir=tmp_path / "data")
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_migrate_builds_an_empty_database_and_is_idempotent(
+    empty_database: Settings, use_db, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_db(empty_database)
+    for _ in range(2):
+        code, out, err = run_cli(capsys, "migrate")
+        assert code == 0, err
+        assert "up to date" in out
+    where = "PostgreSQL" if empty_database.is_postgres else "SQLite"
+    assert where in out
+    assert query(empty_database, "SELECT COUNT(*) AS n FROM users") == [{"n": 0}]
+    assert query(empty_database, "SELECT COUNT(*) AS n FROM mutation_log") == [{"n": 0}]
+
+
+# ---- seed-demo -------------------------------------------------------------------------------
+
+
+def test_seed_demo_leaves_orders_in_the_database(
+    empty_database: Settings, use_db, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_db(empty_database)
+    code, out, err = run_cli(capsys, "seed-demo", "--orders", "6")
+    assert code == 0, err
+    assert out.strip().endswith("done")
+    orders = query(empty_database, "SELECT id, customer_id FROM orders")
+    assert len(orders) == 6
+    assert all(o["customer_id"] for o in orders)
+    assert len(query(empty_database, "SELECT id FROM order_lines")) >= 6
+    names = {r["name"] for r in query(empty_database, "SELECT name FROM users")}
+    assert {"admin", "rep1", "rep2", "picker1"} <= names
+    assert query(empty_database, "SELECT id FROM products")
+    # Written through the sync engine: the change log has the orders too.
+    assert query(empty_database, "SELECT 1 FROM change_log WHERE table_name = 'orders'")
+
+
+# ---- serve -----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_health_and_a_cli_token(
+    databases: dbs.TestDatabases, use_db, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = asyncio.run(databases.fresh())
+    use_db(settings)
+    code, out, _ = run_cli(capsys, "token", "--user", "boss", "--role", "admin")
+    assert code == 0
+    token = out.strip()
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, **_env(settings)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            try:
+                r = httpx.get(f"{base}/api/health", timeout=2)
+                if r.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "orderly serve did not answer in time"
+            time.sleep(0.1)
+        assert r.json()["status"] == "ok"
+        r = httpx.post(
+            f"{base}/api/sync/pull",
+            json={"client_id": "cli-serve-1", "schema": SCHEMA_VERSION},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 200, r.text
+        r = httpx.post(f"{base}/api/sync/pull", json={"client_id": "cli-serve-1", "schema": 1})
+        assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+    finally:
+        proc.terminate()
+        try:
+            out, _ = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    assert "Orderly is serving" in out
