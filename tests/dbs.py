@@ -76,12 +76,21 @@ class TestDatabases:
     async def drop_all(self) -> None:
         if self.kind != "postgres":
             return
-        con = await self._admin()
-        try:
-            for name in reversed(self._made):
-                await con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await con.close()
+        # Dropping one by one costs 0.2-0.7 s each; a few at a time keeps teardown short.
+        gate = asyncio.Semaphore(4)
+
+        async def drop(name: str) -> None:
+            async with gate:
+                con = await self._admin()
+                try:
+                    await con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                finally:
+                    await con.close()
+
+        template = [n for n in self._made if n == self._template]
+        await asyncio.gather(*(drop(n) for n in self._made if n != self._template))
+        for name in template:
+            await drop(name)
 
     def drop_all_sync(self) -> None:
         asyncio.run(self.drop_all())

@@ -22,6 +22,8 @@ async def upsert(ctx: MutationContext, args: CustomerUpsert) -> Outcome:
     if current["deleted"] or not ctx.actor.can_see(current["buckets"]):
         return await missing(ctx, "customers", args.id, "customer")
 
+    # An update sets the fields the client sent; one it left out is left alone (not cleared).
+    values = {f: v for f, v in values.items() if f in ctx.mutation.args}
     base = args.base_version or 0
     plan = merge_fields(
         current, writer.field_versions(current), base, values, client_id=ctx.client_id

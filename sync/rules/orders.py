@@ -85,7 +85,6 @@ async def create(ctx: MutationContext, args: OrderCreate) -> Outcome:
         "updated_at": ctx.now,
     }
     buckets = bk.for_order(order)
-    await writer.insert(ctx, "orders", order, buckets)
     for line in args.lines:
         row = {
             "id": line.id,
@@ -95,6 +94,9 @@ async def create(ctx: MutationContext, args: OrderCreate) -> Outcome:
             "unit_price": line.unit_price,
         }
         await writer.insert(ctx, "order_lines", row, buckets)
+    # The order last: its version is the base clients edit its lines from, so it must not be
+    # older than the lines' own field versions (else any edit by another client would conflict).
+    await writer.insert(ctx, "orders", order, buckets)
     return APPLIED
 
 
@@ -114,6 +116,8 @@ async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
     order = await visible_row(ctx, "orders", args.id)
     if order is None:
         return await missing(ctx, "orders", args.id, "order")
+    if all(order.get(f) == v for f, v in changes.items()):
+        return MERGED  # already so: nothing to change, locked or not
     if order["status"] in FIELDS_LOCKED:
         return await locked(ctx, order, changes)
     if "customer_id" in changes and await visible_row(ctx, "customers", changes["customer_id"]) is None:
