@@ -1,0 +1,274 @@
+"""The optimistic UI: a pending mutation applied to a local view the way the server would.
+
+Only the common case is predicted (no conflicts, permissions or scopes): the server decides, and
+the next pull replaces whatever was guessed here. A mutation that does not fit the view (an
+unknown order, a locked one, malformed args) changes nothing.
+
+A view is ``{table: {id: row}}`` with rows as pulls deliver them. ``apply`` changes the table dicts
+of the view it is given but never a row dict in place, so a view made by ``rebase`` (shallow
+copies of the tables) leaves the mirror it came from untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.mutations import ORDER_UPDATE_FIELDS
+from shared.states import FIELDS_LOCKED, LINES_LOCKED, can_transition
+from sync.context import now_iso
+from sync.hlc import BadHlc, Timestamp
+from sync.ids import stock_level_id
+from sync.protocol import MutationIn
+
+Row = dict[str, Any]
+View = dict[str, dict[str, Row]]
+
+CUSTOMER_FIELDS = ("name", "phone", "address", "region")
+LINE_FIELDS = ("product_id", "qty", "unit_price")
+
+
+def rebase(mirror: View, pending: Iterable[MutationIn], user_id: str | None = None) -> View:
+    """The mirror with ``pending`` applied in order, as a new view (rows shared, not copied)."""
+    view: View = {table: dict(rows) for table, rows in mirror.items()}
+    for m in pending:
+        apply(view, m, user_id)
+    return view
+
+
+def apply(view: View, m: MutationIn, user_id: str | None = None) -> bool:
+    """Apply one mutation to ``view``; whether it changed anything."""
+    handler = _HANDLERS.get(m.name)
+    if handler is None:
+        return False
+    try:
+        return handler(view, m.args, _Meta(user_id, m.hlc))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False  # malformed args: the server will say what is wrong with them
+
+
+class _Meta:
+    __slots__ = ("hlc", "now", "user_id")
+
+    def __init__(self, user_id: str | None, hlc: str) -> None:
+        self.user_id = user_id
+        self.hlc = hlc
+        # When the user made the edit (its HLC), not when the view is computed: the same state
+        # always gives the same view.
+        try:
+            ms = Timestamp.parse(hlc).ms
+            self.now = datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
+            self.now = self.now.replace("+00:00", "Z")
+        except (BadHlc, ValueError, OverflowError):
+            self.now = now_iso()
+
+
+def _table(view: View, name: str) -> dict[str, Row]:
+    return view.setdefault(name, {})
+
+
+def _retotal(view: View, order: Row, meta: _Meta) -> None:
+    total = sum(
+        line["qty"] * line["unit_price"]
+        for line in _table(view, "order_lines").values()
+        if line.get("order_id") == order["id"]
+    )
+    _table(view, "orders")[order["id"]] = {**order, "total": total, "updated_at": meta.now}
+
+
+def _customer_upsert(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    customers = _table(view, "customers")
+    values = {f: a.get(f) for f in CUSTOMER_FIELDS}
+    current = customers.get(a["id"])
+    if current is None:
+        customers[a["id"]] = {
+            "id": a["id"],
+            **values,
+            "owner_id": meta.user_id,
+            "credit_limit": None,
+            "created_at": meta.now,
+            "version": 0,
+            "updated_by": "",
+        }
+    else:
+        customers[a["id"]] = {**current, **values}
+    return True
+
+
+def _order_create(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    orders = _table(view, "orders")
+    if a["id"] in orders:
+        return False
+    lines = _table(view, "order_lines")
+    status = a.get("status") or "submitted"
+    for line in a.get("lines") or ():
+        lines[line["id"]] = {
+            "id": line["id"],
+            "order_id": a["id"],
+            **{f: line[f] for f in LINE_FIELDS},
+            "version": 0,
+            "updated_by": "",
+        }
+    orders[a["id"]] = {
+        "id": a["id"],
+        "number": a["number"],
+        "customer_id": a["customer_id"],
+        "owner_id": meta.user_id,
+        "status": status,
+        "priority": a.get("priority") or "normal",
+        "due_date": a.get("due_date"),
+        "notes": a.get("notes"),
+        "delivery_address": a.get("delivery_address"),
+        "warehouse_id": a.get("warehouse_id"),
+        "assignee_id": None,
+        "channel": a.get("channel") or "field",
+        "total": sum(line["qty"] * line["unit_price"] for line in a.get("lines") or ()),
+        "status_history": [{"to": status, "at": meta.now, "by": meta.user_id, "hlc": meta.hlc}],
+        "created_at": meta.now,
+        "updated_at": meta.now,
+        "version": 0,
+        "updated_by": "",
+    }
+    return True
+
+
+def _order_update(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    orders = _table(view, "orders")
+    order = orders.get(a["id"])
+    if order is None or order["status"] in FIELDS_LOCKED:
+        return False
+    changes = {k: v for k, v in a["set"].items() if k in ORDER_UPDATE_FIELDS}
+    if not changes:
+        return False
+    orders[order["id"]] = {**order, **changes, "updated_at": meta.now}
+    return True
+
+
+def _editable_order(view: View, order_id: str) -> Row | None:
+    order = _table(view, "orders").get(order_id)
+    if order is None or order["status"] in LINES_LOCKED:
+        return None
+    return order
+
+
+def _line_upsert(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    order = _editable_order(view, a["order_id"])
+    if order is None:
+        return False
+    lines = _table(view, "order_lines")
+    new = a["line"]
+    current = lines.get(new["id"])
+    if current is not None and current.get("order_id") != order["id"]:
+        return False
+    base = current or {"id": new["id"], "order_id": order["id"], "version": 0, "updated_by": ""}
+    lines[new["id"]] = {**base, **{f: new[f] for f in LINE_FIELDS}}
+    _retotal(view, order, meta)
+    return True
+
+
+def _line_remove(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    order = _editable_order(view, a["order_id"])
+    if order is None:
+        return False
+    lines = _table(view, "order_lines")
+    line = lines.get(a["line_id"])
+    if line is None or line.get("order_id") != order["id"]:
+        return False
+    del lines[a["line_id"]]
+    _retotal(view, order, meta)
+    return True
+
+
+def _transition(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    orders = _table(view, "orders")
+    order = orders.get(a["id"])
+    if order is None or order["status"] == a["to"] or not can_transition(order["status"], a["to"]):
+        return False
+    step = {
+        "from": order["status"],
+        "to": a["to"],
+        "at": meta.now,
+        "by": meta.user_id,
+        "hlc": meta.hlc,
+        "reason": a.get("reason"),
+    }
+    orders[order["id"]] = {
+        **order,
+        "status": a["to"],
+        "status_history": [*(order.get("status_history") or ()), step],
+        "updated_at": meta.now,
+    }
+    return True
+
+
+def _stock_move(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    moves = _table(view, "stock_moves")
+    if a["id"] in moves:
+        return False  # the same move again counts once
+    moves[a["id"]] = {
+        "id": a["id"],
+        "product_id": a["product_id"],
+        "warehouse_id": a["warehouse_id"],
+        "delta": a["delta"],
+        "reason": a["reason"],
+        "ref": a.get("ref"),
+        "created_at": meta.now,
+        "created_by": meta.user_id,
+        "version": 0,
+        "updated_by": "",
+    }
+    levels = _table(view, "stock_levels")
+    level_id = stock_level_id(a["warehouse_id"], a["product_id"])
+    level = levels.get(level_id)
+    if level is None:
+        levels[level_id] = {
+            "id": level_id,
+            "product_id": a["product_id"],
+            "warehouse_id": a["warehouse_id"],
+            "on_hand": a["delta"],
+            "reserved": 0,
+            "version": 0,
+            "updated_by": "",
+        }
+    else:
+        levels[level_id] = {**level, "on_hand": level["on_hand"] + a["delta"]}
+    return True
+
+
+def _payment_record(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    if a["order_id"] not in _table(view, "orders"):
+        return False
+    payments = _table(view, "payments")
+    status = a.get("status") or "paid"
+    current = payments.get(a["id"])
+    if current is None:
+        payments[a["id"]] = {
+            "id": a["id"],
+            "order_id": a["order_id"],
+            "method": a["method"],
+            "amount": a["amount"],
+            "status": status,
+            "created_at": meta.now,
+            "version": 0,
+            "updated_by": "",
+        }
+        return True
+    # Only the status of a recorded payment may move; anything else is the server's conflict.
+    same = current["method"] == a["method"] and current["amount"] == a["amount"]
+    if current.get("order_id") != a["order_id"] or not same or current["status"] == status:
+        return False
+    payments[a["id"]] = {**current, "status": status}
+    return True
+
+
+_HANDLERS = {
+    "customer.upsert": _customer_upsert,
+    "order.create": _order_create,
+    "order.update": _order_update,
+    "order.line.upsert": _line_upsert,
+    "order.line.remove": _line_remove,
+    "order.transition": _transition,
+    "stock.move": _stock_move,
+    "payment.record": _payment_record,
+}
