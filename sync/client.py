@@ -253,10 +253,10 @@ class SyncClient:
     def upsert_customer(
         self, name: str, customer_id: str | None = None, **fields: Any
     ) -> MutationIn:
-        """Create a customer, or edit one; fields not given keep the value the user sees."""
+        """Create a customer, or edit one: only the fields given are sent (the server leaves
+        the others alone; ``name`` is always sent and counts as an edit only if it changed)."""
         customer_id = customer_id or uuid7()
-        current = self.row("customers", customer_id) or {}
-        args = {f: fields.get(f, current.get(f)) for f in ("phone", "address", "region")}
+        args = {f: fields[f] for f in ("phone", "address", "region") if f in fields}
         return self.mutate(
             "customer.upsert",
             {

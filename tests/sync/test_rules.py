@@ -1307,3 +1307,24 @@ async def test_a_sales_rep_pulls_only_their_own_customers_and_orders(
     assert {(c.t, c.id) for c in d_b} == {("orders", "o-b"), ("conflicts", theirs.conflict_id)}
     (c,) = d_a
     assert c.row["kind"] == "missing_reference" and isinstance(c.row["mutation"], dict)
+
+
+async def test_customer_fields_sent_unchanged_from_base_do_not_conflict(store, catalog):
+    """Device A renames a customer; device B (from the same base) edits only the phone, and
+    sends the name as it saw it: B's phone applies, A's name stays, no conflict."""
+    rep = Actor("u-rep-cu", "sales")
+    a, b = Clock("client-cust-a"), Clock("client-cust-b")
+    await push(store, rep, PushRequest("client-cust-a", 1, [
+        MutationIn(1, "customer.upsert", {"id": "c-9", "name": "Old", "phone": "1"}, str(a.now()))]))
+    async with store.read() as rtx:
+        base = (await rtx.rows("customers", ["c-9"]))[0]["version"]
+    await push(store, rep, PushRequest("client-cust-a", 1, [
+        MutationIn(2, "customer.upsert", {"id": "c-9", "name": "New", "base_version": base},
+                   str(a.now()))]))
+    r = await push(store, rep, PushRequest("client-cust-b", 1, [
+        MutationIn(1, "customer.upsert",
+                   {"id": "c-9", "name": "Old", "phone": "2", "base_version": base}, str(b.now()))]))
+    assert r.results[0].status == "applied"
+    async with store.read() as rtx:
+        row = (await rtx.rows("customers", ["c-9"]))[0]
+    assert (row["name"], row["phone"]) == ("New", "2")
