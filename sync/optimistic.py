@@ -79,12 +79,11 @@ def _retotal(view: View, order: Row, meta: _Meta) -> None:
 
 def _customer_upsert(view: View, a: dict[str, Any], meta: _Meta) -> bool:
     customers = _table(view, "customers")
-    values = {f: a.get(f) for f in CUSTOMER_FIELDS}
     current = customers.get(a["id"])
     if current is None:
         customers[a["id"]] = {
             "id": a["id"],
-            **values,
+            **{f: a.get(f) for f in CUSTOMER_FIELDS},
             "owner_id": meta.user_id,
             "credit_limit": None,
             "created_at": meta.now,
@@ -92,7 +91,8 @@ def _customer_upsert(view: View, a: dict[str, Any], meta: _Meta) -> bool:
             "updated_by": "",
         }
     else:
-        customers[a["id"]] = {**current, **values}
+        # Like the server: a field left out of an edit keeps its value.
+        customers[a["id"]] = {**current, **{f: a[f] for f in CUSTOMER_FIELDS if f in a}}
     return True
 
 

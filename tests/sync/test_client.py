@@ -126,6 +126,18 @@ async def test_view_rebases_pending_edits_on_new_server_state(store, catalog):
     assert rep.store.tables["orders"][oid]["notes"] == "ring twice"
 
 
+async def test_customer_edit_keeps_fields_left_out(store, catalog):
+    rep = client(store, REP, "client-rep-1")
+    cust = rep.upsert_customer("Tea House", phone="555", address="1 Main St")
+    await rep.sync()
+    rep.upsert_customer("Tea Palace", customer_id=cust.args["id"])
+    seen = rep.row("customers", cust.args["id"])
+    assert (seen["name"], seen["phone"], seen["address"]) == ("Tea Palace", "555", "1 Main St")
+    await rep.sync()
+    assert rep.view() == rep.store.tables
+    assert rep.store.tables["customers"][cust.args["id"]]["phone"] == "555"
+
+
 async def test_outbox_kept_across_reset(store, catalog):
     rep = client(store, REP, "client-rep-1", pull_limit=2)
     cust = rep.upsert_customer("Tea House")

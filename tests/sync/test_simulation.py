@@ -388,7 +388,7 @@ class Simulation(RuleBasedStateMachine):
         """The network misbehaves for one device."""
         dev = self.pick(data)
         what = data.draw(
-            st.sampled_from(["offline", "online", "lose push", "push twice", "lose pull"]),
+            st.sampled_from(["offline", "online", "lose push", "push twice", "lose pull", "poke"]),
             label="network",
         )
         if what == "offline":
@@ -397,6 +397,11 @@ class Simulation(RuleBasedStateMachine):
         if what == "online":
             dev.net.offline = False
         elif dev.net.offline:
+            return
+        elif what == "poke":
+            # The server says something changed: the device pulls, its outbox still queued.
+            with contextlib.suppress(TransportError):
+                self.run(dev.client.pull())
             return
         elif what == "lose push":
             dev.net.lose_push = 1
@@ -434,6 +439,9 @@ class Simulation(RuleBasedStateMachine):
                 a = dev.net.inner.actor
                 other = next(w for w in WAREHOUSES if w != a.warehouse_id)
                 dev.net.inner.actor = Actor(a.user_id, a.role, other, a.device_id)
+                # The server pokes the worker's device; its queued moves stay queued.
+                with contextlib.suppress(TransportError):
+                    self.run(dev.client.pull())
         else:
             change: dict[str, Any] = {"id": "p-2"}
             if data.draw(st.booleans(), label="toggle p-2"):
