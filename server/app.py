@@ -19,7 +19,7 @@ from server import errors
 from server.auth.tokens import actor_for_token
 from server.config import Settings, from_env
 from server.db.migrate import migrate
-from server.db.sql import open_database
+from server.db.sql import open_database, refresh_statistics
 from server.db.sync_store import SqlSyncStore
 from server.state import AppState
 from server.syncapi.controller import SyncController
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         if run_migrations:
             await migrate(settings)
         db = await open_database(settings)
+        await refresh_statistics(db)
         store = SqlSyncStore(db)
         state = AppState(settings=settings, db=db, store=store)
         async with store.read() as rtx:

@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 
 from server.auth.tokens import ensure_user
-from server.db.sql import Database
+from server.db.sql import Database, refresh_statistics
 from server.db.sync_store import SqlSyncStore
 from sync.context import Actor
 from sync.direct import put_rows
@@ -97,6 +97,7 @@ async def seed_demo(db: Database, orders: int = 40, progress: Progress = print) 
             ]
             await push(store, actor, PushRequest(client_id=client_id, schema=1, mutations=batch))
             progress(f"{name}: {min(start + 100, len(items))}/{len(items)} mutations")
+    await refresh_statistics(db)
     return users
 
 

@@ -67,8 +67,9 @@ async def push(
     check_schema(req.schema)
     check_batch(req, limits)
     received_at = now_iso()
-    results: list[MutationResult] = []
-    async with store.write() as tx:
+
+    async def apply_all(tx: WriteTx) -> PushResponse:
+        results: list[MutationResult] = []
         client = await tx.client(req.client_id) or ClientState(
             client_id=req.client_id, user_id=actor.user_id, device_id=actor.device_id
         )
@@ -87,7 +88,10 @@ async def push(
         if req.pending is not None:
             client.pending = req.pending
         await tx.save_client(client, received_at)
-    return PushResponse(last_mutation_id=last, results=results)
+        return PushResponse(last_mutation_id=last, results=results)
+
+    # The whole batch is one unit of work: one transaction, and on SQLite one trip to its thread.
+    return await store.run_write(apply_all)
 
 
 async def _duplicate(tx: WriteTx, client_id: str, mutation_id: int) -> MutationResult:

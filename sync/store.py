@@ -5,15 +5,16 @@ Rows are plain dicts of column values as stored (JSON columns as text).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
 from sync.buckets import Buckets
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 class ClientState(msgspec.Struct):
@@ -82,6 +83,7 @@ class ReadTx(Protocol):
         self, after: int, upto: int, buckets: Buckets | None, limit: int
     ) -> list[tuple[str, str, int]]: ...
     async def rows(self, table: str, ids: Sequence[str]) -> list[Row]: ...
+    # Live rows in id order, with only the columns a client gets (none of ``SERVER_ONLY``).
     async def snapshot_page(
         self, table: str, after_id: str, buckets: Buckets | None, limit: int
     ) -> list[Row]: ...
@@ -90,3 +92,7 @@ class ReadTx(Protocol):
 class Store(Protocol):
     def write(self) -> AbstractAsyncContextManager[WriteTx]: ...
     def read(self) -> AbstractAsyncContextManager[ReadTx]: ...
+    # One unit of work in one transaction / snapshot. ``work`` awaits nothing but the store: an
+    # embedded store may run it whole on its database thread (SQLite does).
+    async def run_write(self, work: Callable[[WriteTx], Awaitable[T]]) -> T: ...
+    async def run_read(self, work: Callable[[ReadTx], Awaitable[T]]) -> T: ...

@@ -8,9 +8,9 @@ the pull cursor cannot skip a change that commits late.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.columns import Boolean
 
@@ -18,7 +18,7 @@ from server.db.sql import Conn, Database
 from server.db.tables import TABLES
 from sync import buckets as bk
 from sync.store import ClientState, LoggedMutation, Row, SyncState
-from sync.tables import META_COLUMNS, SYNCED_TABLES
+from sync.tables import META_COLUMNS, SERVER_ONLY, SYNCED_TABLES
 
 # Boolean columns clients see; SQLite hands them back as 0/1.
 _WIRE_BOOLS: dict[str, tuple[str, ...]] = {
@@ -30,7 +30,16 @@ _WIRE_BOOLS: dict[str, tuple[str, ...]] = {
     for t in TABLES
     if t._meta.tablename in SYNCED_TABLES
 }
+# The columns a pull sends, selected by name so snapshot rows need no copy to drop the rest.
+_WIRE_COLUMNS: dict[str, str] = {
+    t._meta.tablename: ", ".join(
+        c._meta.db_column_name for c in t._meta.columns if c._meta.db_column_name not in SERVER_ONLY
+    )
+    for t in TABLES
+    if t._meta.tablename in SYNCED_TABLES
+}
 _TABLES = frozenset(SYNCED_TABLES)
+T = TypeVar("T")
 _IN_CHUNK = 500
 
 
@@ -248,7 +257,8 @@ class SqlReadTx:
     ) -> list[Row]:
         where, args = _bucket_filter(buckets, ("buckets",))
         rows = await self.conn.fetch(
-            f"SELECT * FROM {_table(table)} WHERE deleted = ? AND id > ?{where} ORDER BY id LIMIT ?",
+            f"SELECT {_WIRE_COLUMNS[_table(table)]} FROM {table}"
+            f" WHERE deleted = ? AND id > ?{where} ORDER BY id LIMIT ?",
             [False, after_id, *args, limit],
         )
         return self._fix_all(table, rows)
@@ -270,23 +280,48 @@ class SqlSyncStore:
         # Called with the newest change sequence after a write that changed rows commits.
         self.on_commit: list[Callable[[int], None]] = []
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[SqlWriteTx]:
-        async with self.db.write() as conn:
-            lock = " FOR UPDATE" if conn.dialect == "postgres" else ""
-            seq = await conn.fetchval(f"SELECT last_seq FROM sync_state WHERE id = 1{lock}")
-            tx = SqlWriteTx(conn, int(seq))
-            yield tx
-            if tx.seq != tx.start_seq:
-                await conn.execute("UPDATE sync_state SET last_seq = ? WHERE id = 1", (tx.seq,))
+    @staticmethod
+    async def _begin(conn: Conn) -> SqlWriteTx:
+        lock = " FOR UPDATE" if conn.dialect == "postgres" else ""
+        seq = await conn.fetchval(f"SELECT last_seq FROM sync_state WHERE id = 1{lock}")
+        return SqlWriteTx(conn, int(seq))
+
+    @staticmethod
+    async def _end(tx: SqlWriteTx) -> None:
+        if tx.seq != tx.start_seq:
+            await tx.conn.execute("UPDATE sync_state SET last_seq = ? WHERE id = 1", (tx.seq,))
+
+    def _committed(self, tx: SqlWriteTx) -> None:
         if tx.seq != tx.start_seq:
             for callback in self.on_commit:
                 callback(tx.seq)
 
     @asynccontextmanager
+    async def write(self) -> AsyncIterator[SqlWriteTx]:
+        async with self.db.write() as conn:
+            tx = await self._begin(conn)
+            yield tx
+            await self._end(tx)
+        self._committed(tx)
+
+    async def run_write(self, work: Callable[[SqlWriteTx], Awaitable[T]]) -> T:
+        async def in_transaction(conn: Conn) -> tuple[T, SqlWriteTx]:
+            tx = await self._begin(conn)
+            result = await work(tx)
+            await self._end(tx)
+            return result, tx
+
+        result, tx = await self.db.run_write(in_transaction)
+        self._committed(tx)  # on the loop's thread, after the commit
+        return result
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlReadTx]:
         async with self.db.read() as conn:
             yield SqlReadTx(conn)
+
+    async def run_read(self, work: Callable[[SqlReadTx], Awaitable[T]]) -> T:
+        return await self.db.run_read(lambda conn: work(SqlReadTx(conn)))
 
 
 async def compact(db: Database, keep: int) -> tuple[int, int]:
