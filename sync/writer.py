@@ -35,19 +35,36 @@ def written_since(versions: dict[str, tuple[int, str]], name: str, base: int, cl
     return seq > base and writer_client != client_id
 
 
-async def insert(ctx: MutationContext, table: str, row: Row, buckets: bk.Buckets) -> Row:
+async def _versioned(ctx: MutationContext, row: Row, encoded_buckets: str) -> Row:
     seq = await ctx.tx.next_seq()
     fields = [k for k in row if k not in META_COLUMNS]
-    full = {
+    return {
         **row,
         "version": seq,
         "field_versions": dumps(dict.fromkeys(fields, (seq, ctx.client_id))),
         "updated_by": ctx.actor.by,
         "deleted": False,
-        "buckets": bk.encode(buckets),
+        "buckets": encoded_buckets,
     }
+
+
+async def insert(ctx: MutationContext, table: str, row: Row, buckets: bk.Buckets) -> Row:
+    full = await _versioned(ctx, row, bk.encode(buckets))
     await ctx.tx.insert(table, full)
-    await ctx.tx.add_change(seq, table, row["id"], "put", full["buckets"], "")
+    await ctx.tx.add_change(full["version"], table, row["id"], "put", full["buckets"], "")
+    return full
+
+
+async def insert_many(
+    ctx: MutationContext, table: str, rows: list[Row], buckets: bk.Buckets
+) -> list[Row]:
+    """``insert`` of rows with the same columns, in two statements (a change sequence each)."""
+    if not rows:
+        return []
+    encoded = bk.encode(buckets)
+    full = [await _versioned(ctx, row, encoded) for row in rows]
+    await ctx.tx.insert_many(table, full)
+    await ctx.tx.add_changes([(r["version"], table, r["id"], "put", encoded, "") for r in full])
     return full
 
 

@@ -74,6 +74,14 @@ class SqlWriteTx:
         row = await self.conn.fetchrow(f"SELECT * FROM {_table(table)} WHERE id = ?", (row_id,))
         return self._fix(table, row)
 
+    async def get_many(self, table: str, row_ids: Sequence[str]) -> dict[str, Row]:
+        ids = list(dict.fromkeys(row_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self.conn.fetch(f"SELECT * FROM {_table(table)} WHERE id IN ({marks})", ids)
+        return {r["id"]: self._fix(table, r) for r in rows}  # type: ignore[index]
+
     async def find(self, table: str, column: str, value: Any) -> list[Row]:
         if column not in ("order_id", "number"):
             raise ValueError(f"no lookup by {column}")
@@ -88,6 +96,14 @@ class SqlWriteTx:
         await self.conn.execute(
             f"INSERT INTO {_table(table)} ({','.join(cols)}) VALUES ({marks})",
             [row[c] for c in cols],
+        )
+
+    async def insert_many(self, table: str, rows: Sequence[Row]) -> None:
+        cols = list(rows[0])
+        marks = ",".join("?" * len(cols))
+        await self.conn.executemany(
+            f"INSERT INTO {_table(table)} ({','.join(cols)}) VALUES ({marks})",
+            [[row[c] for c in cols] for row in rows],
         )
 
     async def update(self, table: str, row_id: str, fields: Row) -> None:
@@ -107,6 +123,13 @@ class SqlWriteTx:
             "INSERT INTO change_log (seq, table_name, row_id, op, buckets, removed) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (seq, table, row_id, op, buckets, removed),
+        )
+
+    async def add_changes(self, changes: Sequence[tuple[int, str, str, str, str, str]]) -> None:
+        await self.conn.executemany(
+            "INSERT INTO change_log (seq, table_name, row_id, op, buckets, removed) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            changes,
         )
 
     async def add_history(

@@ -33,9 +33,12 @@ LWW_FIELDS = ("notes",)
 LineTable = Literal["order_lines"]
 
 
+def orderable(product: Row | None) -> bool:
+    return product is not None and not product["deleted"] and bool(product["active"])
+
+
 async def product_problem(ctx: MutationContext, product_id: str) -> Outcome | None:
-    product = await ctx.tx.get("products", product_id)
-    if product is None or product["deleted"] or not product["active"]:
+    if not orderable(await ctx.tx.get("products", product_id)):
         return await missing(ctx, "products", product_id, "product")
     return None
 
@@ -51,15 +54,16 @@ async def create(ctx: MutationContext, args: OrderCreate) -> Outcome:
     line_ids = [line.id for line in args.lines]
     if len(set(line_ids)) != len(line_ids):
         raise MutationRejected("invalid_args", "line ids repeat within the order")
-    for line_id in line_ids:
-        if await ctx.tx.get("order_lines", line_id) is not None:
-            raise MutationRejected("already_exists", f"order line {line_id} already exists")
+    if taken := await ctx.tx.get_many("order_lines", line_ids):
+        raise MutationRejected("already_exists", f"order line {min(taken)} already exists")
 
     if await visible_row(ctx, "customers", args.customer_id) is None:
         return await missing(ctx, "customers", args.customer_id, "customer")
-    for product_id in dict.fromkeys(line.product_id for line in args.lines):
-        if problem := await product_problem(ctx, product_id):
-            return problem
+    product_ids = list(dict.fromkeys(line.product_id for line in args.lines))
+    products = await ctx.tx.get_many("products", product_ids)
+    for product_id in product_ids:
+        if not orderable(products.get(product_id)):
+            return await missing(ctx, "products", product_id, "product")
     if args.warehouse_id and await visible_row(ctx, "warehouses", args.warehouse_id) is None:
         return await missing(ctx, "warehouses", args.warehouse_id, "warehouse")
 
@@ -85,15 +89,17 @@ async def create(ctx: MutationContext, args: OrderCreate) -> Outcome:
         "updated_at": ctx.now,
     }
     buckets = bk.for_order(order)
-    for line in args.lines:
-        row = {
+    lines = [
+        {
             "id": line.id,
             "order_id": args.id,
             "product_id": line.product_id,
             "qty": line.qty,
             "unit_price": line.unit_price,
         }
-        await writer.insert(ctx, "order_lines", row, buckets)
+        for line in args.lines
+    ]
+    await writer.insert_many(ctx, "order_lines", lines, buckets)
     # The order last: its version is the base clients edit its lines from, so it must not be
     # older than the lines' own field versions (else any edit by another client would conflict).
     await writer.insert(ctx, "orders", order, buckets)
