@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import msgspec
 from litestar import Litestar, Request, get
@@ -13,7 +12,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.static_files import create_static_files_router
 
 from server import errors
 from server.auth.tokens import actor_for_token
@@ -23,11 +21,11 @@ from server.db.sql import open_database, refresh_statistics
 from server.db.sync_store import SqlSyncStore
 from server.state import AppState
 from server.syncapi.controller import SyncController
+from server.web import web_routes
 from sync.context import Actor
 from sync.errors import SyncError, Unauthorized
 from sync.protocol import SCHEMA_VERSION
 
-PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 log = logging.getLogger("orderly.server")
 
 
@@ -81,11 +79,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await db.close()
 
     limits = {"max_mutations": settings.push_max_mutations, "max_bytes": settings.push_max_bytes}
-    route_handlers: list = [SyncController, health]
-    if (PWA_DIR / "index.html").exists():
-        route_handlers.append(
-            create_static_files_router(path="/", directories=[PWA_DIR], html_mode=True, name="pwa")
-        )
+    route_handlers: list = [SyncController, health, *web_routes()]
     return Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
