@@ -3,7 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test test-sqlite test-postgres lint bench
+PWA_DEPS := pwa/node_modules/.installed
+
+.PHONY: serve test test-sqlite test-postgres test-e2e lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -13,22 +15,34 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
+# The PWA's npm packages (pwa/package-lock.json), served to the browser under /vendor/.
+$(PWA_DEPS): pwa/package.json pwa/package-lock.json
+	cd pwa && npm ci --no-audit --no-fund
+	touch $@
+
 # Serve the app on embedded SQLite (data/) with demo data; prints the URL.
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed $(PWA_DEPS)
 	$(BIN)/orderly serve --demo
 
-# Every test, on SQLite and then on PostgreSQL (a missing PostgreSQL fails the run).
-test: $(VENV)/.installed lint test-sqlite test-postgres
+# Every test, on SQLite and then on PostgreSQL (a missing PostgreSQL fails the run), then the
+# browser tests (a missing chromium is installed, or fails the run).
+test: $(VENV)/.installed lint test-sqlite test-postgres test-e2e
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 test-sqlite: $(VENV)/.installed
-	ORDERLY_TEST_DB=sqlite $(BIN)/pytest
+	ORDERLY_TEST_DB=sqlite $(BIN)/pytest --ignore=tests/e2e
 
 test-postgres: $(VENV)/.installed
 	tests/ensure_postgres.sh
-	ORDERLY_TEST_DB=postgres $(BIN)/pytest
+	ORDERLY_TEST_DB=postgres $(BIN)/pytest --ignore=tests/e2e
+
+# Browser tests in a pytest process of their own (Playwright's sync API and asyncio tests do not
+# share one): a real server, Debian's chromium, a virtual passkey authenticator.
+test-e2e: $(VENV)/.installed $(PWA_DEPS)
+	tests/ensure_chromium.sh
+	ORDERLY_TEST_DB=sqlite $(BIN)/pytest tests/e2e
 
 # Benchmarks (not part of `make test`): results go to docs/benchmarks.md.
 bench: $(VENV)/.installed

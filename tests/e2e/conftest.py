@@ -1,0 +1,192 @@
+"""Real things for browser tests: an ``orderly serve`` subprocess on a free port with its own
+data directory, Debian's chromium driven by Playwright, and a CDP virtual authenticator.
+
+Playwright's sync API leaves an event loop behind that breaks ``asyncio.run`` in later tests of
+the same process, so these tests run in a pytest invocation of their own (``make test-e2e``);
+a run that collects them next to other tests leaves them out and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_TIMEOUT = 30.0
+ENROLL_LINK = re.compile(r"https?://\S+/enroll#\S+")
+E2E_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    browser = [i for i in items if E2E_DIR in i.path.parents]
+    if browser and len(browser) < len(items):
+        config.hook.pytest_deselected(items=browser)
+        items[:] = [i for i in items if i not in browser]
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"{len(browser)} browser tests left out: they run alone (make test-e2e)"
+            )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """An ``orderly serve`` subprocess; ``url`` is on localhost, the WebAuthn rp id."""
+
+    url: str
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def cli(self, *args: str) -> str:
+        """Runs ``orderly ARGS`` against this server's database and answers its output."""
+        done = subprocess.run(
+            [sys.executable, "-m", "server.cli", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, f"orderly {' '.join(args)}: {done.stdout}{done.stderr}"
+        return done.stdout
+
+    def create_admin(self, name: str) -> str:
+        """Makes an admin with ``orderly create-admin`` and answers the enrollment link."""
+        out = self.cli("create-admin", name)
+        found = ENROLL_LINK.search(out)
+        assert found, f"no enrollment link in the output of create-admin:\n{out}"
+        return found.group(0)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("server")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLY_")}
+    env |= {
+        "ORDERLY_DATA_DIR": str(data),
+        "ORDERLY_HOST": "127.0.0.1",
+        "ORDERLY_PORT": str(port),
+        "ORDERLY_PUBLIC_URL": f"http://localhost:{port}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    srv = Server(f"http://localhost:{port}", env, data / "server.log")
+    with srv.log.open("wb") as log:
+        srv.process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(srv)
+        yield srv
+    finally:
+        srv.process.terminate()
+        try:
+            srv.process.wait(10)
+        except subprocess.TimeoutExpired:
+            srv.process.kill()
+            srv.process.wait()
+
+
+def _wait_healthy(srv: Server) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    health = f"http://127.0.0.1:{srv.env['ORDERLY_PORT']}/api/health"
+    while time.monotonic() < deadline:
+        assert srv.process and srv.process.poll() is None, f"server exited:\n{srv.output()}"
+        try:
+            if httpx.get(health, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"server not healthy after {START_TIMEOUT}s:\n{srv.output()}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    # A missing chromium fails here (tests/ensure_chromium.sh installs it): never a skip.
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run tests/ensure_chromium.sh"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context()
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@dataclass
+class Authenticator:
+    """A CDP virtual authenticator: a platform authenticator with user verification."""
+
+    cdp: CDPSession
+    id: str
+
+    def credentials(self) -> list[dict]:
+        got = self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})
+        return got["credentials"]
+
+
+@pytest.fixture
+def authenticator(context: BrowserContext, page: Page) -> Authenticator:
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return Authenticator(cdp, added["authenticatorId"])
