@@ -10,20 +10,26 @@ import msgspec
 from litestar import Litestar, Request, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from server import errors
-from server.auth.tokens import actor_for_token
+from server.admin.controller import AdminController
+from server.admin.service import AdminService
+from server.auth.controller import AuthController
+from server.auth.principal import sync_actor
+from server.auth.service import AuthService
+from server.catalog.controller import CatalogController
 from server.config import Settings, from_env
 from server.db.migrate import migrate
 from server.db.sql import open_database, refresh_statistics
 from server.db.sync_store import SqlSyncStore
+from server.keys import load as load_keys
 from server.state import AppState
 from server.syncapi.controller import SyncController
 from server.web import web_routes
-from sync.context import Actor
-from sync.errors import SyncError, Unauthorized
+from sync.errors import SyncError
 from sync.protocol import SCHEMA_VERSION
 
 log = logging.getLogger("orderly.server")
@@ -31,17 +37,6 @@ log = logging.getLogger("orderly.server")
 
 def app_state(request: Request) -> AppState:
     return request.app.state.orderly
-
-
-async def current_actor(request: Request) -> Actor:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("send Authorization: Bearer <token> (make one with `orderly token`)")
-    actor = await actor_for_token(app_state(request).db, token.strip())
-    if actor is None:
-        raise Unauthorized("the token is unknown, revoked, or its user is disabled")
-    return actor
 
 
 class Health(msgspec.Struct):
@@ -68,7 +63,11 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         db = await open_database(settings)
         await refresh_statistics(db)
         store = SqlSyncStore(db)
-        state = AppState(settings=settings, db=db, store=store)
+        keys = load_keys(settings.keys_dir)
+        state = AppState(
+            settings=settings, db=db, store=store, keys=keys,
+            auth=AuthService(db, settings, keys), admin=AdminService(db, settings),
+        )  # fmt: skip
         async with store.read() as rtx:
             state.last_seq = (await rtx.state()).last_seq
         store.on_commit.append(state.committed)
@@ -79,13 +78,21 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await db.close()
 
     limits = {"max_mutations": settings.push_max_mutations, "max_bytes": settings.push_max_bytes}
-    route_handlers: list = [SyncController, health, *web_routes()]
+    route_handlers: list = [
+        SyncController, AuthController, AdminController, CatalogController, health, *web_routes()
+    ]  # fmt: skip
+    # Per client address, on the auth endpoints only.
+    auth_rate = RateLimitConfig(
+        rate_limit=("minute", settings.auth_rate_per_minute),
+        check_throttle_handler=lambda request: request.url.path.startswith("/api/auth/"),
+    )
     return Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
+        middleware=[auth_rate.middleware],
         dependencies={
             "app_state": Provide(app_state, sync_to_thread=False),
-            "actor": Provide(current_actor),
+            "actor": Provide(sync_actor),
         },
         exception_handlers={
             SyncError: errors.sync_error,

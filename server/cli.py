@@ -1,4 +1,5 @@
-"""``orderly``: serve, migrate, seed-demo, token, compact, export-shared."""
+"""``orderly``: serve, migrate, seed-demo, create-admin, token, audit, keys, compact,
+export-shared."""
 
 from __future__ import annotations
 
@@ -72,15 +73,106 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _admin_link(settings: Settings, name: str, only_without_passkey: bool) -> str | None:
+    """An enrollment link for admin ``name`` (created if missing). None when the admin has a
+    passkey and ``only_without_passkey``; raises ``ValueError`` for a user who is not an admin."""
+    from server import audit, times
+    from server.audit import AuditEntry
+    from server.auth import enrollment
+    from sync.ids import uuid7
+
+    db = await _open(settings)
+    try:
+        async with db.write() as conn:
+            row = await conn.fetchrow("SELECT id, role FROM users WHERE name = ?", (name,))
+            if row is not None and row["role"] != "admin":
+                raise ValueError(f"{name!r} exists and is a {row['role']}, not an admin")
+            if row is None:
+                user_id = uuid7()
+                await conn.execute(
+                    "INSERT INTO users (id, name, role, warehouse_id, disabled, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (user_id, name, "admin", None, False, times.now()),
+                )
+            else:
+                user_id = row["id"]
+                if only_without_passkey and await conn.fetchval(
+                    "SELECT COUNT(*) FROM passkeys WHERE user_id = ? AND revoked = ?",
+                    (user_id, False),
+                ):
+                    return None
+            link, _ = await enrollment.create(conn, settings, user_id, None)
+            await audit.append(
+                conn, [AuditEntry("admin.create_admin_cli", user_id, {"name": name})]
+            )
+        return link.url
+    finally:
+        await db.close()
+
+
+def _show_link(url: str, settings: Settings) -> None:
+    from server.auth.enrollment import qr
+
+    _say(f"enrollment link: {url}")
+    _say(f"  open it on the phone or computer that will hold the passkey (valid for "
+         f"{settings.enrollment_ttl_hours} hours, once):")  # fmt: skip
+    qr(url).terminal(out=sys.stdout, compact=True)
+    sys.stdout.flush()
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        url = asyncio.run(_admin_link(settings, args.name, only_without_passkey=False))
+    except ValueError as e:
+        print(f"orderly create-admin: {e}", file=sys.stderr)
+        return 2
+    assert url is not None
+    _show_link(url, settings)
+    return 0
+
+
+async def _audit_verify(settings: Settings):
+    from server.audit import verify
+
+    db = await _open(settings)
+    try:
+        return await verify(db)
+    finally:
+        await db.close()
+
+
+def cmd_audit_verify(settings: Settings, _: argparse.Namespace) -> int:
+    check = asyncio.run(_audit_verify(settings))
+    if check.ok:
+        _say(f"audit chain intact: {check.entries} entries")
+        return 0
+    _say(f"audit chain BROKEN at entry {check.first_bad_seq}: {check.reason} "
+         f"({check.entries} entries before it verified)")  # fmt: skip
+    return 1
+
+
+def cmd_keys_rotate(settings: Settings, _: argparse.Namespace) -> int:
+    from server.keys import rotate
+
+    kid = rotate(settings.keys_dir)
+    _say(f"new signing key {kid}; older keys still verify. Restart the server to sign with it.")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
 
     settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
-    if args.demo and asyncio.run(_seed(settings, 40, only_if_empty=True)):
-        _say("demo data written (users admin, rep1, rep2, picker1); API tokens: orderly token")
-    url = f"http://{'localhost' if settings.host in ('127.0.0.1', '0.0.0.0') else settings.host}:{settings.port}"
+    if args.demo:
+        if asyncio.run(_seed(settings, 40, only_if_empty=True)):
+            _say("demo data written (users admin, rep1, rep2, picker1); API tokens: orderly token")
+        # Until the demo admin has a passkey, every start offers a link to make one.
+        if link := asyncio.run(_admin_link(settings, "admin", only_without_passkey=True)):
+            _show_link(link, settings)
+    host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
+    url = f"http://{host}:{settings.port}"
     _say(f"Orderly is serving {_where(settings)} at {url}  (API schema: {url}/schema)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     return 0
@@ -128,6 +220,17 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("seed-demo", help="write demo data")
     s.add_argument("--orders", type=int, default=40)
     s.set_defaults(run=cmd_seed)
+    s = sub.add_parser("create-admin", help="make an admin and print their enrollment link + QR")
+    s.add_argument("name")
+    s.set_defaults(run=cmd_create_admin)
+    s = sub.add_parser("audit", help="the audit log")
+    audit_sub = s.add_subparsers(dest="audit_command", required=True)
+    a = audit_sub.add_parser("verify", help="check the hash chain; exit 1 if it is broken")
+    a.set_defaults(run=cmd_audit_verify)
+    s = sub.add_parser("keys", help="the server's signing keys")
+    keys_sub = s.add_subparsers(dest="keys_command", required=True)
+    k = keys_sub.add_parser("rotate", help="make a new signing key; older ones still verify")
+    k.set_defaults(run=cmd_keys_rotate)
     s = sub.add_parser("token", help="make a bearer API token (creates the user if needed)")
     s.add_argument("--user", required=True)
     s.add_argument("--role", required=True)

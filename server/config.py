@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import msgspec
 
@@ -20,6 +21,11 @@ class Settings(msgspec.Struct, frozen=True):
     pull_max_limit: int = 10_000
     # Seconds between keep-alive comments on the poke stream.
     poke_heartbeat: float = 15.0
+    # Auth (docs/auth.md).
+    session_days: int = 30
+    enrollment_ttl_hours: int = 72
+    challenge_ttl_seconds: int = 300
+    auth_rate_per_minute: int = 30
 
     @property
     def sqlite_path(self) -> Path:
@@ -28,6 +34,25 @@ class Settings(msgspec.Struct, frozen=True):
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def rp_id(self) -> str:
+        """The WebAuthn relying party id: the public URL's host name."""
+        return urlparse(self.public_url).hostname or "localhost"
+
+    @property
+    def origin(self) -> str:
+        """The exact origin browsers report in WebAuthn client data (no trailing slash)."""
+        u = urlparse(self.public_url)
+        return f"{u.scheme}://{u.netloc}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://") or self.rp_id == "localhost"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
 
     def with_(self, **changes: object) -> Settings:
         return msgspec.structs.replace(self, **changes)
@@ -46,6 +71,10 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         ("push_max_bytes", int),
         ("pull_max_limit", int),
         ("poke_heartbeat", float),
+        ("session_days", int),
+        ("enrollment_ttl_hours", int),
+        ("challenge_ttl_seconds", int),
+        ("auth_rate_per_minute", int),
     ):
         raw = env.get(f"ORDERLY_{name.upper()}")
         if raw is not None and raw != "":

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from server.admin.service import AdminService
+from server.auth.service import AuthService
 from server.config import Settings
 from server.db.sql import Database
 from server.db.sync_store import SqlSyncStore
+from server.keys import ServerKeys
 from server.poke import Poker
 from sync.push import PushLimits
 
@@ -16,6 +19,9 @@ class AppState:
     settings: Settings
     db: Database
     store: SqlSyncStore
+    keys: ServerKeys
+    auth: AuthService
+    admin: AdminService
     poker: Poker = field(default_factory=Poker)
     last_seq: int = 0
 

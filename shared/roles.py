@@ -51,3 +51,26 @@ SCOPE_BY_ROLE: dict[str, str] = {
 def may_send(role: str, mutation: str) -> bool:
     """Whether ``role`` may send the mutation ``mutation`` at all (scope is checked apart)."""
     return mutation in MUTATIONS_BY_ROLE.get(role, frozenset())
+
+
+# What endpoints ask for, and who has it. Mutations are checked by ``may_send`` above; these are
+# the other actions. The PWA reads this table from the exported JSON to show what a role can do;
+# the server checks every one of them (tests generate a case for every role/permission pair).
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "sync": frozenset(ROLES),  # push, pull, events
+    "users.read": frozenset({"admin", "manager"}),
+    "users.manage": frozenset({"admin"}),  # invite, enrollment links, role, disable
+    "devices.read": frozenset({"admin", "manager", "support"}),
+    "devices.revoke": frozenset({"admin"}),
+    "passkeys.revoke": frozenset({"admin"}),
+    "catalog.edit": frozenset({"admin", "manager"}),  # products and their prices
+    "audit.read": frozenset({"admin"}),
+}
+
+
+def has_permission(role: str, permission: str) -> bool:
+    return role in PERMISSIONS.get(permission, frozenset())
+
+
+def permissions_of(role: str) -> list[str]:
+    return sorted(p for p, roles in PERMISSIONS.items() if role in roles)

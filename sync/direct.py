@@ -44,9 +44,14 @@ async def put_rows(store: Store, actor: Actor, table: str, rows: Iterable[Row]) 
             current = await tx.get(table, row["id"])
             if current is None:
                 await writer.insert(ctx, table, row, buckets_of(table, row))
+                tx.audit(f"server.insert.{table}", row["id"], {}, actor.user_id)
             else:
                 changes = {k: v for k, v in row.items() if k != "id" and current.get(k) != v}
                 if changes:
-                    await writer.update(ctx, table, current, changes, buckets_of(table, {**current, **changes}))
+                    await writer.update(
+                        ctx, table, current, changes, buckets_of(table, {**current, **changes})
+                    )
+                    tx.audit(f"server.update.{table}", row["id"], {"fields": sorted(changes)},
+                             actor.user_id)  # fmt: skip
             n += 1
     return n

@@ -121,6 +121,13 @@ async def _apply_one(
             error="internal_error",
             message="the server failed to apply this mutation; it is stored for an admin",
         )
+    if result.status != "rejected":
+        tx.audit(
+            f"mutation.{result.status}",
+            f"{client_id}#{m.id}",
+            {"name": m.name, "device": actor.device_id, "conflict": result.conflict_id},
+            actor.user_id,
+        )
     await tx.log_mutation(
         LoggedMutation(
             client_id=client_id,

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from piccolo.columns import Boolean
 
+from server import audit
+from server.audit import AuditEntry
 from server.db.sql import Conn, Database
 from server.db.tables import TABLES
 from sync import buckets as bk
@@ -63,6 +65,10 @@ class SqlWriteTx:
         self.seq = seq
         self.start_seq = seq
         self._sp = 0
+        self.audit_entries: list[AuditEntry] = []
+
+    def audit(self, action: str, subject: str, detail: dict[str, Any], actor_id: str) -> None:
+        self.audit_entries.append(AuditEntry(action, subject, detail, actor_id))
 
     def _fix(self, table: str, row: Row | None) -> Row | None:
         if row is not None and self.conn.dialect == "sqlite":
@@ -311,6 +317,7 @@ class SqlSyncStore:
 
     @staticmethod
     async def _end(tx: SqlWriteTx) -> None:
+        await audit.append(tx.conn, tx.audit_entries)
         if tx.seq != tx.start_seq:
             await tx.conn.execute("UPDATE sync_state SET last_seq = ? WHERE id = 1", (tx.seq,))
 

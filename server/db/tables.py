@@ -58,6 +58,66 @@ class Devices(Table, tablename="devices"):
     last_sync_at = Varchar(length=32, null=True, default=None)
     pending_count = Integer(default=0)
     revoked = Boolean(default=False)
+    # The server's Ed25519 signature over the device's key (docs/auth.md), and the key it used.
+    certificate = Text(null=True, default=None)
+    cert_key_id = Varchar(length=32, null=True, default=None)
+    revoked_at = Varchar(length=32, null=True, default=None)
+
+
+class Passkeys(Table, tablename="passkeys"):
+    """WebAuthn credentials; a user may have several."""
+
+    id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    credential_id = Varchar(length=1400, unique=True)  # base64url of the raw id
+    public_key = Text()  # base64url of the COSE key
+    sign_count = BigInt(default=0)
+    transports = Varchar(length=200, default="")
+    aaguid = Varchar(length=40, default="")
+    backed_up = Boolean(default=False)
+    name = Varchar(length=200, default="")
+    device_id = Varchar(length=64, null=True, default=None)
+    created_at = Varchar(length=32)
+    last_used_at = Varchar(length=32, null=True, default=None)
+    revoked = Boolean(default=False)
+
+
+class Enrollments(Table, tablename="enrollments"):
+    """One-time links that let a user register a passkey."""
+
+    id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_by = Varchar(length=64, null=True, default=None)
+    created_at = Varchar(length=32)
+    expires_at = Varchar(length=32)
+    used_at = Varchar(length=32, null=True, default=None)
+
+
+class AuthChallenges(Table, tablename="auth_challenges"):
+    """A WebAuthn ceremony between begin and finish: single-use, expiring, bound to its kind."""
+
+    id = Varchar(length=64, primary_key=True)
+    kind = Varchar(length=16)
+    challenge = Varchar(length=200)
+    user_id = Varchar(length=64, null=True, default=None)
+    enrollment_id = Varchar(length=64, null=True, default=None)
+    expires_at = Varchar(length=32, index=True)
+
+
+class Sessions(Table, tablename="sessions"):
+    """Login sessions: opaque tokens stored as their SHA-256, with sliding expiry."""
+
+    id = Varchar(length=64, primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    csrf_hash = Varchar(length=64)
+    user_id = Varchar(length=64, index=True)
+    device_id = Varchar(length=64, null=True, default=None, index=True)
+    passkey_id = Varchar(length=64, null=True, default=None, index=True)
+    created_at = Varchar(length=32)
+    last_seen_at = Varchar(length=32)
+    expires_at = Varchar(length=32)
+    revoked = Boolean(default=False)
 
 
 # ---- synced business rows --------------------------------------------------------------------
@@ -229,6 +289,7 @@ class FieldHistory(Table, tablename="field_history"):
 class AuditLog(Table, tablename="audit_log"):
     """Append-only, hash-chained record of auth events, admin actions and applied mutations."""
 
+    seq = BigInt(default=0)  # unique: index in the raw migration (SQLite cannot add it inline)
     at = Varchar(length=32, index=True)
     actor_id = Varchar(length=64, null=True, default=None)
     action = Varchar(length=64, index=True)
@@ -238,10 +299,22 @@ class AuditLog(Table, tablename="audit_log"):
     hash = Varchar(length=64)
 
 
+class AuditHead(Table, tablename="audit_head"):
+    """One row: the last entry of the audit chain, locked by every writer of the log."""
+
+    id = Integer(primary_key=True)
+    seq = BigInt(default=0)
+    hash = Varchar(length=64)
+
+
 TABLES: tuple[type[Table], ...] = (
     Users,
     ApiTokens,
     Devices,
+    Passkeys,
+    Enrollments,
+    AuthChallenges,
+    Sessions,
     Customers,
     Products,
     Warehouses,
@@ -257,4 +330,5 @@ TABLES: tuple[type[Table], ...] = (
     ChangeLog,
     FieldHistory,
     AuditLog,
+    AuditHead,
 )

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from server.auth.devices import record_sync
 from server.state import AppState
 from sync.context import Actor
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
@@ -33,7 +34,10 @@ class SyncController(Controller):
         actor: NamedDependency[Actor],
         app_state: NamedDependency[AppState],
     ) -> PushResponse:
-        return await push(app_state.store, actor, data, app_state.push_limits)
+        response = await push(app_state.store, actor, data, app_state.push_limits)
+        if actor.device_id:
+            await record_sync(app_state.db, actor.device_id, data.pending)
+        return response
 
     @post(
         "/pull",
@@ -47,7 +51,10 @@ class SyncController(Controller):
         actor: NamedDependency[Actor],
         app_state: NamedDependency[AppState],
     ) -> PullResponse:
-        return await pull(app_state.store, actor, data, app_state.settings.pull_max_limit)
+        response = await pull(app_state.store, actor, data, app_state.settings.pull_max_limit)
+        if actor.device_id:
+            await record_sync(app_state.db, actor.device_id, None)
+        return response
 
     @get(
         "/events",

@@ -1,0 +1,1 @@
+"""Admin: users, enrollment links, devices, passkeys, the audit log."""

@@ -1,0 +1,119 @@
+"""``/api/admin``: users and enrollment links, devices, passkeys, the audit log. Thin handlers;
+each names the permission it needs (shared/roles.py)."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from server import audit
+from server.admin.service import DeviceRow, Invited, NewUser, UserChange, UserRow
+from server.auth.enrollment import EnrollmentLink
+from server.auth.principal import Principal, needs
+from server.auth.service import PasskeyOut
+from server.state import AppState
+
+
+class AdminController(Controller):
+    path = "/api/admin"
+    tags = ["admin"]
+
+    @get("/users", operation_id="adminUsers", summary="Every user",
+         dependencies={"me": needs("users.read")})  # fmt: skip
+    async def users(
+        self, me: NamedDependency[Principal], app_state: NamedDependency[AppState]
+    ) -> list[UserRow]:
+        return await app_state.admin.users()
+
+    @post("/users", status_code=201, operation_id="adminInvite",
+          summary="Create a user and their enrollment link (with its QR code)",
+          dependencies={"me": needs("users.manage")})  # fmt: skip
+    async def invite(
+        self,
+        data: JSONBody[NewUser],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> Invited:
+        return await app_state.admin.invite(me.actor.user_id, data)
+
+    @post("/users/{user_id:str}/enrollments", status_code=201, operation_id="adminEnrollmentLink",
+          summary="A new enrollment link for a user (older unused ones stop working)",
+          dependencies={"me": needs("users.manage")})  # fmt: skip
+    async def new_link(
+        self,
+        user_id: FromPath[str],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> EnrollmentLink:
+        return await app_state.admin.new_link(me.actor.user_id, user_id)
+
+    @patch("/users/{user_id:str}", operation_id="adminChangeUser",
+           summary="Change a user's role or warehouse, disable or enable them",
+           dependencies={"me": needs("users.manage")})  # fmt: skip
+    async def change_user(
+        self,
+        user_id: FromPath[str],
+        data: JSONBody[UserChange],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> UserRow:
+        return await app_state.admin.change_user(me.actor.user_id, user_id, data)
+
+    @get("/devices", operation_id="adminDevices", summary="Every device, newest first",
+         dependencies={"me": needs("devices.read")})  # fmt: skip
+    async def devices(
+        self,
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+        user_id: FromQuery[str | None] = None,
+    ) -> list[DeviceRow]:
+        return await app_state.admin.devices(user_id)
+
+    @post("/devices/{device_id:str}/revoke", status_code=204, operation_id="adminRevokeDevice",
+          summary="Revoke a device: its sessions end, its next sync gets device_revoked",
+          dependencies={"me": needs("devices.revoke")})  # fmt: skip
+    async def revoke_device(
+        self,
+        device_id: FromPath[str],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> None:
+        await app_state.admin.revoke_device(me.actor.user_id, device_id)
+
+    @get("/passkeys", operation_id="adminPasskeys", summary="Passkeys, of one user or all",
+         dependencies={"me": needs("users.read")})  # fmt: skip
+    async def passkeys(
+        self,
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+        user_id: FromQuery[str | None] = None,
+    ) -> list[PasskeyOut]:
+        return await app_state.auth.passkeys(user_id=user_id)
+
+    @post("/passkeys/{passkey_id:str}/revoke", status_code=204, operation_id="adminRevokePasskey",
+          summary="Revoke a passkey: it cannot sign in, the sessions it started end",
+          dependencies={"me": needs("passkeys.revoke")})  # fmt: skip
+    async def revoke_passkey(
+        self,
+        passkey_id: FromPath[str],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> None:
+        await app_state.admin.revoke_passkey(me.actor.user_id, passkey_id)
+
+    @get("/audit", operation_id="adminAudit", summary="The audit log, newest first",
+         dependencies={"me": needs("audit.read")})  # fmt: skip
+    async def audit_log(
+        self, me: NamedDependency[Principal], app_state: NamedDependency[AppState], action: FromQuery[str | None] = None,
+        actor_id: FromQuery[str | None] = None, before_seq: FromQuery[int | None] = None, limit: FromQuery[int] = 100,
+    ) -> list[audit.AuditRecord]:  # fmt: skip
+        return await audit.entries(app_state.db, action=action, actor_id=actor_id,
+                                   before_seq=before_seq, limit=limit)  # fmt: skip
+
+    @get("/audit/verify", operation_id="adminAuditVerify", summary="Check the audit hash chain",
+         dependencies={"me": needs("audit.read")})  # fmt: skip
+    async def audit_verify(
+        self, me: NamedDependency[Principal], app_state: NamedDependency[AppState]
+    ) -> audit.ChainCheck:
+        return await audit.verify(app_state.db)

@@ -1,0 +1,209 @@
+"""What admins do to users, devices and passkeys; every action is audited in its transaction."""
+
+from __future__ import annotations
+
+import msgspec
+
+from server import audit, times
+from server.audit import AuditEntry
+from server.auth import devices, enrollment
+from server.auth.enrollment import EnrollmentLink
+from server.auth.errors import NotFound
+from server.config import Settings
+from server.db.sql import Conn, Database, is_unique_violation
+from shared.roles import ROLES
+from sync.errors import BadRequest, SyncError
+from sync.ids import uuid7
+
+
+class UserExists(SyncError):
+    code = "user_exists"
+    status = 409
+
+
+class NewUser(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    role: str
+    warehouse_id: str | None = None
+
+
+class UserChange(msgspec.Struct, forbid_unknown_fields=True):
+    role: str | msgspec.UnsetType = msgspec.UNSET
+    warehouse_id: str | None | msgspec.UnsetType = msgspec.UNSET
+    disabled: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class UserRow(msgspec.Struct):
+    id: str
+    name: str
+    role: str
+    warehouse_id: str | None
+    disabled: bool
+    created_at: str
+    passkeys: int
+    devices: int
+
+
+class Invited(msgspec.Struct):
+    user: UserRow
+    enrollment: EnrollmentLink
+
+
+class DeviceRow(msgspec.Struct):
+    id: str
+    user_id: str
+    user_name: str
+    code: str
+    name: str
+    platform: str
+    app_version: str
+    created_at: str
+    last_seen_at: str | None
+    last_sync_at: str | None
+    pending_count: int
+    revoked: bool
+    revoked_at: str | None
+    has_signing_key: bool
+
+
+def _check_role(role: str, warehouse_id: str | None) -> None:
+    if role not in ROLES:
+        raise BadRequest(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if role == "warehouse" and not warehouse_id:
+        raise BadRequest("a warehouse user needs a warehouse_id")
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise BadRequest("a user name is 1 to 200 characters")
+    return name
+
+
+_USER_SQL = (
+    "SELECT u.id, u.name, u.role, u.warehouse_id, u.disabled, u.created_at,"
+    " (SELECT COUNT(*) FROM passkeys p WHERE p.user_id = u.id AND p.revoked = ?) AS passkeys,"
+    " (SELECT COUNT(*) FROM devices d WHERE d.user_id = u.id AND d.revoked = ?) AS devices"
+    " FROM users u"
+)
+
+
+def _user_row(r: dict) -> UserRow:
+    return UserRow(**{**r, "disabled": bool(r["disabled"])})
+
+
+class AdminService:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db, self.settings = db, settings
+
+    async def users(self) -> list[UserRow]:
+        async with self.db.read() as conn:
+            rows = await conn.fetch(_USER_SQL + " ORDER BY u.name", (False, False))
+        return [_user_row(r) for r in rows]
+
+    async def _user(self, conn: Conn, user_id: str) -> UserRow:
+        row = await conn.fetchrow(_USER_SQL + " WHERE u.id = ?", (False, False, user_id))
+        if row is None:
+            raise NotFound(f"no user {user_id}")
+        return _user_row(row)
+
+    async def invite(self, by: str | None, new: NewUser) -> Invited:
+        """Create a user and their first enrollment link."""
+        name = _check_name(new.name)
+        _check_role(new.role, new.warehouse_id)
+        user_id = uuid7()
+        async with self.db.write() as conn:
+            try:
+                await conn.execute("SAVEPOINT new_user")
+                await conn.execute(
+                    "INSERT INTO users (id, name, role, warehouse_id, disabled, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (user_id, name, new.role, new.warehouse_id, False, times.now()),
+                )
+            except Exception as e:
+                await conn.execute("ROLLBACK TO SAVEPOINT new_user")
+                if is_unique_violation(e):
+                    raise UserExists(f"a user called {name!r} exists already") from None
+                raise
+            link, _ = await enrollment.create(conn, self.settings, user_id, by)
+            await audit.append(conn, [AuditEntry(
+                "admin.user_invited", user_id,
+                {"name": name, "role": new.role, "warehouse": new.warehouse_id}, by,
+            )])  # fmt: skip
+            user = await self._user(conn, user_id)
+        return Invited(user, link)
+
+    async def new_link(self, by: str | None, user_id: str) -> EnrollmentLink:
+        async with self.db.write() as conn:
+            user = await self._user(conn, user_id)
+            if user.disabled:
+                raise BadRequest("this user is disabled: enable them first")
+            link, _ = await enrollment.create(conn, self.settings, user_id, by)
+            await audit.append(conn, [AuditEntry("admin.enrollment_link", user_id, {}, by)])
+        return link
+
+    async def change_user(self, by: str | None, user_id: str, change: UserChange) -> UserRow:
+        async with self.db.write() as conn:
+            user = await self._user(conn, user_id)
+            role = user.role if change.role is msgspec.UNSET else change.role
+            warehouse = (
+                user.warehouse_id if change.warehouse_id is msgspec.UNSET else change.warehouse_id
+            )
+            disabled = user.disabled if change.disabled is msgspec.UNSET else change.disabled
+            _check_role(role, warehouse)
+            if by == user_id and (disabled or role != user.role):
+                raise BadRequest("admins cannot disable themselves or change their own role")
+            await conn.execute(
+                "UPDATE users SET role = ?, warehouse_id = ?, disabled = ? WHERE id = ?",
+                (role, warehouse, disabled, user_id),
+            )
+            if disabled or role != user.role or warehouse != user.warehouse_id:
+                # What a session may do was decided at login: make the user log in again.
+                await conn.execute(
+                    "UPDATE sessions SET revoked = ? WHERE user_id = ?", (True, user_id)
+                )
+            detail = {"role": role, "warehouse": warehouse, "disabled": disabled}
+            await audit.append(conn, [AuditEntry("admin.user_changed", user_id, detail, by)])
+            return await self._user(conn, user_id)
+
+    async def devices(self, user_id: str | None = None) -> list[DeviceRow]:
+        sql = (
+            "SELECT d.id, d.user_id, u.name AS user_name, d.code, d.name, d.platform,"
+            " d.app_version, d.created_at, d.last_seen_at, d.last_sync_at, d.pending_count,"
+            " d.revoked, d.revoked_at, d.signing_public_key FROM devices d"
+            " JOIN users u ON u.id = d.user_id"
+        )
+        args: list[str] = []
+        if user_id:
+            sql += " WHERE d.user_id = ?"
+            args.append(user_id)
+        async with self.db.read() as conn:
+            rows = await conn.fetch(sql + " ORDER BY d.created_at DESC", args)
+        return [
+            DeviceRow(
+                **{k: v for k, v in r.items() if k != "signing_public_key"},
+                has_signing_key=r["signing_public_key"] is not None,
+            )
+            for r in rows
+        ]
+
+    async def revoke_device(self, by: str | None, device_id: str) -> None:
+        async with self.db.write() as conn:
+            if not await devices.revoke(conn, device_id):
+                raise NotFound(f"no device {device_id}")
+            await audit.append(conn, [AuditEntry("admin.device_revoked", device_id, {}, by)])
+
+    async def revoke_passkey(self, by: str | None, passkey_id: str) -> None:
+        async with self.db.write() as conn:
+            row = await conn.fetchrow(
+                "UPDATE passkeys SET revoked = ? WHERE id = ? RETURNING user_id",
+                (True, passkey_id),
+            )
+            if row is None:
+                raise NotFound(f"no passkey {passkey_id}")
+            await conn.execute(
+                "UPDATE sessions SET revoked = ? WHERE passkey_id = ?", (True, passkey_id)
+            )
+            await audit.append(conn, [AuditEntry(
+                "admin.passkey_revoked", passkey_id, {"user": row["user_id"]}, by
+            )])  # fmt: skip

@@ -1,0 +1,134 @@
+"""The audit log: append-only, hash-chained (docs/auth.md).
+
+Each entry's ``hash`` is SHA-256 of the previous entry's hash, a newline, and the entry's
+canonical JSON ``[seq, at, actor_id, action, subject, detail]`` (``detail`` as the stored text).
+The chain's head is the single ``audit_head`` row, read under a write lock, so two writers can
+never both append after the same entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from server.db.sql import Conn, Database
+from sync.context import now_iso
+
+GENESIS = "0" * 64
+_encode = msgspec.json.Encoder(order="sorted").encode
+
+
+class AuditEntry(msgspec.Struct, frozen=True):
+    action: str  # "auth.login", "admin.device_revoked", "mutation.applied", ...
+    subject: str = ""  # what it was done to: a user, device, "client#mutation id"
+    detail: dict[str, Any] = {}
+    actor_id: str | None = None
+
+
+class AuditRecord(msgspec.Struct, frozen=True):
+    seq: int
+    at: str
+    actor_id: str | None
+    action: str
+    subject: str
+    detail: str
+    prev_hash: str
+    hash: str
+
+
+class ChainCheck(msgspec.Struct, frozen=True):
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+
+def entry_hash(prev_hash: str, seq: int, at: str, actor_id: str | None, action: str,
+               subject: str, detail: str) -> str:  # fmt: skip
+    canonical = _encode([seq, at, actor_id, action, subject, detail])
+    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical).hexdigest()
+
+
+async def append(conn: Conn, entries: Sequence[AuditEntry]) -> None:
+    """Append ``entries`` inside the caller's write transaction."""
+    if not entries:
+        return
+    lock = " FOR UPDATE" if conn.dialect == "postgres" else ""
+    head = await conn.fetchrow(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
+    assert head is not None, "audit_head row missing: run migrations"
+    seq, prev = int(head["seq"]), head["hash"]
+    at = now_iso()
+    rows = []
+    for e in entries:
+        seq += 1
+        detail = _encode(e.detail).decode()
+        digest = entry_hash(prev, seq, at, e.actor_id, e.action, e.subject, detail)
+        rows.append((seq, at, e.actor_id, e.action, e.subject[:200], detail, prev, digest))
+        prev = digest
+    await conn.executemany(
+        "INSERT INTO audit_log (seq, at, actor_id, action, subject, detail, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    await conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
+
+
+async def record(db: Database, *entries: AuditEntry) -> None:
+    """Append in a transaction of its own (auth events, admin actions without other writes)."""
+    async with db.write() as conn:
+        await append(conn, entries)
+
+
+async def verify(db: Database, page: int = 5000) -> ChainCheck:
+    """Walk the whole chain: every hash recomputed, every link and sequence number checked."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    async with db.read() as conn:
+        head = await conn.fetchrow("SELECT seq, hash FROM audit_head WHERE id = 1")
+        while True:
+            rows = await conn.fetch(
+                "SELECT seq, at, actor_id, action, subject, detail, prev_hash, hash"
+                " FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
+                (expected_seq, page),
+            )
+            for r in rows:
+                rec = AuditRecord(**r)
+                if rec.seq != expected_seq:
+                    return ChainCheck(False, count, expected_seq, "entry missing")
+                if rec.prev_hash != prev:
+                    return ChainCheck(False, count, rec.seq, "does not link to the entry before")
+                digest = entry_hash(prev, rec.seq, rec.at, rec.actor_id, rec.action,
+                                    rec.subject, rec.detail)  # fmt: skip
+                if digest != rec.hash:
+                    return ChainCheck(False, count, rec.seq, "contents do not match its hash")
+                prev, expected_seq, count = rec.hash, expected_seq + 1, count + 1
+            if len(rows) < page:
+                break
+    if head is None or int(head["seq"]) != count or head["hash"] != prev:
+        return ChainCheck(False, count, count + 1, "the head names entries that are not there")
+    return ChainCheck(True, count)
+
+
+async def entries(
+    db: Database, *, action: str | None = None, actor_id: str | None = None,
+    before_seq: int | None = None, limit: int = 100,
+) -> list[AuditRecord]:  # fmt: skip
+    """Newest first, filtered, paged by ``before_seq``."""
+    where, args = [], []
+    if action:
+        where.append("action LIKE ?")
+        args.append(action.replace("*", "%"))
+    if actor_id:
+        where.append("actor_id = ?")
+        args.append(actor_id)
+    if before_seq:
+        where.append("seq < ?")
+        args.append(before_seq)
+    sql = "SELECT seq, at, actor_id, action, subject, detail, prev_hash, hash FROM audit_log"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    async with db.read() as conn:
+        rows = await conn.fetch(sql + " ORDER BY seq DESC LIMIT ?", (*args, min(limit, 1000)))
+    return [AuditRecord(**r) for r in rows]

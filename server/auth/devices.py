@@ -1,0 +1,161 @@
+"""Devices: registered at enrollment and login, certified, counted, revoked (docs/auth.md)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from server import times
+from server.auth.errors import InvalidDevice
+from server.db.sql import Conn, Database, is_unique_violation
+from server.keys import ServerKeys
+from sync.ids import uuid7
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CERT_PREFIX = "orderly-device-cert-v1"
+
+
+class DeviceIn(msgspec.Struct, forbid_unknown_fields=True):
+    """What the app says about the device it runs on."""
+
+    name: str = ""
+    platform: str = ""
+    app_version: str = ""
+    # The device's Ed25519 public key, raw 32 bytes as base64url: signs QR codes made offline.
+    signing_public_key: str | None = None
+    # The id the server gave this device at an earlier login, if the app kept it.
+    id: str | None = None
+
+
+class DeviceOut(msgspec.Struct):
+    id: str
+    code: str
+    name: str
+    platform: str
+    app_version: str
+    signing_public_key: str | None
+    certificate: str | None
+    cert_key_id: str | None
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def certificate_message(device_id: str, code: str, user_id: str, public_key: str) -> bytes:
+    return f"{CERT_PREFIX}\n{device_id}\n{code}\n{user_id}\n{public_key}".encode()
+
+
+def _check(device: DeviceIn) -> None:
+    for field, limit in (("name", 200), ("platform", 200), ("app_version", 40)):
+        if len(getattr(device, field)) > limit:
+            raise InvalidDevice(f"device {field} is longer than {limit} characters")
+    if device.signing_public_key is not None:
+        try:
+            raw = unb64url(device.signing_public_key)
+            Ed25519PublicKey.from_public_bytes(raw)
+        except Exception:
+            raise InvalidDevice(
+                "signing_public_key must be an Ed25519 public key: 32 bytes, base64url"
+            ) from None
+
+
+def _new_code(length: int) -> str:
+    return "".join(secrets.choice(CROCKFORD) for _ in range(length))
+
+
+async def register(conn: Conn, keys: ServerKeys, user_id: str, device: DeviceIn) -> DeviceOut:
+    """The device for this login: the one the app names if it is this user's and not revoked
+    (its details brought up to date), else a new one with a fresh code and certificate."""
+    _check(device)
+    now = times.now()
+    if device.id:
+        row = await conn.fetchrow(
+            "SELECT * FROM devices WHERE id = ? AND user_id = ? AND revoked = ?",
+            (device.id, user_id, False),
+        )
+        if row is not None and row["signing_public_key"] == device.signing_public_key:
+            await conn.execute(
+                "UPDATE devices SET name = ?, platform = ?, app_version = ?, last_seen_at = ?"
+                " WHERE id = ?",
+                (device.name, device.platform, device.app_version, now, device.id),
+            )
+            row.update(name=device.name, platform=device.platform, app_version=device.app_version)
+            return _out(row)
+    device_id = uuid7()
+    for attempt in range(20):
+        # 3 characters (32,768 codes) while they are plentiful, then 4.
+        code = _new_code(3 if attempt < 10 else 4)
+        cert = kid = None
+        if device.signing_public_key:
+            kid, sig = keys.sign(
+                certificate_message(device_id, code, user_id, device.signing_public_key)
+            )
+            cert = b64url(sig)
+        try:
+            # A savepoint: a taken code must not abort the caller's transaction (PostgreSQL).
+            await conn.execute("SAVEPOINT device_code")
+            await conn.execute(
+                "INSERT INTO devices (id, user_id, name, platform, app_version, code,"
+                " signing_public_key, created_at, last_seen_at, pending_count, revoked,"
+                " certificate, cert_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (device_id, user_id, device.name, device.platform, device.app_version, code,
+                 device.signing_public_key, now, now, 0, False, cert, kid),
+            )  # fmt: skip
+        except Exception as e:
+            await conn.execute("ROLLBACK TO SAVEPOINT device_code")
+            await conn.execute("RELEASE SAVEPOINT device_code")
+            if is_unique_violation(e):
+                continue
+            raise
+        await conn.execute("RELEASE SAVEPOINT device_code")
+        return DeviceOut(device_id, code, device.name, device.platform, device.app_version,
+                         device.signing_public_key, cert, kid)  # fmt: skip
+    raise RuntimeError("no free device code after 20 tries")
+
+
+def _out(row: dict) -> DeviceOut:
+    return DeviceOut(
+        row["id"], row["code"], row["name"], row["platform"], row["app_version"],
+        row["signing_public_key"], row["certificate"], row["cert_key_id"],
+    )  # fmt: skip
+
+
+async def revoke(conn: Conn, device_id: str) -> bool:
+    """Revoke a device and end its sessions at once. False if there is no such device."""
+    now = times.now()
+    row = await conn.fetchrow(
+        "UPDATE devices SET revoked = ?, revoked_at = ? WHERE id = ? RETURNING id",
+        (True, now, device_id),
+    )
+    if row is None:
+        return False
+    await conn.execute("UPDATE sessions SET revoked = ? WHERE device_id = ?", (True, device_id))
+    return True
+
+
+async def record_sync(db: Database, device_id: str, pending: int | None) -> None:
+    """Last sync now, and the pending count the app reported with a push."""
+    async with db.write() as conn:
+        await _synced(conn, device_id, pending)
+
+
+async def _synced(conn: Conn, device_id: str, pending: int | None) -> None:
+    now = times.now()
+    if pending is None:
+        await conn.execute(
+            "UPDATE devices SET last_sync_at = ?, last_seen_at = ? WHERE id = ?",
+            (now, now, device_id),
+        )
+    else:
+        await conn.execute(
+            "UPDATE devices SET last_sync_at = ?, last_seen_at = ?, pending_count = ? WHERE id = ?",
+            (now, now, pending, device_id),
+        )

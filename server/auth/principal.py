@@ -1,0 +1,96 @@
+"""Who is calling: a session (cookie or bearer) or an API token, and what they may do.
+
+Every endpoint names the permission it needs with ``needs(...)`` (a dependency): the PWA hiding a
+button is not security. A request authenticated by the session cookie must also carry the CSRF
+token on unsafe methods; a bearer token is no ambient authority and needs none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar import Request
+from litestar.di import Provide
+
+from server.auth import sessions
+from server.auth.errors import CsrfFailed
+from server.auth.tokens import actor_for_token
+from server.state import AppState
+from shared.roles import PERMISSIONS, has_permission
+from sync.context import Actor
+from sync.errors import Forbidden, Unauthorized
+
+SESSION_COOKIE = "orderly_session"
+CSRF_COOKIE = "orderly_csrf"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_CACHE = "orderly.principal"
+
+
+@dataclass(frozen=True)
+class Principal:
+    actor: Actor
+    session: sessions.Session | None  # None for an API token
+
+
+async def authenticate(request: Request) -> Principal:
+    if (cached := request.scope.get(_CACHE)) is not None:  # type: ignore[misc]
+        return cached
+    state: AppState = request.app.state.orderly
+    days = state.settings.session_days
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() == "bearer" and token:
+        if token.startswith(sessions.PREFIX):
+            session = await sessions.resolve(state.db, token, days)
+            principal = _of_session(session)
+        else:
+            actor = await actor_for_token(state.db, token)
+            if actor is None:
+                raise Unauthorized("the token is unknown, revoked, or its user is disabled")
+            principal = Principal(actor, None)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        principal = _of_session(await sessions.resolve(state.db, cookie, days))
+        assert principal.session is not None
+        if request.method in UNSAFE_METHODS and not principal.session.csrf_ok(
+            request.headers.get(CSRF_HEADER)
+        ):
+            raise CsrfFailed(f"send the {CSRF_HEADER} header with the value of the csrf cookie")
+    else:
+        raise Unauthorized("log in with a passkey, or send Authorization: Bearer <token>")
+    request.scope[_CACHE] = principal  # type: ignore[literal-required]
+    return principal
+
+
+def _of_session(session: sessions.Session | None) -> Principal:
+    if session is None:
+        raise Unauthorized("your session has ended: log in again")
+    actor = Actor(session.user_id, session.role, session.warehouse_id, session.device_id)
+    return Principal(actor, session)
+
+
+def needs(permission: str) -> Provide:
+    """A dependency that yields the caller's ``Principal`` if their role has ``permission``."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"no permission {permission!r} in shared/roles.py")
+
+    async def check(request: Request) -> Principal:
+        principal = await authenticate(request)
+        if not has_permission(principal.actor.role, permission):
+            raise Forbidden(f"a {principal.actor.role} may not do this ({permission})")
+        return principal
+
+    return Provide(check)
+
+
+def signed_in() -> Provide:
+    """A dependency for anyone signed in, whatever their role."""
+    return Provide(authenticate)
+
+
+async def sync_actor(request: Request) -> Actor:
+    """The ``actor`` of the sync endpoints."""
+    principal = await authenticate(request)
+    if not has_permission(principal.actor.role, "sync"):
+        raise Forbidden(f"a {principal.actor.role} may not sync")
+    return principal.actor

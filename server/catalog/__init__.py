@@ -1,0 +1,1 @@
+"""The catalog admins keep: products and their prices."""
