@@ -181,7 +181,8 @@ class AdminService:
             rows = await conn.fetch(sql + " ORDER BY d.created_at DESC", args)
         return [
             DeviceRow(
-                **{k: v for k, v in r.items() if k != "signing_public_key"},
+                **{k: v for k, v in r.items() if k not in ("signing_public_key", "revoked")},
+                revoked=bool(r["revoked"]),  # SQLite answers 0/1
                 has_signing_key=r["signing_public_key"] is not None,
             )
             for r in rows
