@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
-from server.config import Settings, from_env
+from server.config import Settings, from_env, local_url
 
 
 def _say(text: str) -> None:
@@ -165,14 +166,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from server.app import create_app
 
     settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
+    if not os.environ.get("ORDERLY_PUBLIC_URL"):
+        settings = settings.with_(public_url=local_url(settings.port))
     if args.demo:
         if asyncio.run(_seed(settings, 40, only_if_empty=True)):
             _say("demo data written (users admin, rep1, rep2, picker1); API tokens: orderly token")
         # Until the demo admin has a passkey, every start offers a link to make one.
         if link := asyncio.run(_admin_link(settings, "admin", only_without_passkey=True)):
             _show_link(link, settings)
-    host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host
-    url = f"http://{host}:{settings.port}"
+    url = settings.public_url.rstrip("/")
     _say(f"Orderly is serving {_where(settings)} at {url}  (API schema: {url}/schema)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     return 0

@@ -79,4 +79,13 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         raw = env.get(f"ORDERLY_{name.upper()}")
         if raw is not None and raw != "":
             fields[name] = field_type(raw)
-    return Settings(**fields)
+    settings = Settings(**fields)
+    if "public_url" not in fields:
+        settings = settings.with_(public_url=local_url(settings.port))
+    return settings
+
+
+def local_url(port: int) -> str:
+    """The public URL when none is configured: this machine's browser on ``localhost``, the one
+    host name besides HTTPS ones that WebAuthn accepts."""
+    return f"http://localhost:{port}"

@@ -216,7 +216,7 @@ def test_serve_answers_health_and_a_cli_token(
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
-        env={**os.environ, **_env(settings)},
+        env={**{k: v for k, v in os.environ.items() if k != "ORDERLY_PUBLIC_URL"}, **_env(settings)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -250,4 +250,5 @@ def test_serve_answers_health_and_a_cli_token(
         except subprocess.TimeoutExpired:
             proc.kill()
             out, _ = proc.communicate()
-    assert "Orderly is serving" in out
+    # With no ORDERLY_PUBLIC_URL, the app's public URL follows the port (WebAuthn checks it).
+    assert "Orderly is serving" in out and f"at http://localhost:{port} " in out
