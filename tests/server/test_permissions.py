@@ -10,7 +10,10 @@ import httpx
 import pytest
 
 from server.app import create_app
+from server.db.sync_store import SqlSyncStore
 from shared.roles import ALL_MUTATIONS, PERMISSIONS, ROLES, has_permission, may_send
+from sync.context import Actor
+from sync.direct import put_rows
 from sync.ids import uuid7
 from tests.server.conftest import LiveServer
 from tests.server.test_api import mutation, push_body
@@ -141,20 +144,50 @@ def test_a_reps_pull_never_holds_another_reps_rows(live_server: LiveServer):
             assert [x["status"] for x in r["results"]] == ["applied", "applied"]
         mine[name] = {customer, order}
 
-    def pulled(token: str) -> set[str]:
-        ids, cursor = set(), None
-        with live_server.client(token) as c:
-            while True:
-                body = c.post("/api/sync/pull", json={"client_id": f"p-{uuid7()}", "schema": 1,
-                                                      "cursor": cursor}).json()  # fmt: skip
-                ids |= {ch["id"] for ch in body["changes"] if ch["t"] in ("customers", "orders")}
-                cursor = body["cursor"]
-                if not body["more"]:
-                    return ids
+    assert pulled(live_server, rep1) == mine["rep1"]
+    assert pulled(live_server, rep2) == mine["rep2"]
+    assert pulled(live_server, admin) == mine["rep1"] | mine["rep2"]
 
-    assert pulled(rep1) == mine["rep1"]
-    assert pulled(rep2) == mine["rep2"]
-    assert pulled(admin) == mine["rep1"] | mine["rep2"]
+
+def pulled(server: LiveServer, token: str, tables=("customers", "orders")) -> set[str]:
+    """The ids of every row of ``tables`` an initial sync with ``token`` brings."""
+    ids, cursor = set(), None
+    with server.client(token) as c:
+        while True:
+            body = c.post("/api/sync/pull", json={"client_id": f"p-{uuid7()}", "schema": 1,
+                                                  "cursor": cursor}).json()  # fmt: skip
+            ids |= {ch["id"] for ch in body["changes"] if ch["t"] in tables}
+            cursor = body["cursor"]
+            if not body["more"]:
+                return ids
+
+
+def test_a_warehouse_pulls_only_its_own_orders(live_server: LiveServer):
+    manager = live_server.token("mgr", "manager")
+    picker = live_server.token("picker", "warehouse", "wh-1")
+
+    async def warehouses(db) -> None:
+        rows = [{"id": w, "code": w.upper(), "name": w} for w in ("wh-1", "wh-2")]
+        await put_rows(SqlSyncStore(db), Actor("u-admin", "admin"), "warehouses", rows)
+
+    live_server.run_db(warehouses)
+    with live_server.client(manager) as c:
+        c.put("/api/catalog/products/p-1", json={"sku": "T1", "name": "Tea", "unit_price": 500})
+        customer = uuid7()
+        batch = [mutation(1, "customer.upsert", id=customer, name="Shop")]
+        orders = {}
+        for i, wh in enumerate(["wh-1", "wh-2", "wh-1"]):
+            order = uuid7()
+            orders[order] = wh
+            batch.append(mutation(i + 2, "order.create", id=order, number=f"M-{i}",
+                                  customer_id=customer, warehouse_id=wh, lines=[
+                                      {"id": uuid7(), "product_id": "p-1", "qty": 1,
+                                       "unit_price": 500}]))  # fmt: skip
+        r = c.post("/api/sync/push", json=push_body("mgr-desk", batch)).json()
+        assert {x["status"] for x in r["results"]} == {"applied"}, r
+    got = pulled(live_server, picker, ("orders",))
+    assert got == {o for o, wh in orders.items() if wh == "wh-1"}
+    assert pulled(live_server, picker, ("customers",)) == set()
 
 
 def test_a_warehouse_user_cannot_change_prices(live_server: LiveServer):
