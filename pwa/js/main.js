@@ -34,8 +34,8 @@ function action(button, run) {
 }
 
 function showSignedIn(me) {
-  $('me-name').textContent = me.user?.name ?? me.name ?? '';
-  $('me-role').textContent = me.user?.role ?? me.role ?? '';
+  $('me-name').textContent = me.user.name;
+  $('me-role').textContent = me.user.role;
   $('me-device').textContent = me.device?.code ?? '—';
   show('signed-in');
 }

@@ -24,6 +24,7 @@ def test_home_shows_login_when_signed_out(server: Server, page: Page) -> None:
     problems = _watch(page)
     page.goto(server.url + "/")
     expect(page.get_by_test_id("login")).to_be_visible()
+    expect(page.get_by_test_id("error")).to_be_hidden()
     expect(page.locator("#health")).to_have_text("ok, sqlite")
     vendor = page.evaluate(
         "import('@simplewebauthn/browser').then(m => typeof m.startRegistration)"

@@ -45,7 +45,13 @@ def test_enroll_logout_and_log_back_in_with_the_passkey(
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies["orderly_session"]["httpOnly"]
     assert not cookies["orderly_csrf"]["httpOnly"]
-    assert page.evaluate("document.cookie").find("orderly_session") == -1
+    assert "orderly_session" not in page.evaluate("document.cookie")
+    # The session cookie alone does not make an unsafe request: the CSRF header must come too.
+    forged = page.evaluate(
+        "fetch('/api/auth/logout', {method: 'POST'}).then(async r => [r.status, await r.json()])"
+    )
+    assert forged[0] == 403 and forged[1]["code"] == "csrf_failed"
+    assert _me_status(page) == 200
 
     page.get_by_test_id("logout").click()
     expect(page.get_by_test_id("login")).to_be_visible()
@@ -70,6 +76,9 @@ def test_a_used_enrollment_link_shows_the_servers_message(
     expect(page.get_by_test_id("signed-in")).to_be_visible()
 
     page.goto(link)
-    page.get_by_test_id("enroll").click()
-    expect(page.get_by_test_id("error")).to_be_visible()
-    expect(page.get_by_test_id("error")).not_to_be_empty()
+    with page.expect_response("**/api/auth/enroll/begin") as answer:
+        page.get_by_test_id("enroll").click()
+    error = answer.value.json()
+    assert answer.value.status == 400 and error["code"] == "enrollment_used"
+    expect(page.get_by_test_id("error")).to_have_text(error["message"])
+    expect(page.get_by_test_id("enroll")).to_be_visible()
