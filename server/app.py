@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import msgspec
+from asyncpg.exceptions import CharacterNotInRepertoireError
 from litestar import Litestar, Request, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             ValidationException: errors.validation_error,
             HTTPException: errors.make_http_error(limits),
             msgspec.DecodeError: errors.decode_error,
+            CharacterNotInRepertoireError: errors.text_error,
             Exception: errors.internal_error,
         },
         request_max_body_size=settings.push_max_bytes,

@@ -123,12 +123,14 @@ async def entries(
     if actor_id:
         where.append("actor_id = ?")
         args.append(actor_id)
-    if before_seq:
+    if before_seq is not None and 0 < before_seq < 2**62:  # else: no bound, not a DB error
         where.append("seq < ?")
         args.append(before_seq)
     sql = "SELECT seq, at, actor_id, action, subject, detail, prev_hash, hash FROM audit_log"
     if where:
         sql += " WHERE " + " AND ".join(where)
     async with db.read() as conn:
-        rows = await conn.fetch(sql + " ORDER BY seq DESC LIMIT ?", (*args, min(limit, 1000)))
+        rows = await conn.fetch(
+            sql + " ORDER BY seq DESC LIMIT ?", (*args, max(1, min(limit, 1000)))
+        )
     return [AuditRecord(**r) for r in rows]

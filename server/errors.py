@@ -111,5 +111,13 @@ def internal_error(request: Request, exc: Exception) -> Response[ErrorBody]:
     )
 
 
+def text_error(_: Request, exc: Exception) -> Response[ErrorBody]:
+    """PostgreSQL cannot store some text SQLite takes (a NUL character): the client's input,
+    not a server failure. One handler instead of a check on every string of every request."""
+    return _json(
+        ErrorBody(code="invalid_request", message="text may not contain NUL characters"), 400
+    )
+
+
 def decode_error(_: Request, exc: msgspec.DecodeError) -> Response[ErrorBody]:
     return _json(ErrorBody(code="malformed_json", message=str(exc)), 400)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import secrets
+import time
+from typing import Annotated
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -18,16 +20,20 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CERT_PREFIX = "orderly-device-cert-v1"
 
 
+Label = Annotated[str, msgspec.Meta(max_length=200)]
+Short = Annotated[str, msgspec.Meta(max_length=64)]
+
+
 class DeviceIn(msgspec.Struct, forbid_unknown_fields=True):
     """What the app says about the device it runs on."""
 
-    name: str = ""
-    platform: str = ""
-    app_version: str = ""
+    name: Label = ""
+    platform: Label = ""
+    app_version: Annotated[str, msgspec.Meta(max_length=40)] = ""
     # The device's Ed25519 public key, raw 32 bytes as base64url: signs QR codes made offline.
-    signing_public_key: str | None = None
+    signing_public_key: Short | None = None
     # The id the server gave this device at an earlier login, if the app kept it.
-    id: str | None = None
+    id: Short | None = None
 
 
 class DeviceOut(msgspec.Struct):
@@ -54,9 +60,6 @@ def certificate_message(device_id: str, code: str, user_id: str, public_key: str
 
 
 def _check(device: DeviceIn) -> None:
-    for field, limit in (("name", 200), ("platform", 200), ("app_version", 40)):
-        if len(getattr(device, field)) > limit:
-            raise InvalidDevice(f"device {field} is longer than {limit} characters")
     if device.signing_public_key is not None:
         try:
             raw = unb64url(device.signing_public_key)
@@ -141,8 +144,21 @@ async def revoke(conn: Conn, device_id: str) -> bool:
     return True
 
 
+# Pulls come often (every poke, every timer tick): their "last sync" is written at most this
+# often per device and process, so a pull stays a read. A push always writes (pending count).
+PULL_RECORD_EVERY = 60.0
+_pull_recorded: dict[str, float] = {}
+
+
 async def record_sync(db: Database, device_id: str, pending: int | None) -> None:
-    """Last sync now, and the pending count the app reported with a push."""
+    """Last sync now, and the pending count the app reported with a push (``None``: a pull)."""
+    now = time.monotonic()
+    if (
+        pending is None
+        and now - _pull_recorded.get(device_id, -PULL_RECORD_EVERY) < PULL_RECORD_EVERY
+    ):
+        return
+    _pull_recorded[device_id] = now
     async with db.write() as conn:
         await _synced(conn, device_id, pending)
 

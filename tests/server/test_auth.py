@@ -399,3 +399,23 @@ def test_bad_auth_input_is_a_clear_error(server: LiveServer):
         r = c.post("/api/auth/login/finish",
                    json={"ceremony_id": start["ceremony_id"], "credential": {"id": "junk"}})  # fmt: skip
         assert r.status_code == 400 and error_code(r) == "webauthn_invalid"
+
+
+def test_nul_characters_never_cause_a_500(server: LiveServer, admin_token: str):
+    """PostgreSQL refuses NUL in text where SQLite stores it: either way the client gets an
+    answer with a code, never a 500 (the client fixture fails on any 5xx)."""
+    invited = invite(server, admin_token, "rep7", "sales")
+    phone = Phone(server)
+    phone.name = "bad\x00name"
+    start = phone.enroll_begin(invited["enrollment"]["url"]).json()
+    r = phone.finish("enroll", start["ceremony_id"], phone.authenticator.create(start["options"]))
+    assert r.status_code in (200, 400), r.text
+    with server.client(admin_token) as c:
+        for r in (
+            c.post("/api/auth/login/finish", json={"ceremony_id": "x\x00", "credential": {}}),
+            c.post("/api/admin/devices/x%00y/revoke"),
+            c.get("/api/admin/audit", params={"action": "a\x00"}),
+        ):
+            assert r.status_code in (200, 400, 404), r.text
+            if r.status_code == 400:
+                assert r.json()["code"] in ("invalid_request", "ceremony_expired")
