@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 PWA_DEPS := pwa/node_modules/.installed
 
-.PHONY: serve test test-sqlite test-postgres test-e2e lint bench
+.PHONY: serve test test-sqlite test-postgres test-js test-e2e lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,7 +26,7 @@ serve: $(VENV)/.installed $(PWA_DEPS)
 
 # Every test, on SQLite and then on PostgreSQL (a missing PostgreSQL fails the run), then the
 # browser tests (a missing chromium is installed, or fails the run).
-test: $(VENV)/.installed lint test-sqlite test-postgres test-e2e
+test: $(VENV)/.installed lint test-js test-sqlite test-postgres test-e2e
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -37,6 +37,13 @@ test-sqlite: $(VENV)/.installed
 test-postgres: $(VENV)/.installed
 	tests/ensure_postgres.sh
 	ORDERLY_TEST_DB=postgres $(BIN)/pytest --ignore=tests/e2e
+
+# The PWA's pure modules under node's own test runner, against the vocabulary exported from
+# shared/ and the vectors in tests/vectors/ that the Python tests also run.
+test-js: $(VENV)/.installed $(PWA_DEPS)
+	mkdir -p build
+	$(BIN)/python -m shared.export build/vocabulary.json
+	ORDERLY_VOCABULARY=build/vocabulary.json node --test tests/pwa/
 
 # Browser tests in a pytest process of their own (Playwright's sync API and asyncio tests do not
 # share one): a real server, Debian's chromium, a virtual passkey authenticator.
