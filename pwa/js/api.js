@@ -4,11 +4,13 @@
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, body = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    // The whole error body: `last_mutation_id` of a gap, `limits` of a too-large push.
+    this.body = body;
   }
 }
 
@@ -50,6 +52,7 @@ export async function api(method, path, body) {
       response.status,
       data?.code ?? `http_${response.status}`,
       data?.message ?? `The server answered ${response.status} ${response.statusText}.`,
+      data,
     );
   }
   return data;

@@ -1,0 +1,92 @@
+// What the screens do (docs/pwa.md, "The API the screens use"): each action builds one
+// mutation of the catalog (docs/protocol.md) and resolves once the store has committed it —
+// that is when the UI may say "saved". Edits carry the version of the row as last pulled.
+
+import { uuid7 } from './core/ids.js';
+
+/** The version of a row the server last sent (0 for a row that exists only here). */
+async function baseVersion(db, table, id) {
+  const shadow = await db.shadow.get(`${table}:${id}`);
+  const row = shadow ? shadow.row : await db.table(table).get(id);
+  return row?.version ?? 0;
+}
+
+function lineArgs(line) {
+  return { id: line.id ?? uuid7(), product_id: line.productId, qty: line.qty, unit_price: line.unitPrice };
+}
+
+export function createActions(store) {
+  const { db } = store;
+  return {
+    /** Creates a customer, or edits one: only the fields given are sent. */
+    async upsertCustomer({ id, name, ...fields }) {
+      const customerId = id ?? uuid7();
+      const args = { id: customerId, name };
+      for (const f of ['phone', 'address', 'region']) if (f in fields) args[f] = fields[f] || null;
+      args.base_version = await baseVersion(db, 'customers', customerId);
+      await store.enqueue('customer.upsert', args);
+      return customerId;
+    },
+
+    /** Creates an order with its number from this device; with a payment method, a pending
+     * payment of the order's total is recorded with it. */
+    async createOrder({ customerId, lines, priority, dueDate, notes, deliveryAddress, warehouseId, paymentMethod, status }) {
+      const id = uuid7();
+      const number = await store.nextOrderNumber();
+      const args = { id, number, customer_id: customerId, lines: lines.map(lineArgs) };
+      if (status) args.status = status;
+      if (priority) args.priority = priority;
+      if (dueDate) args.due_date = dueDate;
+      if (notes) args.notes = notes;
+      if (deliveryAddress) args.delivery_address = deliveryAddress;
+      if (warehouseId) args.warehouse_id = warehouseId;
+      await store.enqueue('order.create', args);
+      if (paymentMethod) {
+        const amount = args.lines.reduce((sum, l) => sum + l.qty * l.unit_price, 0);
+        await store.enqueue('payment.record', { id: uuid7(), order_id: id, method: paymentMethod, amount, status: 'pending' });
+      }
+      return { id, number };
+    },
+
+    async updateOrder(orderId, set) {
+      const base = await baseVersion(db, 'orders', orderId);
+      await store.enqueue('order.update', { id: orderId, base_version: base, set });
+    },
+
+    /** Adds or changes a line; every line write re-versions its order, so the order's version
+     * is the lines' base. */
+    async upsertLine(orderId, line) {
+      const base = await baseVersion(db, 'orders', orderId);
+      const args = lineArgs(line);
+      await store.enqueue('order.line.upsert', { order_id: orderId, base_version: base, line: args });
+      return args.id;
+    },
+
+    async removeLine(orderId, lineId) {
+      const base = await baseVersion(db, 'orders', orderId);
+      await store.enqueue('order.line.remove', { order_id: orderId, base_version: base, line_id: lineId });
+    },
+
+    /** Moves an order from the status this device shows to `to`. */
+    async transition(orderId, to, reason) {
+      const order = await db.orders.get(orderId);
+      const args = { id: orderId, from: order?.status ?? '', to };
+      if (reason) args.reason = reason;
+      await store.enqueue('order.transition', args);
+    },
+
+    async recordPayment(orderId, { method, amount, status = 'paid' }) {
+      const id = uuid7();
+      await store.enqueue('payment.record', { id, order_id: orderId, method, amount, status });
+      return id;
+    },
+
+    /** Settles a conflict: `server` keeps the server's value, `client` takes this device's,
+     * `custom` writes `value`, `admin` leaves it to an administrator. */
+    async resolveConflict(conflictId, resolution, value) {
+      const args = { id: conflictId, resolution };
+      if (resolution === 'custom') args.value = value;
+      await store.enqueue('conflict.resolve', args);
+    },
+  };
+}

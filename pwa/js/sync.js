@@ -1,0 +1,213 @@
+// The sync client of the PWA (docs/pwa.md, "Sync client"; docs/protocol.md is the contract):
+// push the outbox, pull until the server has nothing more, and do it again on reconnect, on a
+// poke from the server, on a timer and on demand. Network failures retry with backoff; nothing
+// is dropped on any failure — the outbox only shrinks when the server has answered.
+
+import { api, ApiError } from './api.js';
+import { pullRequest, pushRequest, checkPullResponse, checkPushResponse } from './core/protocol.js';
+
+const BATCH = 100;
+const PULL_LIMIT = 5000;
+const TIMER_MS = 60_000;
+const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+
+/** A value the UI can read and watch. */
+function observable(initial) {
+  let value = initial;
+  const listeners = new Set();
+  return {
+    get: () => value,
+    set(next) {
+      value = { ...value, ...next };
+      for (const fn of listeners) fn(value);
+    },
+    subscribe(fn) {
+      listeners.add(fn);
+      fn(value);
+      return () => listeners.delete(fn);
+    },
+  };
+}
+
+/** Delay before retry `attempt + 1`: half of the capped exponential plus a random share of the
+ * other half, so devices that failed together do not retry together. */
+export function backoff(attempt, random = Math.random) {
+  const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+  return cap / 2 + random() * (cap / 2);
+}
+
+/** Whether an error means "try again later" (no network, a proxy or server failure). */
+function transient(error) {
+  return error instanceof ApiError && (error.status === 0 || error.status >= 500 || error.status === 429);
+}
+
+export function createSync(store, { request = api, online = () => navigator.onLine } = {}) {
+  const status = observable({
+    state: online() ? 'idle' : 'offline',
+    online: online(),
+    progress: null,
+    error: null,
+  });
+  let running = null;
+  let again = false;
+  let attempt = 0;
+  let retryTimer = null;
+  let tickTimer = null;
+  let events = null;
+  let stopped = true;
+
+  async function push() {
+    let size = BATCH;
+    let gaps = 0;
+    for (;;) {
+      const outbox = await store.outbox();
+      if (!outbox.length) return;
+      const batch = outbox.slice(0, size);
+      const body = pushRequest({ clientId: store.clientId, mutations: batch, pending: outbox.length });
+      let response;
+      try {
+        response = checkPushResponse(await request('POST', '/api/sync/push', body));
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'mutation_gap' && gaps++ < 3) {
+          await store.resumeAfter(e.body?.last_mutation_id ?? 0);
+          continue;
+        }
+        if (e instanceof ApiError && e.code === 'too_large' && size > 1) {
+          const max = e.body?.limits?.max_mutations;
+          size = Number.isInteger(max) && max < batch.length ? max : Math.floor(batch.length / 2);
+          continue;
+        }
+        throw e;
+      }
+      await store.acknowledged(response);
+    }
+  }
+
+  async function pull() {
+    let restarted = false;
+    for (;;) {
+      const body = pullRequest({ clientId: store.clientId, cursor: await store.cursor(), limit: PULL_LIMIT });
+      let response;
+      try {
+        response = checkPullResponse(await request('POST', '/api/sync/pull', body));
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'bad_cursor' && !restarted) {
+          restarted = true;
+          await store.resetMirror();
+          continue;
+        }
+        throw e;
+      }
+      await store.applyPull(response);
+      status.set({ progress: response.snapshot ?? null });
+      if (!response.more) return;
+    }
+  }
+
+  async function once() {
+    if (!online()) {
+      status.set({ state: 'offline', online: false });
+      return;
+    }
+    status.set({ state: 'syncing', online: true });
+    try {
+      await push();
+      await pull();
+      attempt = 0;
+      status.set({ state: 'idle', progress: null, error: null });
+    } catch (e) {
+      if (transient(e)) {
+        const offline = e.status === 0;
+        status.set({ state: offline ? 'offline' : 'error', online: !offline, error: offline ? null : errorOf(e) });
+        scheduleRetry();
+      } else {
+        // 401 (log in again), device revoked, upgrade required, a bug: the user must act; the
+        // outbox stays as it is.
+        status.set({ state: 'error', error: errorOf(e) });
+      }
+    }
+  }
+
+  function errorOf(e) {
+    return { code: e.code ?? e.name ?? 'error', message: e.message ?? String(e), status: e.status ?? null };
+  }
+
+  function scheduleRetry() {
+    if (stopped || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      syncNow();
+    }, backoff(attempt++));
+  }
+
+  /** Syncs now, or once more after the sync in progress; resolves when done. */
+  function syncNow() {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await once();
+        } while (again);
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  }
+
+  function openEvents() {
+    if (events || stopped || typeof EventSource === 'undefined' || !online()) return;
+    events = new EventSource('/api/sync/events');
+    events.addEventListener('poke', () => syncNow());
+    events.addEventListener('hello', () => syncNow());
+  }
+
+  function closeEvents() {
+    events?.close();
+    events = null;
+  }
+
+  const onOnline = () => {
+    status.set({ online: true, state: 'idle' });
+    attempt = 0;
+    openEvents();
+    syncNow();
+  };
+  const onOffline = () => {
+    closeEvents();
+    status.set({ online: false, state: 'offline' });
+  };
+  let unlisten = null;
+
+  return {
+    status,
+    syncNow,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      window.addEventListener('online', onOnline);
+      window.addEventListener('offline', onOffline);
+      unlisten = store.onWrite(() => online() && syncNow());
+      tickTimer = setInterval(() => {
+        if (document.visibilityState === 'visible') syncNow();
+      }, TIMER_MS);
+      openEvents();
+      syncNow();
+    },
+    stop() {
+      stopped = true;
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
+      unlisten?.();
+      clearInterval(tickTimer);
+      clearTimeout(retryTimer);
+      retryTimer = null;
+      closeEvents();
+    },
+  };
+}
