@@ -10,7 +10,7 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from server.auth.devices import DeviceIn, DeviceOut
+from server.auth.devices import DeviceIn, MyDevice
 from server.auth.principal import CSRF_COOKIE, SESSION_COOKIE, Principal, signed_in
 from server.auth.service import CeremonyStart, PasskeyOut, SignedIn, Started, UserOut
 from server.state import AppState
@@ -36,7 +36,7 @@ class PasskeyFinish(msgspec.Struct, forbid_unknown_fields=True):
 
 class Me(msgspec.Struct):
     user: UserOut
-    device: DeviceOut | None
+    device: MyDevice | None  # with ``order_counter``: where the device's order numbers go on
     via: str  # "session" | "token"
 
 

@@ -47,6 +47,13 @@ class DeviceOut(msgspec.Struct):
     cert_key_id: str | None
 
 
+class MyDevice(DeviceOut):
+    """The signed-in device as ``/api/auth/me`` shows it: with the highest order counter its
+    code has used, so an app whose storage was wiped goes on numbering from there."""
+
+    order_counter: int = 0
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -129,6 +136,22 @@ def _out(row: dict) -> DeviceOut:
         row["id"], row["code"], row["name"], row["platform"], row["app_version"],
         row["signing_public_key"], row["certificate"], row["cert_key_id"],
     )  # fmt: skip
+
+
+async def order_counter(conn: Conn, code: str) -> int:
+    """The highest counter of the order numbers ``<code>-<digits>`` made on the device with
+    this code (deleted orders too: their numbers stay taken); 0 if none."""
+    prefix = f"{code}-"
+    # Device codes are Crockford base32: nothing in them is special to LIKE. LIKE may ignore
+    # case (SQLite); the exact prefix is checked below.
+    rows = await conn.fetch("SELECT number FROM orders WHERE number LIKE ?", (prefix + "%",))
+    best = 0
+    for r in rows:
+        number: str = r["number"]
+        digits = number[len(prefix) :]
+        if number.startswith(prefix) and digits.isascii() and digits.isdigit():
+            best = max(best, int(digits))
+    return best
 
 
 async def revoke(conn: Conn, device_id: str) -> bool:

@@ -14,7 +14,7 @@ import msgspec
 from server import audit, times
 from server.audit import AuditEntry
 from server.auth import challenges, devices, enrollment, sessions, webauthn_rp
-from server.auth.devices import DeviceIn, DeviceOut
+from server.auth.devices import DeviceIn, DeviceOut, MyDevice
 from server.auth.errors import LoginFailed, SignCountRegressed, WebAuthnInvalid
 from server.config import Settings
 from server.db.sql import Conn, Database, is_unique_violation
@@ -245,13 +245,17 @@ class AuthService:
 
     # ---- reading -------------------------------------------------------------------------------
 
-    async def me(self, user_id: str, device_id: str | None) -> tuple[UserOut, DeviceOut | None]:
+    async def me(self, user_id: str, device_id: str | None) -> tuple[UserOut, MyDevice | None]:
         async with self.db.read() as conn:
             user = await _user(conn, user_id)
             row = None
             if device_id:
                 row = await conn.fetchrow("SELECT * FROM devices WHERE id = ?", (device_id,))
-        return user, devices._out(row) if row else None
+            if row is None:
+                return user, None
+            counter = await devices.order_counter(conn, row["code"])
+        out = devices._out(row)
+        return user, MyDevice(**msgspec.structs.asdict(out), order_counter=counter)
 
     async def passkeys(
         self, *, user_id: str | None = None, passkey_id: str | None = None

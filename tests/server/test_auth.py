@@ -419,3 +419,41 @@ def test_nul_characters_never_cause_a_500(server: LiveServer, admin_token: str):
             assert r.status_code in (200, 400, 404), r.text
             if r.status_code == 400:
                 assert r.json()["code"] in ("invalid_request", "ceremony_expired")
+
+
+# ---- order numbers after a reinstall ---------------------------------------------------------
+
+
+def test_me_gives_the_devices_highest_order_counter(server: LiveServer, admin_token: str):
+    """A wiped app learns where its order numbers go on: ``/api/auth/me``'s device carries the
+    highest ``<code>-<counter>`` its code has used, so the next number is not taken."""
+    phone, signed = enrolled(server, admin_token)
+    code = signed["device"]["code"]
+    with phone.authed() as c:
+        assert c.get("/api/auth/me").json()["device"]["order_counter"] == 0
+    other, other_signed = enrolled(server, admin_token, "rep8")
+    with server.client(admin_token) as c:
+        c.put("/api/catalog/products/p-1", json={"sku": "T1", "name": "Tea", "unit_price": 500})
+
+    def orders(p: Phone, numbers: list[str]) -> None:
+        customer = uuid7()
+        batch = [mutation(1, "customer.upsert", id=customer, name="Shop")]
+        for i, number in enumerate(numbers):
+            batch.append(mutation(i + 2, "order.create", id=uuid7(), number=number,
+                                  customer_id=customer, lines=[]))  # fmt: skip
+        with p.authed() as c:
+            r = c.post("/api/sync/push", json=push_body(f"phone-{uuid7()}", batch)).json()
+        assert {x["status"] for x in r["results"]} == {"applied"}, r
+
+    # Out of order, and numbers that only look alike (not digits, another code around it).
+    orders(phone, [f"{code}-00041", f"{code}-00003", f"{code}-00040", f"{code}-0004x",
+                   f"{code}X-00900", f"X{code}-00950"])  # fmt: skip
+    orders(other, [f"{other_signed['device']['code']}-00077"])
+    with phone.authed() as c:
+        me = c.get("/api/auth/me").json()
+    assert me["device"]["code"] == code and me["device"]["order_counter"] == 41
+    with other.authed() as c:
+        assert c.get("/api/auth/me").json()["device"]["order_counter"] == 77
+    # A token without a device has no device part.
+    with server.client(admin_token) as c:
+        assert c.get("/api/auth/me").json()["device"] is None
