@@ -1,6 +1,6 @@
 """Buckets: which devices a row belongs to. Every change carries its row's buckets.
 
-``catalog`` (products, warehouses, later keys) goes to everyone; ``rep:<user>`` to the owner of
+``catalog`` (products, warehouses, stock levels, later keys) goes to everyone; ``rep:<user>`` to the owner of
 customers, orders and conflicts; ``wh:<warehouse>`` to a warehouse's devices; ``all`` to admins.
 """
 
@@ -37,7 +37,14 @@ def for_customer(customer: Mapping[str, Any]) -> Buckets:
     return frozenset({f"rep:{customer['owner_id']}", "all"})
 
 
-def for_stock(row: Mapping[str, Any]) -> Buckets:
+def for_stock_level(row: Mapping[str, Any]) -> Buckets:
+    """A stock level: its warehouse's devices and admins, and the catalog, so that sales reps
+    see what is in stock on the products screen."""
+    return frozenset({f"wh:{row['warehouse_id']}", "all", "catalog"})
+
+
+def for_stock_move(row: Mapping[str, Any]) -> Buckets:
+    """A stock move (who moved what, why): its warehouse and admins only."""
     return frozenset({f"wh:{row['warehouse_id']}", "all"})
 
 

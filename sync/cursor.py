@@ -1,10 +1,14 @@
 """Pull cursors: opaque to clients, meaningful here.
 
-``<epoch>.d.<scope>.<seq>``                      deltas after change ``seq``
-``<epoch>.s.<scope>.<high>.<table>.<after id>``  an initial snapshot in progress, taken when
-                                                 the last change was ``high``
+``<epoch>.d.<scope>.<seq>``             deltas after change ``seq``
+``<epoch>.s.<scope>.<high>.<total>.<done>.<table>.<after id>``
+                                        an initial snapshot in progress, taken when the last
+                                        change was ``high``: ``total`` rows in scope when it
+                                        began, ``done`` sent so far (the progress a pull reports)
 ``epoch`` names the database's change history, ``scope`` the client's buckets: a cursor from
-another history or scope gets ``reset``.
+another history or scope gets ``reset``. A snapshot cursor of the older six-part form
+(``<epoch>.s.<scope>.<high>.<table>.<after id>``, without the counts) still parses, with
+``total`` None; a pull answers it with a reset (a fresh snapshot), as it cannot tell the progress.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from dataclasses import dataclass
 from sync.buckets import Buckets
 from sync.errors import BadCursor
 
+# Which rows a bucket holds, as a version: bumped when that changes (stock levels joined the
+# catalog in 2), so every cursor issued under the old rules is answered with a reset.
+SCOPE_RULES = 2
+
 
 def scope_key(buckets: Buckets | None) -> str:
     text = "*" if buckets is None else ",".join(sorted(buckets))
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
+    return hashlib.sha256(f"{SCOPE_RULES}:{text}".encode()).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -38,9 +46,14 @@ class Snapshot:
     high: int
     table: int = 0
     after: str = ""
+    total: int | None = None  # None: an old cursor that did not count
+    done: int = 0
 
     def __str__(self) -> str:
-        return f"{self.epoch}.s.{self.scope}.{self.high}.{self.table}.{self.after}"
+        return (
+            f"{self.epoch}.s.{self.scope}.{self.high}.{self.total or 0}.{self.done}"
+            f".{self.table}.{self.after}"
+        )
 
 
 def parse(text: str) -> Delta | Snapshot:
@@ -48,6 +61,9 @@ def parse(text: str) -> Delta | Snapshot:
     try:
         if len(parts) == 4 and parts[1] == "d":
             return Delta(parts[0], parts[2], int(parts[3]))
+        if len(parts) == 8 and parts[1] == "s":
+            epoch, _, scope, high, total, done, table, after = parts
+            return Snapshot(epoch, scope, int(high), int(table), after, int(total), int(done))
         if len(parts) == 6 and parts[1] == "s":
             return Snapshot(parts[0], parts[2], int(parts[3]), int(parts[4]), parts[5])
     except ValueError:

@@ -30,8 +30,10 @@ def buckets_of(table: str, row: Row) -> bk.Buckets:
         return bk.for_customer(row)
     if table == "orders":
         return bk.for_order(row)
-    if table in ("stock_levels", "stock_moves"):
-        return bk.for_stock(row)
+    if table == "stock_levels":
+        return bk.for_stock_level(row)
+    if table == "stock_moves":
+        return bk.for_stock_move(row)
     raise ValueError(f"no direct writes to {table}")
 
 

@@ -59,12 +59,21 @@ class Change(msgspec.Struct, omit_defaults=True):
     row: dict[str, Any] | None = None
 
 
+class SnapshotProgress(msgspec.Struct):
+    """How far an initial sync is: rows sent so far, of the rows in scope when it began."""
+
+    done: int
+    total: int
+
+
 class PullResponse(msgspec.Struct):
     cursor: str
     last_mutation_id: int
     more: bool
     reset: bool
     changes: list[Change]
+    # Set while the answer comes from a snapshot (initial sync or reset); None for deltas.
+    snapshot: SnapshotProgress | None = None
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=True):

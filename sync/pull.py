@@ -16,7 +16,7 @@ import msgspec
 from sync import buckets as bk
 from sync import cursor as cur
 from sync.context import Actor
-from sync.protocol import Change, PullRequest, PullResponse
+from sync.protocol import Change, PullRequest, PullResponse, SnapshotProgress
 from sync.push import check_schema
 from sync.store import ReadTx, Row, Store
 from sync.tables import JSON_COLUMNS, SERVER_ONLY, SYNCED_TABLES
@@ -57,15 +57,30 @@ async def pull(
             or (position.high if isinstance(position, cur.Snapshot) else position.seq)
             > state.last_seq
             or (isinstance(position, cur.Delta) and position.seq < state.horizon)
+            # A snapshot cursor from before snapshots counted: start over, with a count.
+            or (isinstance(position, cur.Snapshot) and position.total is None)
         )
         if position is None or reset:
-            position = cur.Snapshot(state.epoch, scope, state.last_seq)
+            # One count per table at the start; the cursor carries it through the pages.
+            total = 0
+            for table in SYNCED_TABLES:
+                total += await rtx.count_rows(table, buckets)
+            position = cur.Snapshot(state.epoch, scope, state.last_seq, total=total)
+        progress = None
         if isinstance(position, cur.Snapshot):
             changes, nxt, more = await _snapshot(rtx, position, buckets, limit)
+            done = position.done + len(changes)
+            # Rows written while the snapshot pages can make it send more than it counted.
+            progress = SnapshotProgress(done=done, total=max(position.total or 0, done))
         else:
             changes, nxt, more = await _deltas(rtx, position, state.last_seq, buckets, limit)
         return PullResponse(
-            cursor=str(nxt), last_mutation_id=last_mid, more=more, reset=reset, changes=changes
+            cursor=str(nxt),
+            last_mutation_id=last_mid,
+            more=more,
+            reset=reset,
+            changes=changes,
+            snapshot=progress,
         )
 
     return await store.run_read(read)
@@ -85,7 +100,10 @@ async def _snapshot(
         )
         if len(changes) >= limit:
             last = rows[-1]["id"] if rows else after
-            return changes, cur.Snapshot(pos.epoch, pos.scope, pos.high, table_i, last), True
+            nxt = cur.Snapshot(
+                pos.epoch, pos.scope, pos.high, table_i, last, pos.total, pos.done + len(changes)
+            )
+            return changes, nxt, True
         table_i, after = table_i + 1, ""
     # The snapshot is whole; what changed since it began comes as deltas from ``high``.
     return changes, cur.Delta(pos.epoch, pos.scope, pos.high), True

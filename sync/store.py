@@ -92,6 +92,8 @@ class ReadTx(Protocol):
     async def snapshot_page(
         self, table: str, after_id: str, buckets: Buckets | None, limit: int
     ) -> list[Row]: ...
+    # Live rows of ``table`` in ``buckets``: the total an initial sync reports progress against.
+    async def count_rows(self, table: str, buckets: Buckets | None) -> int: ...
 
 
 class Store(Protocol):

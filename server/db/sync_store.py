@@ -292,6 +292,13 @@ class SqlReadTx:
         )
         return self._fix_all(table, rows)
 
+    async def count_rows(self, table: str, buckets: bk.Buckets | None) -> int:
+        where, args = _bucket_filter(buckets, ("buckets",))
+        n = await self.conn.fetchval(
+            f"SELECT COUNT(*) FROM {_table(table)} WHERE deleted = ?{where}", [False, *args]
+        )
+        return int(n)
+
     def _fix_all(self, table: str, rows: list[Row]) -> list[Row]:
         names = _WIRE_BOOLS.get(table, ())
         if names and self.conn.dialect == "sqlite":

@@ -33,8 +33,7 @@ async def move(ctx: MutationContext, args: StockMove) -> Outcome:
         "created_at": ctx.now,
         "created_by": actor.user_id,
     }
-    buckets = bk.for_stock(row)
-    await writer.insert(ctx, "stock_moves", row, buckets)
+    await writer.insert(ctx, "stock_moves", row, bk.for_stock_move(row))
     level_id = stock_level_id(args.warehouse_id, args.product_id)
     level = await ctx.tx.get("stock_levels", level_id)
     if level is None:
@@ -45,10 +44,15 @@ async def move(ctx: MutationContext, args: StockMove) -> Outcome:
             "on_hand": args.delta,
             "reserved": 0,
         }
-        await writer.insert(ctx, "stock_levels", level, buckets)
+        await writer.insert(ctx, "stock_levels", level, bk.for_stock_level(level))
     else:
+        # With its buckets: a level written before stock levels joined the catalog moves in.
         level = await writer.update(
-            ctx, "stock_levels", level, {"on_hand": level["on_hand"] + args.delta}
+            ctx,
+            "stock_levels",
+            level,
+            {"on_hand": level["on_hand"] + args.delta},
+            bk.for_stock_level(level),
         )
     if level["on_hand"] < 0:
         cid = await conflict(

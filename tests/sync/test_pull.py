@@ -141,3 +141,91 @@ async def test_last_mutation_id_is_reported(store, catalog):
     await _create_orders(store, REP, 3, client_id="client-pull-1")
     r = await pull(store, REP, PullRequest("client-pull-1", 1, None))
     assert r.last_mutation_id == 4
+
+
+# ---- initial-sync progress --------------------------------------------------------------------
+
+
+async def test_paged_initial_sync_reports_done_rising_to_total(store, catalog):
+    await _create_orders(store, REP, 12)
+    in_scope = 2 + 3 + 1 + 12 + 12  # warehouses, products, the customer, orders, lines
+    cursor, seen = None, []
+    while True:
+        r = await pull(store, REP, PullRequest("client-pull-1", 1, cursor, 5))
+        if r.snapshot is None:
+            break
+        seen.append((r.snapshot.done, r.snapshot.total, len(r.changes)))
+        cursor = r.cursor
+    assert all(total == in_scope for _, total, _ in seen)
+    dones = [done for done, _, _ in seen]
+    assert dones == sorted(dones) and dones[0] == 5 and dones[-1] == in_scope
+    # done counts exactly the rows sent so far.
+    running = 0
+    for done, _, n in seen:
+        running += n
+        assert done == running
+    # After the snapshot: deltas, without progress.
+    assert r.changes == [] and r.more is False and r.cursor.split(".")[1] == "d"
+
+
+async def test_snapshot_total_follows_rows_written_while_it_pages(store, catalog):
+    await _create_orders(store, REP, 2)
+    first = await pull(store, REP, PullRequest("client-pull-1", 1, None, 3))
+    assert first.snapshot.done == 3 and first.snapshot.total == 2 + 3 + 1 + 2 + 2
+    # After the snapshot began: o-0000 and o-0001 again (merged), o-0002 and o-0003 new, with
+    # ids after the ones already paged, so the snapshot sends them too.
+    await _create_orders(store, REP, 4, start=4)
+    cursor, last = first.cursor, first.snapshot
+    while True:
+        r = await pull(store, REP, PullRequest("client-pull-1", 1, cursor, 3))
+        if r.snapshot is None:
+            break
+        assert r.snapshot.done >= last.done and r.snapshot.total >= r.snapshot.done
+        cursor, last = r.cursor, r.snapshot
+    assert last.done == last.total == 10 + 2 + 2
+
+
+async def test_old_snapshot_cursor_is_answered_with_a_reset(store, catalog):
+    await _create_orders(store, REP, 3)
+    r = await pull(store, REP, PullRequest("client-pull-1", 1, None, 4))
+    epoch, _, scope, high, _total, _done, table, after = r.cursor.split(".")
+    # A cursor of the six-part form issued before snapshots counted their rows.
+    old = ".".join([epoch, "s", scope, high, table, after])
+    r = await pull(store, REP, PullRequest("client-pull-1", 1, old, 4))
+    assert r.reset is True
+    assert r.snapshot.done == 4 and r.snapshot.total == 2 + 3 + 1 + 3 + 3
+    assert r.changes[0].t == "warehouses"  # from the start again
+
+
+async def test_deltas_carry_no_snapshot_progress(store, catalog):
+    _, cursor, _, _ = await _pull_all(store, REP)
+    await _create_orders(store, REP, 1)
+    r = await pull(store, REP, PullRequest("client-pull-1", 1, cursor))
+    assert r.changes and r.snapshot is None
+
+
+# ---- stock levels in the catalog ----------------------------------------------------------------
+
+
+async def test_stock_levels_reach_everyone_stock_moves_only_their_warehouse(store, catalog):
+    picker = Actor("u-pick", "warehouse", "wh-1")
+    clock = Clock("client-admin")
+    moves = [
+        MutationIn(i + 1, "stock.move", {"id": f"m-{i}", "product_id": "p-1",
+                                         "warehouse_id": wh, "delta": 5, "reason": "receive"},
+                   str(clock.now()))
+        for i, wh in enumerate(["wh-1", "wh-2"])
+    ]  # fmt: skip
+    await push(store, ADMIN, PushRequest("client-admin", 1, moves))
+    for actor, want_moves in ((REP, set()), (picker, {"m-0"}), (ADMIN, {"m-0", "m-1"})):
+        changes, cursor, _, _ = await _pull_all(store, actor, client_id=f"c-{actor.user_id}")
+        levels = {c.row["warehouse_id"]: c.row["on_hand"] for c in changes if c.t == "stock_levels"}
+        assert levels == {"wh-1": 5, "wh-2": 5}, actor
+        assert {c.id for c in changes if c.t == "stock_moves"} == want_moves, actor
+    # A later move changes the level on a rep's device as a delta; the move itself stays away.
+    late = MutationIn(3, "stock.move", {"id": "m-2", "product_id": "p-1", "warehouse_id": "wh-2",
+                                        "delta": -2, "reason": "pick"}, str(clock.now()))  # fmt: skip
+    _, rep_cursor, _, _ = await _pull_all(store, REP, client_id="c-rep-2")
+    await push(store, ADMIN, PushRequest("client-admin", 1, [late]))
+    changes, _, _, _ = await _pull_all(store, REP, rep_cursor, client_id="c-rep-2")
+    assert [(c.t, c.row["on_hand"]) for c in changes] == [("stock_levels", 3)]

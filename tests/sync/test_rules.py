@@ -1289,10 +1289,10 @@ async def test_a_sales_rep_pulls_only_their_own_customers_and_orders(
     assert ids(snap_a, "order_lines") == {"l-1", "l-2"}
     assert ids(snap_b, "customers") == {"c-b"} and ids(snap_b, "orders") == {"o-b"}
     assert ids(snap_b, "order_lines") == {"l-b"}
-    for snap in (snap_a, snap_b):  # the catalog goes to everyone, stock to no rep
+    for snap in (snap_a, snap_b):  # the catalog goes to everyone, stock moves to no rep
         assert ids(snap, "products") == {"p-1", "p-2", "p-3"}
         assert ids(snap, "warehouses") == {"wh-1", "wh-2"}
-        assert not ids(snap, "stock_levels")
+        assert not ids(snap, "stock_levels") and not ids(snap, "stock_moves")
 
     # Deltas: B's edits and conflicts never reach A; A's own conflict does.
     v = await version(store, "orders", "o-b")
@@ -1303,10 +1303,14 @@ async def test_a_sales_rep_pulls_only_their_own_customers_and_orders(
     await Device(store, ADMIN, "admin-desk").send("stock.move", move("m-1", 5))
     d_a, _ = await pull_all(store, REP_A, "rep-a-phone", cur_a)
     d_b, _ = await pull_all(store, REP_B, "rep-b-phone", cur_b)
-    assert {(c.t, c.id, c.op) for c in d_a} == {("conflicts", mine.conflict_id, "put")}
-    assert {(c.t, c.id) for c in d_b} == {("orders", "o-b"), ("conflicts", theirs.conflict_id)}
-    (c,) = d_a
+    # The stock level is in the catalog (reps see stock on the products screen); the move not.
+    level = ("stock_levels", stock_level_id("wh-1", "p-1"))
+    assert {(c.t, c.id, c.op) for c in d_a} == {("conflicts", mine.conflict_id, "put"), (*level, "put")}
+    assert {(c.t, c.id) for c in d_b} == {("orders", "o-b"), ("conflicts", theirs.conflict_id), level}
+    (c,) = [c for c in d_a if c.t == "conflicts"]
     assert c.row["kind"] == "missing_reference" and isinstance(c.row["mutation"], dict)
+    (s,) = [c for c in d_a if c.t == "stock_levels"]
+    assert s.row["on_hand"] == 5 and s.row["warehouse_id"] == "wh-1"
 
 
 async def test_customer_fields_sent_unchanged_from_base_do_not_conflict(store, catalog):
