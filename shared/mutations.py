@@ -108,6 +108,18 @@ class PaymentRecord(Args):
     status: Literal["pending", "paid", "failed", "refunded"] = "paid"
 
 
+Resolution = Literal["server", "client", "custom", "admin"]
+
+
+class ConflictResolve(Args):
+    """Settle a conflict: keep the server's value, take the client's, write a custom one, or
+    leave it to an admin (``referred``). ``value`` is for ``custom`` only (``null`` clears)."""
+
+    id: Id
+    resolution: Resolution
+    value: Any | msgspec.UnsetType = msgspec.UNSET
+
+
 CATALOG: dict[str, type[Args]] = {
     "customer.upsert": CustomerUpsert,
     "order.create": OrderCreate,
@@ -117,4 +129,5 @@ CATALOG: dict[str, type[Args]] = {
     "order.transition": OrderTransition,
     "stock.move": StockMove,
     "payment.record": PaymentRecord,
+    "conflict.resolve": ConflictResolve,
 }

@@ -14,6 +14,7 @@ ALL_MUTATIONS: frozenset[str] = frozenset(
         "order.transition",
         "stock.move",
         "payment.record",
+        "conflict.resolve",
     }
 )
 
@@ -29,11 +30,16 @@ MUTATIONS_BY_ROLE: dict[str, frozenset[str]] = {
             "order.line.remove",
             "order.transition",
             "payment.record",
+            "conflict.resolve",
         }
     ),
-    "warehouse": frozenset({"order.transition", "stock.move"}),
-    "finance": frozenset({"order.transition", "payment.record"}),
-    "support": frozenset({"customer.upsert", "order.update", "order.transition"}),
+    # Every role may resolve the conflicts it caused (a picker's negative stock, a clerk's
+    # payment); resolving anyone's takes the ``conflicts.resolve`` permission below.
+    "warehouse": frozenset({"order.transition", "stock.move", "conflict.resolve"}),
+    "finance": frozenset({"order.transition", "payment.record", "conflict.resolve"}),
+    "support": frozenset(
+        {"customer.upsert", "order.update", "order.transition", "conflict.resolve"}
+    ),
 }
 
 # "own": rows the user owns (a rep's customers and orders); "warehouse": rows of the user's
@@ -65,6 +71,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "passkeys.revoke": frozenset({"admin"}),
     "catalog.edit": frozenset({"admin", "manager"}),  # products and their prices
     "audit.read": frozenset({"admin"}),
+    # Resolve (or refer) conflicts other users caused; everyone may resolve their own.
+    "conflicts.resolve": frozenset({"admin", "manager"}),
 }
 
 

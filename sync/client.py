@@ -27,6 +27,7 @@ from sync.protocol import (
     MutationResult,
     PullRequest,
     PushRequest,
+    SnapshotProgress,
 )
 from sync.transport import Transport, TransportError
 
@@ -223,6 +224,8 @@ class SyncClient:
         self._rng = rng or random.Random()
         # The outcome of each pushed mutation, by id, as the server first answered it.
         self.results: dict[int, MutationResult] = {}
+        # The progress of the snapshot being pulled (initial sync, reset); None otherwise.
+        self.snapshot: SnapshotProgress | None = None
         self._push_lock = asyncio.Lock()
         self._pull_lock = asyncio.Lock()
 
@@ -286,6 +289,15 @@ class SyncClient:
             "order.update",
             {"id": order_id, "base_version": self.base_version("orders", order_id), "set": changes},
         )
+
+    def resolve_conflict(
+        self, conflict_id: str, resolution: str, value: Any = msgspec.UNSET
+    ) -> MutationIn:
+        """``resolution``: server, client, custom (with ``value``) or admin."""
+        args: dict[str, Any] = {"id": conflict_id, "resolution": resolution}
+        if value is not msgspec.UNSET:
+            args["value"] = value
+        return self.mutate("conflict.resolve", args)
 
     def upsert_line(self, order_id: str, line: dict[str, Any]) -> MutationIn:
         # Every line write re-versions its order, so the order's version is the lines' base.
@@ -426,6 +438,7 @@ class SyncClient:
                 st.reset_mirror()
             st.apply_changes(resp.changes)
             st.cursor = resp.cursor
+            self.snapshot = resp.snapshot
             count += len(resp.changes)
             if not resp.more:
                 st.pulled(resp.last_mutation_id)

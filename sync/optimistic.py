@@ -262,6 +262,51 @@ def _payment_record(view: View, a: dict[str, Any], meta: _Meta) -> bool:
     return True
 
 
+# Field conflicts whose value a resolution writes back onto the row (sync.rules.conflicts).
+_WRITABLE = {"orders": frozenset(ORDER_UPDATE_FIELDS), "customers": frozenset(CUSTOMER_FIELDS)}
+
+
+def _conflict_resolve(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    conflicts = _table(view, "conflicts")
+    c = conflicts.get(a["id"])
+    resolution = a["resolution"]
+    if c is None or c.get("status") == "resolved":
+        return False
+    if resolution == "admin":
+        if c.get("status") == "referred":
+            return False
+        conflicts[c["id"]] = {**c, "status": "referred", "resolution": None}
+        return True
+    table, field = c.get("table_name"), c.get("field")
+    row = _table(view, table).get(c.get("row_id")) if table else None
+    if resolution in ("client", "custom"):
+        if c.get("kind") != "field" or field not in _WRITABLE.get(table, ()):
+            return False
+        if resolution == "custom" and "value" not in a:
+            return False
+        value = c.get("client_value") if resolution == "client" else a["value"]
+        if row is not None and row.get(field) != value:
+            changed = {field: value}
+            if table == "orders":
+                if row.get("status") in FIELDS_LOCKED:
+                    return False
+                changed["updated_at"] = meta.now
+            _table(view, table)[row["id"]] = {**row, **changed}
+    elif resolution == "server":
+        value = row.get(field) if row is not None and field else None
+    else:
+        return False
+    conflicts[c["id"]] = {
+        **c,
+        "status": "resolved",
+        "resolution": resolution,
+        "resolved_value": value,
+        "resolver_id": meta.user_id,
+        "resolved_at": meta.now,
+    }
+    return True
+
+
 _HANDLERS = {
     "customer.upsert": _customer_upsert,
     "order.create": _order_create,
@@ -271,4 +316,5 @@ _HANDLERS = {
     "order.transition": _transition,
     "stock.move": _stock_move,
     "payment.record": _payment_record,
+    "conflict.resolve": _conflict_resolve,
 }

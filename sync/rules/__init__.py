@@ -7,7 +7,7 @@ from typing import Any
 
 from sync.context import MutationContext
 from sync.outcome import Outcome
-from sync.rules import customers, lines, orders, payments, stock, transition
+from sync.rules import conflicts, customers, lines, orders, payments, stock, transition
 
 Handler = Callable[[MutationContext, Any], Awaitable[Outcome]]
 
@@ -20,4 +20,5 @@ HANDLERS: dict[str, Handler] = {
     "order.transition": transition.transition,
     "stock.move": stock.move,
     "payment.record": payments.record,
+    "conflict.resolve": conflicts.resolve,
 }

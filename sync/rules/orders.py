@@ -126,11 +126,8 @@ async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
         return MERGED  # already so: nothing to change, locked or not
     if order["status"] in FIELDS_LOCKED:
         return await locked(ctx, order, changes)
-    if "customer_id" in changes and await visible_row(ctx, "customers", changes["customer_id"]) is None:
-        return await missing(ctx, "customers", changes["customer_id"], "customer")
-    wh = changes.get("warehouse_id")
-    if wh and await visible_row(ctx, "warehouses", wh) is None:
-        return await missing(ctx, "warehouses", wh, "warehouse")
+    if problem := await reference_problem(ctx, changes):
+        return problem
 
     base = args.base_version
     lww = {"notes": (order["notes_hlc"], str(ctx.hlc))}
@@ -168,6 +165,18 @@ async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
     if first:
         return Outcome("conflict", first)
     return MERGED if plan.concurrent else APPLIED
+
+
+async def reference_problem(ctx: MutationContext, changes: Row) -> Outcome | None:
+    """A ``missing_reference`` conflict if ``changes`` name a customer or warehouse the actor
+    cannot use; else None."""
+    customer = changes.get("customer_id")
+    if "customer_id" in changes and await visible_row(ctx, "customers", customer) is None:
+        return await missing(ctx, "customers", customer, "customer")
+    wh = changes.get("warehouse_id")
+    if wh and await visible_row(ctx, "warehouses", wh) is None:
+        return await missing(ctx, "warehouses", wh, "warehouse")
+    return None
 
 
 async def save_order(ctx: MutationContext, order: Row, changes: Row) -> Row:

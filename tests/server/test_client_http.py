@@ -74,6 +74,68 @@ def test_two_devices_sync_and_conflict_over_http(live_server):
     rows = live_server.query("SELECT status FROM mutation_log ORDER BY id")
     assert [r["status"] for r in rows].count("conflict") == 1
 
+    # The author takes their own value after all: a write every device of the order pulls.
+    async def settle():
+        async with (
+            HttpTransport(live_server.base_url, rep_token) as t1,
+            HttpTransport(live_server.base_url, rep_token) as t2,
+        ):
+            phone.transport, tablet.transport = t1, t2
+            tablet.resolve_conflict(c["id"], "client")
+            # Seen at once on the tablet (optimistic), before any sync.
+            assert tablet.view()["orders"][order_id]["delivery_address"] == "9 Hill Street"
+            await tablet.sync()
+            await phone.sync()
+
+    asyncio.run(settle())
+    for device in (phone, tablet):
+        assert device.pending == 0 and not device.store.unpulled
+        # The mirrors, as pulled: not a prediction.
+        order = device.store.tables["orders"][order_id]
+        assert order["delivery_address"] == "9 Hill Street"
+        settled = device.store.tables["conflicts"][c["id"]]
+        assert (settled["status"], settled["resolution"]) == ("resolved", "client")
+        assert settled["resolved_value"] == "9 Hill Street"
+    assert tablet.results[max(tablet.results)].status == "applied"
+
+
+class _Recording(HttpTransport):
+    """Keeps every pull response's snapshot progress."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.progress: list = []
+
+    async def pull(self, req):
+        resp = await super().pull(req)
+        self.progress.append(resp.snapshot)
+        return resp
+
+
+def test_initial_sync_over_http_reports_its_progress(live_server):
+    _catalog(live_server)
+    rep_token = live_server.token("rep-progress", "sales")
+
+    async def scenario():
+        async with HttpTransport(live_server.base_url, rep_token) as t:
+            rep = SyncClient(t, "rep-progress-01", base_delay=0)
+            for i in range(3):
+                cust = rep.upsert_customer(f"Shop {i}")
+                rep.create_order(f"P-{i}", cust.args["id"],
+                                 [{"product_id": "p-1", "qty": 1, "unit_price": 1200}])  # fmt: skip
+            await rep.sync()
+        async with _Recording(live_server.base_url, rep_token) as t:
+            fresh = SyncClient(t, "rep-progress-02", base_delay=0, pull_limit=4)
+            await fresh.pull()
+            return t.progress, fresh
+
+    progress, fresh = asyncio.run(scenario())
+    total = 1 + 1 + 3 + 3 + 3  # warehouse, product, customers, orders, lines
+    snapshots = [p for p in progress if p is not None]
+    assert [(p.done, p.total) for p in snapshots] == [(4, total), (8, total), (total, total)]
+    assert progress[-1] is None and fresh.snapshot is None  # then deltas: no progress
+    assert sum(len(rows) for rows in fresh.store.tables.values()) == total
+
 
 def test_unreachable_server_keeps_the_outbox(live_server):
     async def scenario():

@@ -47,8 +47,36 @@ PROBES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], set[int]]] = {
 }
 
 
+# Permissions checked inside a pushed mutation: the push answers 200 and the mutation's result
+# says ``forbidden``. Each probe pushes, as the role, a mutation that needs exactly it.
+def _resolve_others_conflict(c: httpx.Client, conflict_id: str) -> dict:
+    batch = [mutation(1, "conflict.resolve", id=conflict_id, resolution="admin")]
+    r = c.post("/api/sync/push", json=push_body(f"perm-{uuid7()}", batch))
+    assert r.status_code == 200, r.text
+    return r.json()["results"][0]
+
+
+MUTATION_PROBES: dict[str, Callable[[httpx.Client, str], dict]] = {
+    "conflicts.resolve": _resolve_others_conflict,
+}
+
+
 def test_every_permission_has_a_probe():
-    assert set(PROBES) == set(PERMISSIONS)
+    assert set(PROBES) | set(MUTATION_PROBES) == set(PERMISSIONS)
+    assert not set(PROBES) & set(MUTATION_PROBES)
+
+
+@pytest.fixture(scope="module")
+def others_conflict(shared_server: LiveServer) -> str:
+    """A conflict caused by a user none of the probing roles is: an edit of a missing order."""
+    token = shared_server.token("perm-author", "sales")
+    edit = {"id": uuid7(), "base_version": 1, "set": {"priority": "high"}}
+    with shared_server.client(token) as c:
+        body = c.post("/api/sync/push", json=push_body(f"author-{uuid7()}",
+                                                       [mutation(1, "order.update", **edit)]))  # fmt: skip
+    (result,) = body.json()["results"]
+    assert result["status"] == "conflict", result
+    return result["conflict_id"]
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +89,21 @@ def tokens(shared_server: LiveServer) -> dict[str, str]:
 
 @pytest.mark.parametrize(("role", "permission"), list(itertools.product(ROLES, PERMISSIONS)))
 def test_role_permission(
-    shared_server: LiveServer, tokens: dict[str, str], role: str, permission: str
+    shared_server: LiveServer,
+    tokens: dict[str, str],
+    others_conflict: str,
+    role: str,
+    permission: str,
 ):
+    if permission in MUTATION_PROBES:
+        with shared_server.client(tokens[role]) as c:
+            result = MUTATION_PROBES[permission](c, others_conflict)
+        if has_permission(role, permission):
+            # The first allowed role refers it to an admin; referring it again is a no-op.
+            assert result["status"] in {"applied", "merged"}, (role, permission, result)
+        else:
+            assert (result["status"], result["error"]) == ("rejected", "forbidden"), result
+        return
     probe, allowed_codes = PROBES[permission]
     with shared_server.client(tokens[role]) as c:
         r = probe(c)
