@@ -1,92 +1,42 @@
-// The pages of the app shell: enrollment (/enroll#<token>), passkey login, and the signed-in
-// view. Each view is a <section data-view> of index.html; one is shown at a time.
+// Boot (docs/pwa.md): the vocabulary shared with the server, the service worker, then <Root/>,
+// which finds the session (enrollment link, passkey login, or the signed-in user's app).
 
-import { api } from './api.js';
-import * as auth from './auth.js';
+import { html } from 'htm/preact';
+import { render } from 'preact';
 
-const $ = (id) => document.getElementById(id);
+import { useVocabulary } from './core/vocab.js';
+import { getLang } from './i18n.js';
+import { observable } from './ui/live.js';
+import { Root } from './ui/root.js';
 
-function show(view) {
-  for (const section of document.querySelectorAll('[data-view]')) {
-    section.hidden = section.dataset.view !== view;
-  }
-}
+document.documentElement.lang = getLang();
 
-function showError(error) {
-  const box = $('error');
-  box.textContent = error ? error.message || String(error) : '';
-  box.hidden = !error;
-}
+const shell = {
+  // The function that applies a waiting update, once there is one.
+  update: observable(null),
+  // The browser's install prompt (beforeinstallprompt), when it offers one.
+  install: observable(null),
+  error: null,
+};
 
-/** Runs an action from a button: the button waits, an error is shown, not thrown. */
-function action(button, run) {
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    showError(null);
-    try {
-      await run();
-    } catch (e) {
-      showError(e);
-    } finally {
-      button.disabled = false;
-    }
-  });
-}
-
-function showSignedIn(me) {
-  $('me-name').textContent = me.user.name;
-  $('me-role').textContent = me.user.role;
-  $('me-device').textContent = me.device?.code ?? '—';
-  show('signed-in');
-}
-
-async function showSession() {
-  const me = await auth.me();
-  if (me) showSignedIn(me);
-  else show('login');
-}
-
-function enrollToken() {
-  return decodeURIComponent(location.hash.slice(1));
-}
-
-async function afterCeremony() {
-  // The enrollment token must not stay in the address bar or the history.
-  if (location.pathname !== '/') history.replaceState(null, '', '/');
-  await showSession();
-}
-
-async function showHealth() {
-  try {
-    const h = await api('GET', '/api/health');
-    $('health').textContent = `${h.status}, ${h.database}`;
-  } catch {
-    $('health').textContent = 'unreachable';
-  }
-}
-
-action($('enroll'), async () => {
-  await auth.enroll(enrollToken());
-  await afterCeremony();
+addEventListener('beforeinstallprompt', (event) => {
+  event.preventDefault();
+  shell.install.set(event);
 });
-action($('login'), async () => {
-  await auth.login();
-  await afterCeremony();
-});
-action($('logout'), async () => {
-  await auth.logout();
-  show('login');
-});
+addEventListener('appinstalled', () => shell.install.set(null));
 
-showHealth();
 try {
-  if (location.pathname === '/enroll') {
-    if (enrollToken()) show('enroll');
-    else throw new Error('This enrollment link is incomplete: ask an administrator for a new one.');
-  } else {
-    await showSession();
-  }
+  const response = await fetch('/shared/vocabulary.json');
+  if (!response.ok) throw new Error(`/shared/vocabulary.json: ${response.status}`);
+  useVocabulary(await response.json());
 } catch (e) {
-  show('login');
-  showError(e);
+  console.error(e);
+  shell.error = e;
 }
+
+import('./update.js')
+  .then(({ registerServiceWorker }) =>
+    registerServiceWorker({ onUpdateReady: (apply) => shell.update.set(apply) }))
+  .catch((e) => console.warn('no service worker', e));
+
+render(html`<${Root} shell=${shell} />`, document.getElementById('app'));

@@ -1,0 +1,90 @@
+// The signed-in app: the screen the address names, the update banner above it and the bottom
+// navigation below it (docs/pwa.md, "Screens").
+
+import { html } from 'htm/preact';
+
+import { t } from '../i18n.js';
+import { ConflictDetail, ConflictList } from './conflicts.js';
+import { AppContext } from './context.js';
+import { CustomerDetail, CustomerEdit } from './customer.js';
+import { CustomerList } from './customers.js';
+import { Home } from './home.js';
+import { useOpenConflicts } from './hooks.js';
+import { useObservable } from './live.js';
+import { OrderDetail } from './order.js';
+import { OrderNew } from './order-new.js';
+import { OrderList } from './orders.js';
+import { ProductList } from './products.js';
+import { Link, match, useLocation } from './router.js';
+import { Settings } from './settings.js';
+
+const ROUTES = [
+  { path: '/', screen: Home, tab: 'home' },
+  { path: '/customers', screen: CustomerList, tab: 'customers' },
+  { path: '/customers/new', screen: CustomerEdit, tab: 'customers' },
+  { path: '/customers/:id/edit', screen: CustomerEdit, tab: 'customers' },
+  { path: '/customers/:id', screen: CustomerDetail, tab: 'customers' },
+  { path: '/products', screen: ProductList, tab: 'products' },
+  { path: '/orders', screen: OrderList, tab: 'orders' },
+  { path: '/orders/new', screen: OrderNew, tab: 'orders' },
+  { path: '/orders/:id', screen: OrderDetail, tab: 'orders' },
+  { path: '/conflicts', screen: ConflictList, tab: 'conflicts' },
+  { path: '/conflicts/:id', screen: ConflictDetail, tab: 'conflicts' },
+  { path: '/settings', screen: Settings, tab: 'home' },
+];
+
+const TABS = [
+  ['home', '/', '⌂'],
+  ['orders', '/orders', '☰'],
+  ['customers', '/customers', '☺'],
+  ['products', '/products', '▦'],
+  ['conflicts', '/conflicts', '⚠'],
+];
+
+function BottomNav({ tab }) {
+  const open = useOpenConflicts()?.length ?? 0;
+  return html`
+    <nav class="tabs" aria-label=${t('nav.label')}>
+      ${TABS.map(([name, href, icon]) => html`
+        <${Link} href=${href} data-testid=${`nav-${name}`} class=${name === tab ? 'tab active' : 'tab'}
+          aria-current=${name === tab ? 'page' : undefined}>
+          <span class="tab-icon" aria-hidden="true">${icon}</span>
+          <span class="tab-label">${t(`nav.${name}`)}</span>
+          ${name === 'conflicts' && open > 0 &&
+            html`<span class="tab-badge" data-testid="conflicts-badge">${open}</span>`}
+        <//>`)}
+    </nav>`;
+}
+
+/** "Update ready" with the button that applies it (update.js hands us apply). */
+function UpdateBanner({ update }) {
+  const apply = useObservable(update);
+  if (!apply) return null;
+  return html`
+    <div class="banner" role="status" data-testid="update-ready">
+      <span>${t('update.ready')}</span>
+      <button type="button" data-testid="update-apply" onClick=${() => apply()}>${t('update.reload')}</button>
+    </div>`;
+}
+
+function NotFound() {
+  return html`<section class="screen"><div class="body"><p class="empty">${t('common.notFound')}</p>
+    <${Link} href="/">${t('nav.home')}<//></div></section>`;
+}
+
+/** The app of a signed-in session: `session` = {me, store, sync, actions, logout, shell}. */
+export function App({ session }) {
+  const { path, query } = useLocation();
+  const found = match(ROUTES, path);
+  const Screen = found?.route.screen ?? NotFound;
+  return html`
+    <${AppContext.Provider} value=${session}>
+      <div class="app">
+        <${UpdateBanner} update=${session.shell.update} />
+        <main>
+          <${Screen} key=${path} params=${found?.params ?? {}} query=${query} />
+        </main>
+        <${BottomNav} tab=${found?.route.tab} />
+      </div>
+    <//>`;
+}

@@ -1,0 +1,115 @@
+// Home: who is signed in, online or not, what waits to be sent, when the last sync was, open
+// conflicts, what the server refused, and the warnings about this device's storage.
+
+import { html } from 'htm/preact';
+
+import { formatAgo, formatNumber } from '../format.js';
+import { hasKey, t } from '../i18n.js';
+import { ErrorBox, Screen, useAction } from './components.js';
+import { useApp } from './context.js';
+import { useOpenConflicts } from './hooks.js';
+import { useLive, useObservable } from './live.js';
+import { Link } from './router.js';
+import { StorageWarnings } from './storage.js';
+
+function SyncCard() {
+  const { store, sync, relogin } = useApp();
+  const status = useObservable(sync.status) ?? {};
+  const pending = useLive(() => store.db.outbox.count(), [store]);
+  const lastSync = useLive(() => store.db.meta.get('lastSyncAt'), [store])?.value;
+  const [run, busy, error] = useAction();
+  const online = status.online ?? navigator.onLine;
+  const syncing = status.state === 'syncing';
+  const progress = status.progress;
+  const authLost = ['unauthorized', 'device_revoked'].includes(status.error?.code);
+  return html`
+    <div class="card">
+      <div class="row">
+        <span class=${online ? 'dot ok' : 'dot off'} aria-hidden="true"></span>
+        <strong data-testid="online-state" data-online=${String(online)}>
+          ${online ? t('sync.online') : t('sync.offline')}</strong>
+        <span class="grow"></span>
+        <button type="button" data-testid="sync-now" disabled=${busy || syncing || !online}
+          onClick=${() => run(() => sync.syncNow())}>
+          ${syncing ? t('sync.syncing') : t('sync.now')}</button>
+      </div>
+      ${progress && progress.total > 0 && html`
+        <div class="progress" data-testid="sync-progress">
+          <progress value=${progress.done} max=${progress.total}></progress>
+          <small>${t('sync.progress', { done: formatNumber(progress.done), total: formatNumber(progress.total) })}</small>
+        </div>`}
+      <dl class="facts">
+        <dt>${t('sync.pending')}</dt>
+        <dd data-testid="pending-count">${pending ?? '…'}</dd>
+        <dt>${t('sync.lastSync')}</dt>
+        <dd data-testid="last-sync" data-at=${lastSync ?? ''}>${lastSync ? formatAgo(lastSync) : t('sync.never')}</dd>
+      </dl>
+      ${status.error && html`
+        <p class="error" role="alert" data-testid="sync-error" data-code=${status.error.code}>
+          ${hasKey(`sync.error.${status.error.code}`) ? t(`sync.error.${status.error.code}`) : status.error.message}
+        </p>`}
+      ${authLost && html`<button type="button" class="primary" data-testid="relogin" onClick=${relogin}>
+        ${t('login.again')}</button>`}
+      <${ErrorBox} error=${error} />
+    </div>`;
+}
+
+function ConflictsCard() {
+  const open = useOpenConflicts();
+  if (!open?.length) return null;
+  return html`
+    <${Link} class="card link warn" href="/conflicts" data-testid="home-conflicts">
+      <strong>${t('home.conflicts', { count: open.length })}</strong>
+      <span>${t('home.conflictsHint')}</span>
+    <//>`;
+}
+
+function Rejected() {
+  const { store } = useApp();
+  const rejected = useLive(() => store.db.results.where('status').equals('rejected').toArray(), [store]);
+  if (!rejected?.length) return null;
+  return html`
+    <div class="card warn" data-testid="rejected">
+      <strong>${t('home.rejected', { count: rejected.length })}</strong>
+      <ul class="plain">
+        ${rejected.map((r) => html`<li data-testid="rejected-item" data-error=${r.error ?? ''}>
+          <code>#${r.id}</code> ${hasKey(`reject.${r.error}`) ? t(`reject.${r.error}`) : r.error}
+          ${r.message && html`<br /><small>${r.message}</small>`}
+        </li>`)}
+      </ul>
+    </div>`;
+}
+
+function Account() {
+  const { me, logout } = useApp();
+  const [run, busy, error] = useAction();
+  return html`
+    <div class="card account">
+      <dl class="facts">
+        <dt>${t('me.name')}</dt><dd data-testid="me-name">${me.user.name}</dd>
+        <dt>${t('me.role')}</dt><dd><span data-testid="me-role">${me.user.role}</span>
+          <small class="muted"> · ${t(`role.${me.user.role}`)}</small></dd>
+        <dt>${t('me.device')}</dt><dd data-testid="me-device">${me.device?.code ?? '—'}</dd>
+      </dl>
+      <button type="button" data-testid="logout" disabled=${busy} onClick=${() => run(logout)}>
+        ${t('me.logout')}</button>
+      <${ErrorBox} error=${error} />
+    </div>`;
+}
+
+export function Home() {
+  return html`
+    <${Screen} title=${t('app.name')} testid="signed-in"
+      actions=${html`<${Link} class="icon" href="/settings" data-testid="nav-settings"
+        aria-label=${t('nav.settings')}>⚙<//>`}>
+      <${SyncCard} />
+      <${ConflictsCard} />
+      <${Rejected} />
+      <${StorageWarnings} />
+      <div class="quick">
+        <${Link} class="button primary big" href="/orders/new" data-testid="new-order">${t('order.new')}<//>
+        <${Link} class="button big" href="/customers/new" data-testid="new-customer">${t('customer.new')}<//>
+      </div>
+      <${Account} />
+    <//>`;
+}

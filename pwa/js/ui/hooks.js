@@ -1,0 +1,44 @@
+// Live reads several screens share.
+
+import { hasPermission } from '../core/vocab.js';
+import { useApp } from './context.js';
+import { useLive } from './live.js';
+
+export const OPEN_CONFLICT = ['open', 'referred'];
+
+/** The conflicts this user has to look at: their own, or everybody's for those who may
+ * resolve anyone's (conflicts.resolve). */
+export function useOpenConflicts() {
+  const { store, me } = useApp();
+  const role = me.user.role;
+  const all = hasPermission(role, 'conflicts.resolve');
+  return useLive(
+    () =>
+      store.db.conflicts
+        .where('status')
+        .anyOf(OPEN_CONFLICT)
+        .filter((c) => all || c.user_id === me.user.id)
+        .toArray(),
+    [store, role],
+  );
+}
+
+/** The "table:id" keys of rows a mutation in the outbox touches (kept current). */
+export function usePendingKeys() {
+  const { store } = useApp();
+  return useLive(() => store.pendingKeys(), [store]) ?? new Set();
+}
+
+/** A table as {id: row} (small tables: warehouses, a rep's customers, the catalog). */
+export function useById(table) {
+  const { store } = useApp();
+  const rows = useLive(() => store.db.table(table).toArray(), [store, table]);
+  if (!rows) return undefined;
+  return Object.fromEntries(rows.map((r) => [r.id, r]));
+}
+
+/** Warehouses sorted by code. */
+export function useWarehouses() {
+  const { store } = useApp();
+  return useLive(() => store.db.warehouses.orderBy('code').toArray(), [store]) ?? [];
+}

@@ -1,0 +1,79 @@
+// The lines of an existing order: shown, and while lines are not locked, each line's quantity
+// and price editable (saved one line at a time), lines removed and added.
+
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+
+import { formatMoney, formatNumber, minorToInput } from '../format.js';
+import { t } from '../i18n.js';
+import { ErrorBox, Loading, useAction } from './components.js';
+import { useApp } from './context.js';
+import { useById } from './hooks.js';
+import { QtyPrice, parseLine } from './lines.js';
+import { useLive } from './live.js';
+import { ProductPicker } from './pickers.js';
+
+function EditableLine({ orderId, line, product }) {
+  const { actions } = useApp();
+  const [draft, setDraft] = useState(null);
+  const [run, busy, error, setError] = useAction();
+  const qty = draft?.qty ?? String(line.qty);
+  const price = draft?.price ?? minorToInput(line.unit_price);
+  const changed = draft !== null && (qty !== String(line.qty) || price !== minorToInput(line.unit_price));
+  const save = () => {
+    const parsed = parseLine({ productId: line.product_id, qty, price });
+    if (parsed.error) return setError(new Error(t(`line.bad.${parsed.error}`)));
+    return run(async () => {
+      await actions.upsertLine(orderId, { id: line.id, ...parsed.line });
+      setDraft(null);
+    });
+  };
+  return html`
+    <li data-testid="line" data-id=${line.id} data-product=${line.product_id}>
+      <div class="line-head"><strong>${product?.name ?? line.product_id}</strong>
+        <small class="muted"> ${product?.sku ?? ''}</small>
+        <button type="button" class="icon" data-testid="line-remove" aria-label=${t('line.remove')} disabled=${busy}
+          onClick=${() => run(() => actions.removeLine(orderId, line.id))}>✕</button></div>
+      <div class="line-fields">
+        <${QtyPrice} qty=${qty} price=${price} disabled=${busy}
+          onQty=${(v) => setDraft({ qty: v, price })} onPrice=${(v) => setDraft({ qty, price: v })} />
+        ${changed
+          ? html`<button type="button" class="primary" data-testid="line-save" disabled=${busy} onClick=${save}>${t('common.save')}</button>`
+          : html`<span class="line-total" data-testid="line-total">${formatMoney(line.qty * line.unit_price)}</span>`}
+      </div>
+      <${ErrorBox} error=${error} />
+    </li>`;
+}
+
+function ReadOnlyLine({ line, product }) {
+  return html`
+    <li data-testid="line" data-id=${line.id} data-product=${line.product_id}>
+      <div class="line-head"><strong>${product?.name ?? line.product_id}</strong>
+        <small class="muted"> ${product?.sku ?? ''}</small></div>
+      <div class="line-fields ro">
+        <span>${formatNumber(line.qty)} × ${formatMoney(line.unit_price)}</span>
+        <span class="line-total" data-testid="line-total">${formatMoney(line.qty * line.unit_price)}</span>
+      </div>
+    </li>`;
+}
+
+export function OrderLines({ order, editable }) {
+  const { store, actions } = useApp();
+  const lines = useLive(() => store.db.order_lines.where('order_id').equals(order.id).toArray(), [store, order.id]);
+  const products = useById('products');
+  const [picking, setPicking] = useState(false);
+  const [run, , error] = useAction();
+  if (!lines || !products) return html`<${Loading} />`;
+  const add = (p) => run(() => actions.upsertLine(order.id, { productId: p.id, qty: 1, unitPrice: p.unit_price }));
+  return html`
+    <ul class="lines" data-testid="order-lines">
+      ${lines.map((l) => (editable
+        ? html`<${EditableLine} key=${l.id} orderId=${order.id} line=${l} product=${products[l.product_id]} />`
+        : html`<${ReadOnlyLine} key=${l.id} line=${l} product=${products[l.product_id]} />`))}
+    </ul>
+    <p class="total">${t('order.total')}: <strong data-testid="order-total">${formatMoney(order.total)}</strong></p>
+    <${ErrorBox} error=${error} />
+    ${editable && (picking
+      ? html`<${ProductPicker} onPick=${add} onClose=${() => setPicking(false)} />`
+      : html`<button type="button" class="big" data-testid="line-add" onClick=${() => setPicking(true)}>+ ${t('line.add')}</button>`)}`;
+}

@@ -1,0 +1,110 @@
+// Order entry: customer, lines, priority, due date, notes, delivery address (from the
+// customer), warehouse and payment method; shows the number the order will get; saves through
+// actions.createOrder (saved = committed to the outbox) and opens the order.
+
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+
+import { orderNumber } from '../core/ids.js';
+import { t } from '../i18n.js';
+import { ErrorBox, Field, Screen, Select, useAction } from './components.js';
+import { useApp } from './context.js';
+import { useWarehouses } from './hooks.js';
+import { LinesEditor, lineFor, parseLine } from './lines.js';
+import { useLive } from './live.js';
+import { CustomerPicker, ProductPicker } from './pickers.js';
+import { navigate } from './router.js';
+
+export const PRIORITIES = ['high', 'normal', 'low'];
+export const PAYMENT_METHODS = ['cash', 'card', 'transfer', 'wallet', 'credit'];
+
+/** The number the next order of this device gets (store.nextOrderNumber hands it out). */
+function useNextNumber() {
+  const { store, me } = useApp();
+  const used = useLive(() => store.db.meta.get('orderCounter'), [store])?.value ?? 0;
+  const code = me.device?.code;
+  return code ? orderNumber(code, Math.max(used, me.device.order_counter ?? 0) + 1) : '—';
+}
+
+export function OrderNew({ query }) {
+  const { store, actions, me } = useApp();
+  const warehouses = useWarehouses();
+  const number = useNextNumber();
+  const [customer, setCustomer] = useState(null);
+  const [lines, setLines] = useState([]);
+  const [picking, setPicking] = useState(false);
+  const [form, setForm] = useState({
+    priority: 'normal', dueDate: '', notes: '', deliveryAddress: '',
+    warehouseId: me.user.warehouse_id ?? '', paymentMethod: '',
+  });
+  const [run, busy, error, setError] = useAction();
+  const set = (field) => (value) => setForm({ ...form, [field]: value });
+
+  // /orders/new?customer=<id> comes from a customer's page.
+  const preset = query.get('customer');
+  useEffect(() => {
+    if (preset) store.db.customers.get(preset).then((c) => c && choose(c));
+  }, [preset]);
+
+  function choose(c) {
+    setCustomer(c);
+    setForm((f) => ({ ...f, deliveryAddress: c?.address ?? '' }));
+  }
+
+  const addProduct = (p) => setLines((ls) => [...ls, lineFor(p, `${p.id}-${Date.now()}-${ls.length}`)]);
+
+  const save = (status) => (e) => {
+    e?.preventDefault();
+    if (!customer) return setError(new Error(t('order.needCustomer')));
+    if (status !== 'draft' && !lines.length) return setError(new Error(t('order.needLines')));
+    const parsed = lines.map(parseLine);
+    const bad = parsed.find((p) => p.error);
+    if (bad) return setError(new Error(t(`line.bad.${bad.error}`)));
+    return run(async () => {
+      const made = await actions.createOrder({
+        customerId: customer.id,
+        lines: parsed.map((p) => p.line),
+        priority: form.priority,
+        dueDate: form.dueDate || null,
+        notes: form.notes.trim() || null,
+        deliveryAddress: form.deliveryAddress.trim() || null,
+        warehouseId: form.warehouseId || null,
+        paymentMethod: form.paymentMethod || null,
+        status,
+      });
+      navigate(`/orders/${made.id}`, { replace: true });
+    });
+  };
+
+  return html`
+    <${Screen} title=${t('order.new')} back="/orders" testid="order-new">
+      <form class="form" onSubmit=${save('submitted')}>
+        <p class="number">${t('order.number')}: <strong data-testid="order-number">${number}</strong></p>
+        <h2>${t('order.customer')}</h2>
+        <${CustomerPicker} value=${customer} onChange=${choose} />
+        <h2>${t('order.lines')}</h2>
+        <${LinesEditor} lines=${lines} onChange=${setLines} />
+        ${picking
+          ? html`<${ProductPicker} onPick=${addProduct} onClose=${() => setPicking(false)} />`
+          : html`<button type="button" class="big" data-testid="line-add" onClick=${() => setPicking(true)}>
+              + ${t('line.add')}</button>`}
+        <h2>${t('order.details')}</h2>
+        <${Select} label=${t('order.priority')} value=${form.priority} onChange=${set('priority')} testid="order-priority"
+          options=${PRIORITIES.map((p) => [p, t(`priority.${p}`)])} />
+        <${Field} label=${t('order.dueDate')} type="date" value=${form.dueDate} onInput=${set('dueDate')} testid="order-due" />
+        <${Field} label=${t('order.deliveryAddress')} value=${form.deliveryAddress} onInput=${set('deliveryAddress')}
+          testid="order-address" multiline />
+        <${Select} label=${t('order.warehouse')} value=${form.warehouseId} onChange=${set('warehouseId')} testid="order-warehouse"
+          options=${[['', t('common.none')], ...warehouses.map((w) => [w.id, `${w.code} · ${w.name}`])]} />
+        <${Select} label=${t('order.paymentMethod')} value=${form.paymentMethod} onChange=${set('paymentMethod')}
+          testid="order-payment" options=${[['', t('common.none')], ...PAYMENT_METHODS.map((m) => [m, t(`pay.${m}`)])]} />
+        <${Field} label=${t('order.notes')} value=${form.notes} onInput=${set('notes')} testid="order-notes" multiline />
+        <${ErrorBox} error=${error} />
+        <div class="actions">
+          <button type="submit" class="primary big" data-testid="save-order" disabled=${busy}>${t('order.save')}</button>
+          <button type="button" class="big" data-testid="save-draft" disabled=${busy} onClick=${save('draft')}>
+            ${t('order.saveDraft')}</button>
+        </div>
+      </form>
+    <//>`;
+}

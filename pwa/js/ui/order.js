@@ -1,0 +1,149 @@
+// One order: number, status and the "not synced yet" marker; header fields (editable until the
+// status locks them), lines, the transitions this role may make, the status timeline, payments.
+
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+
+import { fieldsLocked, linesLocked, mayMutate, transitionsFor } from '../core/vocab.js';
+import { formatDate, formatDateTime } from '../format.js';
+import { t } from '../i18n.js';
+import {
+  ErrorBox, Facts, Field, Loading, PendingMark, Screen, Select, StatusBadge, useAction,
+} from './components.js';
+import { useApp } from './context.js';
+import { useById, usePendingKeys, useWarehouses } from './hooks.js';
+import { useLive } from './live.js';
+import { PRIORITIES } from './order-new.js';
+import { OrderLines } from './order-lines.js';
+import { Payments } from './payments.js';
+import { Link } from './router.js';
+
+const FIELDS = ['priority', 'due_date', 'delivery_address', 'warehouse_id', 'notes'];
+// Transitions that undo work or money: asked again, with a reason.
+const ASK_REASON = new Set(['cancelled', 'on_hold', 'returned', 'refunded']);
+
+function HeaderForm({ order, onDone }) {
+  const { actions } = useApp();
+  const warehouses = useWarehouses();
+  const [values, setValues] = useState(() => Object.fromEntries(FIELDS.map((f) => [f, order[f] ?? ''])));
+  const [run, busy, error] = useAction();
+  const set = (field) => (value) => setValues({ ...values, [field]: value });
+  const save = (e) => {
+    e.preventDefault();
+    const changed = {};
+    for (const f of FIELDS) {
+      const value = typeof values[f] === 'string' && values[f].trim() === '' ? null : values[f];
+      if (value !== (order[f] ?? null)) changed[f] = value;
+    }
+    run(async () => {
+      if (Object.keys(changed).length) await actions.updateOrder(order.id, changed);
+      onDone();
+    });
+  };
+  return html`
+    <form class="form inset" onSubmit=${save} data-testid="order-form">
+      <${Select} label=${t('order.priority')} value=${values.priority} onChange=${set('priority')} testid="order-priority"
+        options=${PRIORITIES.map((p) => [p, t(`priority.${p}`)])} />
+      <${Field} label=${t('order.dueDate')} type="date" value=${values.due_date} onInput=${set('due_date')} testid="order-due" />
+      <${Field} label=${t('order.deliveryAddress')} value=${values.delivery_address} onInput=${set('delivery_address')}
+        testid="order-address" multiline />
+      <${Select} label=${t('order.warehouse')} value=${values.warehouse_id} onChange=${set('warehouse_id')} testid="order-warehouse"
+        options=${[['', t('common.none')], ...warehouses.map((w) => [w.id, `${w.code} · ${w.name}`])]} />
+      <${Field} label=${t('order.notes')} value=${values.notes} onInput=${set('notes')} testid="order-notes" multiline />
+      <${ErrorBox} error=${error} />
+      <div class="actions">
+        <button type="submit" class="primary" data-testid="order-save" disabled=${busy}>${t('common.save')}</button>
+        <button type="button" data-testid="order-edit-cancel" onClick=${onDone}>${t('common.cancel')}</button>
+      </div>
+    </form>`;
+}
+
+function Transitions({ order }) {
+  const { actions, me } = useApp();
+  const [asking, setAsking] = useState(null);
+  const [reason, setReason] = useState('');
+  const [run, busy, error] = useAction();
+  if (!mayMutate(me.user.role, 'order.transition')) return null;
+  const next = transitionsFor(me.user.role, order.status);
+  if (!next.length) return null;
+  const go = (to, why) => run(async () => {
+    await actions.transition(order.id, to, why || undefined);
+    setAsking(null);
+    setReason('');
+  });
+  return html`
+    <div class="transitions">
+      ${asking
+        ? html`<div class="inset">
+            <p>${t('transition.confirm', { status: t(`status.${asking}`) })}</p>
+            <${Field} label=${t('transition.reason')} value=${reason} onInput=${setReason} testid="transition-reason" />
+            <div class="actions">
+              <button type="button" class="danger" data-testid="transition-confirm" disabled=${busy}
+                onClick=${() => go(asking, reason.trim())}>${t(`transition.to.${asking}`)}</button>
+              <button type="button" onClick=${() => setAsking(null)}>${t('common.cancel')}</button>
+            </div></div>`
+        : next.map((to) => html`
+            <button type="button" class=${ASK_REASON.has(to) ? 'danger' : 'primary'} data-testid=${`transition-${to}`}
+              disabled=${busy} onClick=${() => (ASK_REASON.has(to) ? setAsking(to) : go(to))}>
+              ${t(`transition.to.${to}`)}</button>`)}
+      <${ErrorBox} error=${error} />
+    </div>`;
+}
+
+function Timeline({ order }) {
+  const { me } = useApp();
+  const steps = Array.isArray(order.status_history) ? order.status_history : [];
+  return html`
+    <ol class="timeline" data-testid="status-timeline">
+      ${steps.map((s, i) => html`
+        <li key=${i} data-testid="timeline-step" data-status=${s.to}>
+          <strong>${t(`status.${s.to}`)}</strong>
+          <small> ${formatDateTime(s.at)}${s.by === me.user.id ? ` · ${t('common.me')}` : ''}</small>
+          ${s.reason && html`<br /><small class="muted">${s.reason}</small>`}
+        </li>`)}
+    </ol>`;
+}
+
+export function OrderDetail({ params }) {
+  const { store, me } = useApp();
+  const order = useLive(() => store.db.orders.get(params.id), [store, params.id]);
+  const customer = useLive(() => (order ? store.db.customers.get(order.customer_id) : null), [store, order?.customer_id]);
+  const warehouses = useById('warehouses');
+  const pending = usePendingKeys();
+  const [editing, setEditing] = useState(false);
+  if (!order) {
+    return html`<${Screen} title=${t('order.title')} back="/orders">
+      ${order === undefined ? html`<${Loading} />` : html`<p class="empty">${t('common.notFound')}</p>`}<//>`;
+  }
+  const role = me.user.role;
+  const canEdit = !fieldsLocked(order.status) && mayMutate(role, 'order.update');
+  const canEditLines = !linesLocked(order.status) && mayMutate(role, 'order.line.upsert');
+  return html`
+    <${Screen} title=${order.number} back="/orders" testid="order-detail">
+      <div class="order-head">
+        <strong class="number" data-testid="order-number">${order.number}</strong>
+        <${StatusBadge} status=${order.status} testid="order-status" />
+        ${pending.has(`orders:${order.id}`) && html`<${PendingMark} testid="order-pending" />`}
+      </div>
+      <${Transitions} order=${order} />
+      <h2>${t('order.details')}</h2>
+      ${editing ? html`<${HeaderForm} order=${order} onDone=${() => setEditing(false)} />` : html`
+        <${Facts} rows=${[
+          [t('order.customer'), customer ? html`<${Link} href=${`/customers/${customer.id}`}>${customer.name}<//>` : '…', 'order-customer'],
+          [t('order.priority'), t(`priority.${order.priority}`), 'order-priority-value'],
+          [t('order.dueDate'), order.due_date ? formatDate(order.due_date) : null, 'order-due-value'],
+          [t('order.deliveryAddress'), order.delivery_address, 'order-address-value'],
+          [t('order.warehouse'), order.warehouse_id ? (warehouses?.[order.warehouse_id]?.name ?? '…') : null, 'order-warehouse-value'],
+          [t('order.notes'), order.notes, 'order-notes-value'],
+          [t('order.created'), formatDateTime(order.created_at)],
+        ]} />
+        ${canEdit && html`<button type="button" data-testid="order-edit" onClick=${() => setEditing(true)}>${t('common.edit')}</button>`}
+        ${!canEdit && fieldsLocked(order.status) && html`<p class="muted" data-testid="order-locked">${t('order.locked')}</p>`}`}
+      <h2>${t('order.lines')}</h2>
+      <${OrderLines} order=${order} editable=${canEditLines} />
+      <h2>${t('order.payments')}</h2>
+      <${Payments} order=${order} canRecord=${mayMutate(role, 'payment.record')} />
+      <h2>${t('order.timeline')}</h2>
+      <${Timeline} order=${order} />
+    <//>`;
+}

@@ -1,0 +1,54 @@
+// Settings: language, who and which device, whether the browser keeps this app's storage, and
+// logging out (the outbox stays in this user's database: nothing unsynced is lost).
+
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+
+import { APP_VERSION } from '../device.js';
+import { formatNumber } from '../format.js';
+import { LANGUAGES, getLang, setLang, t } from '../i18n.js';
+import { ErrorBox, Facts, Screen, Select, useAction } from './components.js';
+import { useApp } from './context.js';
+import { useLive } from './live.js';
+import { isStandalone, useStorageInfo } from './storage.js';
+
+function StorageFacts() {
+  const info = useStorageInfo();
+  const [asked, setAsked] = useState(null);
+  const persisted = asked ?? info?.persisted;
+  const ask = async () => setAsked(Boolean(await navigator.storage?.persist?.()));
+  return html`
+    <${Facts} rows=${[
+      [t('settings.persisted'), info ? html`<span data-testid="storage-persisted" data-persisted=${String(persisted)}>
+        ${persisted ? t('common.yes') : t('common.no')}</span>` : '…'],
+      [t('settings.installed'), isStandalone() ? t('common.yes') : t('common.no')],
+      info?.quota && [t('settings.usage'), t('storage.usage', {
+        used: formatNumber(Math.round(info.usage / 1e6)), quota: formatNumber(Math.round(info.quota / 1e6)) })],
+    ]} />
+    ${info && !persisted && html`<button type="button" data-testid="storage-persist" onClick=${ask}>${t('settings.persist')}</button>`}`;
+}
+
+export function Settings() {
+  const { me, store, logout } = useApp();
+  const pending = useLive(() => store.db.outbox.count(), [store]) ?? 0;
+  const [run, busy, error] = useAction();
+  return html`
+    <${Screen} title=${t('settings.title')} back="/" testid="settings">
+      <${Select} label=${t('settings.language')} value=${getLang()} onChange=${setLang} testid="lang-select"
+        options=${LANGUAGES.map((l) => [l.code, l.name])} />
+      <h2>${t('settings.account')}</h2>
+      <${Facts} rows=${[
+        [t('me.name'), me.user.name, 'settings-name'],
+        [t('me.role'), t(`role.${me.user.role}`), 'settings-role'],
+        [t('me.device'), me.device?.code ?? '—', 'device-code'],
+        [t('settings.clientId'), html`<code>${store.clientId}</code>`],
+        [t('settings.version'), APP_VERSION],
+      ]} />
+      <h2>${t('settings.storage')}</h2>
+      <${StorageFacts} />
+      <h2>${t('me.logout')}</h2>
+      ${pending > 0 && html`<p class="note" data-testid="logout-pending">${t('settings.logoutPending', { count: pending })}</p>`}
+      <button type="button" class="big" data-testid="logout" disabled=${busy} onClick=${() => run(logout)}>${t('me.logout')}</button>
+      <${ErrorBox} error=${error} />
+    <//>`;
+}
