@@ -55,20 +55,29 @@ async function putBack(db) {
   await db.shadow.clear();
 }
 
-/** The mirror rows the pending mutations read or write, as {table: {id: row}}. */
+/** The mirror rows the pending mutations read or write, as {table: {id: row}}. A mutation may
+ * name more rows once its first rows are loaded (a conflict names the row it is about), so this
+ * asks again until a pass loads nothing new. */
 async function loadTouched(db, pending) {
   const mirror = {};
+  const asked = new Set();
   const table = (t) => (mirror[t] ??= {});
-  for (const m of pending) {
-    for (const touch of touches(m)) {
-      if (!ROW_TABLES.includes(touch.t)) continue;
-      if (touch.id !== undefined) {
-        if (touch.id in table(touch.t)) continue;
-        const row = await db.table(touch.t).get(touch.id);
-        if (row) table(touch.t)[touch.id] = row;
-      } else {
-        for (const row of await db.table(touch.t).where(touch.index).equals(touch.value).toArray()) {
-          table(touch.t)[row.id] = row;
+  for (let fresh = true; fresh; ) {
+    fresh = false;
+    for (const m of pending) {
+      for (const touch of touches(m, mirror)) {
+        if (!ROW_TABLES.includes(touch.t)) continue;
+        const key = touch.id !== undefined ? `${touch.t}:${touch.id}` : `${touch.t}.${touch.index}=${touch.value}`;
+        if (asked.has(key)) continue;
+        asked.add(key);
+        fresh = true;
+        if (touch.id !== undefined) {
+          const row = await db.table(touch.t).get(touch.id);
+          if (row) table(touch.t)[touch.id] = row;
+        } else {
+          for (const row of await db.table(touch.t).where(touch.index).equals(touch.value).toArray()) {
+            table(touch.t)[row.id] ??= row;
+          }
         }
       }
     }
