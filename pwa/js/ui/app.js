@@ -1,5 +1,5 @@
-// The signed-in app: the screen the address names, the update banner above it and the bottom
-// navigation below it (docs/pwa.md, "Screens").
+// The signed-in app: the screen the address names and the bottom navigation below it
+// (docs/pwa.md, "Screens"); the update banner, which <Root/> shows above any screen.
 
 import { html } from 'htm/preact';
 
@@ -57,7 +57,7 @@ function BottomNav({ tab }) {
 }
 
 /** "Update ready" with the button that applies it (update.js hands us apply). */
-function UpdateBanner({ update }) {
+export function UpdateBanner({ update }) {
   const apply = useObservable(update);
   if (!apply) return null;
   return html`
@@ -80,7 +80,6 @@ export function App({ session }) {
   return html`
     <${AppContext.Provider} value=${session}>
       <div class="app">
-        <${UpdateBanner} update=${session.shell.update} />
         <main>
           <${Screen} key=${path} params=${found?.params ?? {}} query=${query} />
         </main>

@@ -10,7 +10,7 @@ import * as auth from '../auth.js';
 import { onLangChange, t } from '../i18n.js';
 import { openStore } from '../store.js';
 import { createSync } from '../sync.js';
-import { App } from './app.js';
+import { App, UpdateBanner } from './app.js';
 import { Enroll, Loading, Login } from './signin.js';
 
 const ME_KEY = 'orderly.me';
@@ -117,14 +117,15 @@ export function Root({ shell }) {
   }, []);
 
   const error = state.error ?? shell.error;
-  switch (state.view) {
-    case 'enroll':
-      return html`<${Enroll} token=${state.token} ceremony=${auth.enroll} onDone=${afterCeremony} error=${error} />`;
-    case 'login':
-      return html`<${Login} ceremony=${auth.login} onDone=${afterCeremony} error=${error} offline=${state.offline} />`;
-    case 'app':
-      return html`<${App} session=${state.session} />`;
-    default:
-      return html`<${Loading} />`;
+  let view;
+  if (state.view === 'enroll') {
+    view = html`<${Enroll} token=${state.token} ceremony=${auth.enroll} onDone=${afterCeremony} error=${error} />`;
+  } else if (state.view === 'login') {
+    view = html`<${Login} ceremony=${auth.login} onDone=${afterCeremony} error=${error} offline=${state.offline} />`;
+  } else if (state.view === 'app') {
+    view = html`<${App} session=${state.session} />`;
+  } else {
+    view = html`<${Loading} />`;
   }
+  return html`<${UpdateBanner} update=${shell.update} />${view}`;
 }
