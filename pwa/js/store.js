@@ -218,7 +218,9 @@ export async function openStore(me) {
       await write(async () => {
         for (const r of response.results) {
           if (r.status === 'duplicate' && (await db.results.get(r.id))) continue;
-          await db.results.put(r);
+          // With what was sent, so a refusal can say which change it was.
+          const sent = await db.outbox.get(r.id);
+          await db.results.put({ ...r, name: sent?.name ?? null, args: sent?.args ?? null });
         }
         const state = await loadOutboxState(db);
         outboxState.acknowledged(state, response.last_mutation_id);
@@ -226,6 +228,11 @@ export async function openStore(me) {
         await putBack(db);
         await overlay(db, userId);
       });
+    },
+
+    /** The user has read a refusal: it leaves the home screen (the record stays). */
+    async dismissResult(id) {
+      await db.results.update(id, { dismissed: true });
     },
 
     /** The server wants mutation `serverLast + 1` next: queue again what it has not applied. */

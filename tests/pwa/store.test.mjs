@@ -142,3 +142,14 @@ test('resolving a conflict with my value shows it at once and the conflict as re
   assert.equal(shown.resolution, 'client');
   assert.equal((await store.db.shadow.get('orders:o1')).row.priority, 'low');
 });
+
+test('a refusal keeps what was sent, and can be dismissed without being forgotten', async () => {
+  const store = await freshStore();
+  await store.enqueue('customer.upsert', { id: 'c5', name: '', base_version: 0 });
+  await store.acknowledged({ last_mutation_id: 1, results: [{ id: 1, status: 'rejected', error: 'invalid_args', message: 'name' }] });
+  const refused = await store.db.results.get(1);
+  assert.equal(refused.name, 'customer.upsert');
+  assert.equal(refused.args.id, 'c5');
+  await store.dismissResult(1);
+  assert.equal((await store.db.results.get(1)).dismissed, true);
+});

@@ -66,15 +66,22 @@ function ConflictsCard() {
 
 function Rejected() {
   const { store } = useApp();
-  const rejected = useLive(() => store.db.results.where('status').equals('rejected').toArray(), [store]);
+  const rejected = useLive(
+    () => store.db.results.where('status').equals('rejected').filter((r) => !r.dismissed).toArray(),
+    [store],
+  );
   if (!rejected?.length) return null;
   return html`
     <div class="card warn" data-testid="rejected">
       <strong>${t('home.rejected', { count: rejected.length })}</strong>
       <ul class="plain">
         ${rejected.map((r) => html`<li data-testid="rejected-item" data-error=${r.error ?? ''}>
-          <code>#${r.id}</code> ${hasKey(`reject.${r.error}`) ? t(`reject.${r.error}`) : r.error}
+          <code>#${r.id}</code> ${r.name && hasKey(`mutation.${r.name}`) ? t(`mutation.${r.name}`) : r.name}:
+          ${hasKey(`reject.${r.error}`) ? t(`reject.${r.error}`) : r.error}
           ${r.message && html`<br /><small>${r.message}</small>`}
+          <button type="button" class="link" data-testid="rejected-dismiss" onClick=${() => store.dismissResult(r.id)}>
+            ${t('home.dismiss')}
+          </button>
         </li>`)}
       </ul>
     </div>`;
