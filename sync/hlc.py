@@ -10,7 +10,8 @@ import re
 import time
 from dataclasses import dataclass
 
-_FORM = re.compile(r"^(\d{15})-(\d{5})-([A-Za-z0-9_-]{1,40})$")
+# ASCII digits only and no trailing newline (`$` allows one): the JS client refuses both too.
+_FORM = re.compile(r"([0-9]{15})-([0-9]{5})-([A-Za-z0-9_-]{1,40})")
 MAX_COUNTER = 99_999
 
 
@@ -29,7 +30,7 @@ class Timestamp:
 
     @classmethod
     def parse(cls, text: str) -> Timestamp:
-        m = _FORM.match(text)
+        m = _FORM.fullmatch(text)
         if not m:
             raise BadHlc(f"not an HLC timestamp: {text[:80]!r}")
         return cls(int(m.group(1)), int(m.group(2)), m.group(3))

@@ -100,17 +100,19 @@ def _order_create(view: View, a: dict[str, Any], meta: _Meta) -> bool:
     orders = _table(view, "orders")
     if a["id"] in orders:
         return False
-    lines = _table(view, "order_lines")
     status = a.get("status") or "submitted"
-    for line in a.get("lines") or ():
-        lines[line["id"]] = {
+    # Everything is read from the args before anything is written: malformed args change nothing.
+    new_lines = [
+        {
             "id": line["id"],
             "order_id": a["id"],
             **{f: line[f] for f in LINE_FIELDS},
             "version": 0,
             "updated_by": "",
         }
-    orders[a["id"]] = {
+        for line in a.get("lines") or ()
+    ]
+    order = {
         "id": a["id"],
         "number": a["number"],
         "customer_id": a["customer_id"],
@@ -123,13 +125,17 @@ def _order_create(view: View, a: dict[str, Any], meta: _Meta) -> bool:
         "warehouse_id": a.get("warehouse_id"),
         "assignee_id": None,
         "channel": a.get("channel") or "field",
-        "total": sum(line["qty"] * line["unit_price"] for line in a.get("lines") or ()),
+        "total": sum(line["qty"] * line["unit_price"] for line in new_lines),
         "status_history": [{"to": status, "at": meta.now, "by": meta.user_id, "hlc": meta.hlc}],
         "created_at": meta.now,
         "updated_at": meta.now,
         "version": 0,
         "updated_by": "",
     }
+    lines = _table(view, "order_lines")
+    for line in new_lines:
+        lines[line["id"]] = line
+    orders[a["id"]] = order
     return True
 
 
@@ -162,7 +168,9 @@ def _line_upsert(view: View, a: dict[str, Any], meta: _Meta) -> bool:
     if current is not None and current.get("order_id") != order["id"]:
         return False
     base = current or {"id": new["id"], "order_id": order["id"], "version": 0, "updated_by": ""}
-    lines[new["id"]] = {**base, **{f: new[f] for f in LINE_FIELDS}}
+    line = {**base, **{f: new[f] for f in LINE_FIELDS}}
+    line["qty"] * line["unit_price"] + 0  # a malformed line fails here, before anything is written
+    lines[new["id"]] = line
     _retotal(view, order, meta)
     return True
 
@@ -206,6 +214,22 @@ def _stock_move(view: View, a: dict[str, Any], meta: _Meta) -> bool:
     moves = _table(view, "stock_moves")
     if a["id"] in moves:
         return False  # the same move again counts once
+    # The level first: a malformed delta fails before anything is written.
+    levels = _table(view, "stock_levels")
+    level_id = stock_level_id(a["warehouse_id"], a["product_id"])
+    current = levels.get(level_id)
+    if current is None:
+        level = {
+            "id": level_id,
+            "product_id": a["product_id"],
+            "warehouse_id": a["warehouse_id"],
+            "on_hand": a["delta"],
+            "reserved": 0,
+            "version": 0,
+            "updated_by": "",
+        }
+    else:
+        level = {**current, "on_hand": current["on_hand"] + a["delta"]}
     moves[a["id"]] = {
         "id": a["id"],
         "product_id": a["product_id"],
@@ -218,21 +242,7 @@ def _stock_move(view: View, a: dict[str, Any], meta: _Meta) -> bool:
         "version": 0,
         "updated_by": "",
     }
-    levels = _table(view, "stock_levels")
-    level_id = stock_level_id(a["warehouse_id"], a["product_id"])
-    level = levels.get(level_id)
-    if level is None:
-        levels[level_id] = {
-            "id": level_id,
-            "product_id": a["product_id"],
-            "warehouse_id": a["warehouse_id"],
-            "on_hand": a["delta"],
-            "reserved": 0,
-            "version": 0,
-            "updated_by": "",
-        }
-    else:
-        levels[level_id] = {**level, "on_hand": level["on_hand"] + a["delta"]}
+    levels[level_id] = level
     return True
 
 
