@@ -1,59 +1,139 @@
-"""The web app's files: the PWA shell, its own modules, and the npm packages it imports.
+"""The web app's files: the PWA shell, its own modules, the npm packages it imports, and the
+service worker with its precache manifest (docs/pwa.md § App shell and updates).
 
-The app shell (``pwa/index.html``) answers ``/`` and the pages the app routes itself
-(``/enroll``); ``pwa/js/`` holds the app's ES modules; each package in ``VENDOR`` is served
-from ``pwa/node_modules/`` (installed by ``npm ci``) under ``/vendor/<package>/``, which the
-shell's import map names. Nothing else under ``pwa/`` (node_modules as a whole, package.json)
-is served.
+- The app shell (``pwa/index.html``) answers every path the app routes itself (``APP_ROUTES``);
+  ``/api/*``, ``/schema`` and unknown paths are untouched (unknown ones stay JSON 404s).
+- ``/js/**``, ``/css/**``, ``/icons/*``, ``/manifest.webmanifest``, ``/vendor/<package>/...``
+  and ``/shared/vocabulary.json`` serve exactly the files of the precache manifest
+  (``server/precache.py``): nothing else under ``pwa/`` (node_modules as a whole, package.json,
+  the icon script) is served.
+- ``/sw.js`` is ``self.PRECACHE = {version, files, routes, shell};`` followed by ``pwa/sw.js``,
+  never cached by HTTP caches, so any change to any file gives the browser a new worker.
+  ``/precache.json`` shows the same manifest.
+
+``ORDERLY_PWA_DIR`` serves the app from another folder (the browser tests serve a copy they
+change); its ``node_modules`` is used if it has one, else the checkout's ``pwa/node_modules``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
-from litestar import Router, get
+import msgspec
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
 from litestar.response import File
-from litestar.static_files import create_static_files_router
+
+from server.precache import Precache, Snapshot, media_type
+from shared.export import vocabulary
 
 log = logging.getLogger("orderly.web")
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 
-# npm package -> the folder of its ES module build, served as /vendor/<package>/.
-VENDOR: dict[str, str] = {"@simplewebauthn/browser": "esm"}
+# Paths the app shell answers; the app's own router decides what each shows. "/x/*" is /x/
+# and everything under it. The service worker answers the same navigations offline.
+APP_ROUTES = [
+    "/",
+    "/enroll",
+    "/login",
+    "/customers",
+    "/customers/*",
+    "/products",
+    "/orders",
+    "/orders/*",
+    "/conflicts",
+    "/conflicts/*",
+    "/settings",
+]
 
-# Paths the app shell answers; the app's own code decides what each shows.
-SHELL_PATHS = ["/", "/enroll"]
-
-
-@get(SHELL_PATHS, name="pwa-shell", include_in_schema=False)
-async def shell() -> File:
-    """The app shell, for every path the app routes itself."""
-    return File(PWA_DIR / "index.html", content_disposition_type="inline", media_type="text/html")
-
-
-def _vendor() -> list[Router]:
-    routers = []
-    for package, build in VENDOR.items():
-        root = PWA_DIR / "node_modules" / package / build
-        if not root.is_dir():
-            # The API still works; the pages that import the package do not.
-            log.warning("%s is missing: run `npm ci` in %s (make serve does)", root, PWA_DIR)
-        routers.append(
-            create_static_files_router(
-                path=f"/vendor/{package}", directories=[root], name=f"vendor:{package}"
-            )
-        )
-    return routers
+NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-def web_routes() -> list:
-    """Routers for the PWA's files (empty when the checkout has no pwa/)."""
-    if not (PWA_DIR / "index.html").exists():
+def pwa_dir() -> Path:
+    return Path(os.environ.get("ORDERLY_PWA_DIR") or PWA_DIR)
+
+
+def _litestar_paths(routes: list[str]) -> list[str]:
+    return [r[:-2] + "/{rest:path}" if r.endswith("/*") else r for r in routes]
+
+
+def _serve(snapshot: Snapshot, url: str, *, cache: dict[str, str] | None = None) -> Response:
+    source = snapshot.source(url)
+    if source is None:
+        raise NotFoundException(f"no file at {url}")
+    headers = cache or NO_CACHE
+    if isinstance(source, bytes):
+        return Response(source, media_type=media_type(url), headers=headers)
+    return File(
+        source,
+        media_type=media_type(url),
+        content_disposition_type="inline",
+        headers=headers,
+    )
+
+
+def web_routes(root: Path | None = None) -> list:
+    """Route handlers for the PWA's files (empty when there is no ``index.html``)."""
+    root = Path(root or pwa_dir())
+    if not (root / "index.html").exists():
+        log.warning("no web app at %s: serving the API only", root)
         return []
-    return [
-        shell,
-        create_static_files_router(path="/js", directories=[PWA_DIR / "js"], name="pwa-js"),
-        *_vendor(),
-    ]
+    node_modules = root / "node_modules"
+    if not node_modules.is_dir():
+        node_modules = PWA_DIR / "node_modules"
+    vocab = msgspec.json.encode(vocabulary())
+    precache = Precache(
+        root, APP_ROUTES, generated={"/shared/vocabulary.json": vocab}, node_modules=node_modules
+    )
+    if missing := precache.missing_vendor():
+        # The API still works; the pages that import these packages do not.
+        log.warning("missing in %s: %s; run `npm ci` in pwa/", node_modules, ", ".join(missing))
+    precache.current()
+
+    def lookup(url: str) -> Snapshot:
+        snapshot = precache.cached()
+        if snapshot.source(url) is None:
+            # A file added since the last look (the dev server follows edits).
+            snapshot = precache.current()
+        return snapshot
+
+    @get(_litestar_paths(APP_ROUTES), name="pwa-shell", include_in_schema=False)
+    async def shell() -> Response:
+        """The app shell, for every path the app routes itself."""
+        return _serve(lookup("/"), "/")
+
+    @get("/sw.js", name="pwa-sw", include_in_schema=False)
+    async def service_worker() -> Response:
+        snapshot = precache.current()
+        return Response(snapshot.sw, media_type=media_type("/sw.js"), headers=NO_CACHE)
+
+    @get("/precache.json", name="pwa-precache", include_in_schema=False)
+    async def precache_json() -> Response:
+        return Response(
+            msgspec.json.encode(precache.current().manifest),
+            media_type="application/json",
+            headers=NO_CACHE,
+        )
+
+    @get(
+        ["/manifest.webmanifest", "/shared/vocabulary.json"],
+        name="pwa-top-files",
+        include_in_schema=False,
+    )
+    async def top_file(request: Request) -> Response:
+        return _serve(lookup(request.url.path), request.url.path)
+
+    @get(
+        ["/js/{path:path}", "/css/{path:path}", "/icons/{path:path}", "/vendor/{path:path}"],
+        name="pwa-files",
+        include_in_schema=False,
+    )
+    async def app_file(request: Request) -> Response:
+        # The service worker serves these from its cache; "no-cache" makes the browser ask
+        # again (If-Modified-Since) when it does not.
+        return _serve(lookup(request.url.path), request.url.path)
+
+    return [shell, service_worker, precache_json, top_file, app_file]

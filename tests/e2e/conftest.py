@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -190,3 +191,56 @@ def authenticator(context: BrowserContext, page: Page) -> Authenticator:
         },
     )
     return Authenticator(cdp, added["authenticatorId"])
+
+
+# ---- a server of a copy of pwa/ that a test may change (tests/e2e/test_shell.py) -------------
+
+
+@dataclass
+class AppCopyServer(Server):
+    """An ``orderly serve`` of ``pwa``, a copy of pwa/ given as ``ORDERLY_PWA_DIR`` (with its
+    node_modules: an ``npm ci`` in the checkout meanwhile does not pull files away); a test
+    edits files there to publish a new version."""
+
+    pwa: Path = field(default=Path())
+
+    def precache(self) -> dict:
+        return httpx.get(self.url.replace("localhost", "127.0.0.1") + "/precache.json").json()
+
+
+@pytest.fixture(scope="module")
+def app_copy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppCopyServer]:
+    root = tmp_path_factory.mktemp("app-copy")
+    pwa = root / "pwa"
+    shutil.copytree(ROOT / "pwa", pwa, symlinks=True)
+    data = root / "data"
+    data.mkdir()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLY_")}
+    env |= {
+        "ORDERLY_DATA_DIR": str(data),
+        "ORDERLY_HOST": "127.0.0.1",
+        "ORDERLY_PORT": str(port),
+        "ORDERLY_PUBLIC_URL": f"http://localhost:{port}",
+        "ORDERLY_PWA_DIR": str(pwa),
+        "PYTHONUNBUFFERED": "1",
+    }
+    srv = AppCopyServer(f"http://localhost:{port}", env, data / "server.log", pwa=pwa)
+    with srv.log.open("wb") as log:
+        srv.process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(srv)
+        yield srv
+    finally:
+        srv.process.terminate()
+        try:
+            srv.process.wait(10)
+        except subprocess.TimeoutExpired:
+            srv.process.kill()
+            srv.process.wait()

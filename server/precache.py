@@ -1,0 +1,210 @@
+"""The precache manifest: every file the web app needs offline, each with the SHA-256 of its
+content, and a version that changes whenever any of them does (docs/pwa.md § App shell).
+
+The same table decides what the server serves under ``/js``, ``/css``, ``/icons`` and
+``/vendor``: a file is served if and only if it is precached, so the app can never depend on a
+file it will not have offline. ``Precache.current()`` re-reads the files only when their
+modification times or sizes changed (one ``stat`` per file), so a running dev server picks up
+edits to ``pwa/`` on the next request for ``/sw.js``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """An npm package served as ``/vendor/<package>/<path>`` from ``<package>/<root>/<path>``:
+    only the files ``include`` names (globs under ``root``), never the rest of the package."""
+
+    package: str
+    root: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+
+
+# The ES module builds the import map in pwa/index.html reaches (each import of a file below is
+# relative, or a bare specifier the import map names). No CommonJS/UMD builds, source maps,
+# type declarations or package.json.
+VENDOR: tuple[Vendor, ...] = (
+    Vendor("dexie", "dist", ("dexie.mjs",)),
+    Vendor("preact", "", ("dist/preact.module.js", "hooks/dist/hooks.module.js")),
+    Vendor("htm", "", ("dist/htm.module.js", "preact/index.module.js")),
+    # uuid-bin.js is the command-line tool (it imports node's "assert").
+    Vendor("uuid", "dist/esm-browser", ("*.js",), ("uuid-bin.js",)),
+    Vendor("@simplewebauthn/browser", "esm", ("**/*.js",)),
+)
+
+# The app's own folders under pwa/: every file is served and precached (except these).
+APP_DIRS = ("js", "css")
+ICON_SUFFIXES = (".png", ".svg", ".ico", ".webp")
+_SKIP_SUFFIXES = (".map", ".swp", ".tmp", "~")
+
+MEDIA_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".html": "text/html",
+    ".webmanifest": "application/manifest+json",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".webp": "image/webp",
+}
+
+
+def media_type(url: str) -> str:
+    if url == "/":
+        return MEDIA_TYPES[".html"]
+    return MEDIA_TYPES.get(Path(url).suffix, "application/octet-stream")
+
+
+class Entry(msgspec.Struct, frozen=True):
+    url: str
+    hash: str
+
+
+class Manifest(msgspec.Struct, frozen=True):
+    """What ``/precache.json`` answers and ``/sw.js`` starts with (``self.PRECACHE``)."""
+
+    version: str
+    files: list[Entry]
+    # The paths whose navigations the service worker answers with the cached shell ("/x/*": and
+    # everything under /x/).
+    routes: list[str]
+    shell: str = "/"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    manifest: Manifest
+    # url -> file on disk (generated entries such as /shared/vocabulary.json are in ``data``).
+    paths: dict[str, Path]
+    data: dict[str, bytes]
+    sw: bytes  # the body of GET /sw.js
+
+    def source(self, url: str) -> Path | bytes | None:
+        return self.paths.get(url) or self.data.get(url)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _skipped(path: Path) -> bool:
+    return path.name.startswith(".") or path.name.endswith(_SKIP_SUFFIXES)
+
+
+def _files(root: Path, patterns: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Path]:
+    if not root.is_dir():
+        return
+    excluded = tuple(exclude)
+    for pattern in patterns:
+        for path in root.glob(pattern):
+            rel = path.relative_to(root)
+            if any(part.startswith(".") for part in rel.parts) or _skipped(path):
+                continue
+            if any(rel.match(x) for x in excluded) or not path.is_file():
+                continue
+            yield path
+
+
+@dataclass
+class Precache:
+    """The manifest of ``pwa_dir``; ``node_modules`` defaults to ``pwa_dir/node_modules``."""
+
+    pwa_dir: Path
+    routes: list[str]
+    generated: dict[str, bytes] = field(default_factory=dict)
+    node_modules: Path | None = None
+    vendor: tuple[Vendor, ...] = VENDOR
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stamp: tuple | None = field(default=None, repr=False)
+    _snapshot: Snapshot | None = field(default=None, repr=False)
+    _hashes: dict[tuple[Path, int, int], str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.pwa_dir = Path(self.pwa_dir)
+        if self.node_modules is None:
+            self.node_modules = self.pwa_dir / "node_modules"
+
+    # ---- which files --------------------------------------------------------------------------
+
+    def _candidates(self) -> dict[str, Path]:
+        pwa = self.pwa_dir
+        found: dict[str, Path] = {"/": pwa / "index.html"}
+        if (pwa / "manifest.webmanifest").is_file():
+            found["/manifest.webmanifest"] = pwa / "manifest.webmanifest"
+        for name in APP_DIRS:
+            for path in _files(pwa / name, ["**/*"]):
+                found[f"/{name}/{path.relative_to(pwa / name).as_posix()}"] = path
+        for path in _files(pwa / "icons", ["**/*"]):
+            if path.suffix in ICON_SUFFIXES:
+                found[f"/icons/{path.relative_to(pwa / 'icons').as_posix()}"] = path
+        assert self.node_modules is not None
+        for v in self.vendor:
+            root = self.node_modules / v.package / v.root
+            for path in _files(root, v.include, v.exclude):
+                found[f"/vendor/{v.package}/{path.relative_to(root).as_posix()}"] = path
+        return dict(sorted(found.items()))
+
+    def missing_vendor(self) -> list[str]:
+        """Packages of ``VENDOR`` with no file on disk (``npm ci`` not run)."""
+        assert self.node_modules is not None
+        return [
+            v.package
+            for v in self.vendor
+            if not any(_files(self.node_modules / v.package / v.root, v.include, v.exclude))
+        ]
+
+    # ---- the manifest -------------------------------------------------------------------------
+
+    def current(self) -> Snapshot:
+        """The manifest of the files as they are now: recomputed only if one of them changed
+        (added, removed, or a different mtime or size)."""
+        with self._lock:
+            paths = self._candidates()
+            sw_path = self.pwa_dir / "sw.js"
+            stamp = []
+            for url, path in [*paths.items(), ("sw", sw_path)]:
+                try:
+                    st = path.stat()
+                except FileNotFoundError:  # removed since the listing (or no sw.js yet)
+                    paths.pop(url, None)
+                    continue
+                stamp.append((url, st.st_mtime_ns, st.st_size))
+            if self._snapshot is None or tuple(stamp) != self._stamp:
+                self._snapshot = self._build(paths, sw_path)
+                self._stamp = tuple(stamp)
+            return self._snapshot
+
+    def cached(self) -> Snapshot:
+        """The last snapshot without looking at the files again (the first call computes it)."""
+        return self._snapshot or self.current()
+
+    def _build(self, paths: dict[str, Path], sw_path: Path) -> Snapshot:
+        hashes: dict[tuple[Path, int, int], str] = {}
+        entries = []
+        for url, path in paths.items():
+            st = path.stat()
+            key = (path, st.st_mtime_ns, st.st_size)
+            hashes[key] = self._hashes.get(key) or _sha256(path.read_bytes())
+            entries.append(Entry(url, hashes[key]))
+        self._hashes = hashes
+        entries += [Entry(url, _sha256(data)) for url, data in self.generated.items()]
+        entries.sort(key=lambda e: e.url)
+        sw_source = sw_path.read_bytes() if sw_path.is_file() else b""
+        listing = "\n".join(f"{e.url} {e.hash}" for e in entries)
+        listing += "\nroutes " + " ".join(self.routes) + "\nsw.js " + _sha256(sw_source)
+        version = _sha256(listing.encode())[:16]
+        manifest = Manifest(version=version, files=entries, routes=list(self.routes))
+        sw = b"self.PRECACHE = " + msgspec.json.encode(manifest) + b";\n" + sw_source
+        return Snapshot(manifest, paths, dict(self.generated), sw)
