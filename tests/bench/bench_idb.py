@@ -51,6 +51,7 @@ ARGS = [
 # Runs in the page: both ways, each on the same parsed pages, each into a fresh database.
 _IN_PAGE = """
 async ({pages, runs}) => {
+ try {
   const { default: Dexie } = await import('dexie');
   const { openStore } = await import('/js/store.js');
   const { useVocabulary } = await import('/js/core/vocab.js');
@@ -77,6 +78,7 @@ async ({pages, runs}) => {
     for (const body of bodies) {
       const byTable = {};
       for (const c of body.changes) (byTable[c.t] ??= []).push(c.row);
+      if (!body.changes.length) continue;
       await raw.transaction('rw', Object.keys(byTable), async () => {
         for (const [t, list] of Object.entries(byTable)) await raw.table(t).bulkPut(list);
       });
@@ -86,6 +88,9 @@ async ({pages, runs}) => {
     await Dexie.delete(`orderly-raw-${user}`);
   }
   return out;
+ } catch (e) {
+  throw new Error(`${e.name}: ${e.message} ${e.inner ? e.inner.name + ' ' + e.inner.message : ''}`);
+ }
 }
 """
 
