@@ -200,6 +200,7 @@ export function createSync(store, { request = api, online = () => navigator.onLi
       syncNow();
     },
     stop() {
+      if (stopped) return;
       stopped = true;
       window.removeEventListener('online', onOnline);
       window.removeEventListener('offline', onOffline);
