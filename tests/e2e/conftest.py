@@ -16,8 +16,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -91,24 +93,40 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
+ServerT = TypeVar("ServerT", bound=Server)
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("server")
     port = _free_port()
+    with serving(
+        Server(f"http://localhost:{port}", server_env(data, port), data / "server.log")
+    ) as srv:
+        yield srv
+
+
+def server_env(data: Path, port: int, **extra: str) -> dict[str, str]:
+    """The environment of an ``orderly serve`` on ``port`` with its database under ``data``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLY_")}
-    env |= {
+    return env | {
         "ORDERLY_DATA_DIR": str(data),
         "ORDERLY_HOST": "127.0.0.1",
         "ORDERLY_PORT": str(port),
         "ORDERLY_PUBLIC_URL": f"http://localhost:{port}",
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
-    srv = Server(f"http://localhost:{port}", env, data / "server.log")
+
+
+@contextmanager
+def serving(srv: ServerT) -> Iterator[ServerT]:
+    """Runs ``orderly serve`` with ``srv.env`` until the block ends; fails if it never gets healthy."""
     with srv.log.open("wb") as log:
         srv.process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve"],
             cwd=ROOT,
-            env=env,
+            env=srv.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -216,31 +234,7 @@ def app_copy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppCop
     data = root / "data"
     data.mkdir()
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLY_")}
-    env |= {
-        "ORDERLY_DATA_DIR": str(data),
-        "ORDERLY_HOST": "127.0.0.1",
-        "ORDERLY_PORT": str(port),
-        "ORDERLY_PUBLIC_URL": f"http://localhost:{port}",
-        "ORDERLY_PWA_DIR": str(pwa),
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = server_env(data, port, ORDERLY_PWA_DIR=str(pwa))
     srv = AppCopyServer(f"http://localhost:{port}", env, data / "server.log", pwa=pwa)
-    with srv.log.open("wb") as log:
-        srv.process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_healthy(srv)
+    with serving(srv):
         yield srv
-    finally:
-        srv.process.terminate()
-        try:
-            srv.process.wait(10)
-        except subprocess.TimeoutExpired:
-            srv.process.kill()
-            srv.process.wait()
