@@ -376,8 +376,9 @@ def test_auth_endpoints_are_rate_limited(serve: Callable[..., LiveServer]):
         codes = [c.post("/api/auth/login/begin").status_code for _ in range(8)]
         assert codes[:5] == [200] * 5 and codes[-1] == 429
         assert error_code(c.post("/api/auth/login/begin")) == "rate_limited"
-        # Other endpoints are not limited by it.
+        # Other endpoints are not limited by it, /api/auth/me (asked at every app start) neither.
         assert all(c.get("/api/health").status_code == 200 for _ in range(10))
+        assert all(c.get("/api/auth/me").status_code == 401 for _ in range(10))
 
 
 def test_auth_bodies_are_bounded(server: LiveServer):
