@@ -65,9 +65,13 @@ export function onLangChange(fn) {
   return () => listeners.delete(fn);
 }
 
-/** The text of `key` in `lang` (default: the chosen one) with {name} placeholders filled. */
+/** The text of `key` in `lang` (default: the chosen one) with {name} placeholders filled.
+ * With a numeric `count`, a plural form `key#one` (Intl.PluralRules' category) wins where the
+ * locale has one: "1 conflict" but "2 conflicts"; Chinese has one form. */
 export function t(key, params, lang = current) {
-  const text = LOCALES[lang]?.[key] ?? LOCALES.en[key] ?? key;
+  const texts = LOCALES[lang] ?? LOCALES.en;
+  const plural = typeof params?.count === 'number' ? `${key}#${new Intl.PluralRules(lang).select(params.count)}` : null;
+  const text = (plural && texts[plural]) ?? texts[key] ?? LOCALES.en[key] ?? key;
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }

@@ -128,3 +128,10 @@ test('dates per locale; a calendar date stays that day', () => {
   assert.match(formatDateTime(at, { lang: 'zh-Hant', timeZone: 'UTC' }), /^2025年3月4日 下午1:05$/);
   assert.equal(formatDate(null, { lang: 'en' }), '—');
 });
+
+test('English counts agree with their number; Chinese has one form', () => {
+  assert.equal(t('home.conflicts', { count: 1 }, 'en'), '1 conflict to look at');
+  assert.equal(t('home.conflicts', { count: 2 }, 'en'), '2 conflicts to look at');
+  assert.equal(t('home.conflicts', { count: 0 }, 'en'), '0 conflicts to look at');
+  assert.equal(t('home.conflicts', { count: 1 }, 'zh-Hans'), t('home.conflicts', { count: 2 }, 'zh-Hans').replace('2', '1'));
+});

@@ -65,6 +65,7 @@ export default {
   'sync.error.internal_error': 'The server failed; it will be tried again.',
 
   'home.conflicts': '{count} conflicts to look at',
+  'home.conflicts#one': '{count} conflict to look at',
   'home.conflictsHint': 'Changes the server could not apply as you made them.',
   'home.rejected': 'Refused by the server ({count})',
   'home.dismiss': 'Dismiss',
@@ -91,6 +92,7 @@ export default {
   'storage.installTitle': 'Install the app to your home screen',
   'storage.installWhy': 'Browsers may delete the data of websites not used for 7 days, changes not yet sent included. An installed app keeps its data.',
   'storage.atRisk': '{count} changes on this device are not sent yet.',
+  'storage.atRisk#one': '{count} change on this device is not sent yet.',
   'storage.install': 'Install',
   'storage.installIos': 'In Safari: Share, then "Add to Home Screen".',
   'storage.installMenu': 'Use the browser menu: "Install app" or "Add to Home screen".',
@@ -121,6 +123,7 @@ export default {
   'customer.nameRequired': 'A customer needs a name.',
   'customer.history': 'Purchase history',
   'customer.historyTotal': '{count} orders, {total}',
+  'customer.historyTotal#one': '{count} order, {total}',
   'customer.noOrders': 'No orders yet.',
 
   'products.title': 'Products',
@@ -267,4 +270,5 @@ export default {
   'settings.usage': 'Used',
   'settings.persist': 'Ask the browser to keep the data',
   'settings.logoutPending': '{count} changes are not sent yet. They stay on this device and are sent after your next login.',
+  'settings.logoutPending#one': '{count} change is not sent yet. It stays on this device and is sent after your next login.',
 };

@@ -64,6 +64,7 @@ export default {
   'sync.error.internal_error': '服务器出错，稍后将重试。',
 
   'home.conflicts': '{count} 个冲突待处理',
+  'home.conflicts#one': '{count} 个冲突待处理',
   'home.conflictsHint': '服务器无法按您的修改应用的变更。',
   'home.rejected': '被服务器拒绝（{count}）',
   'home.dismiss': '知道了',
@@ -90,6 +91,7 @@ export default {
   'storage.installTitle': '将应用添加到主屏幕',
   'storage.installWhy': '浏览器可能会删除 7 天未使用网站的数据，包括尚未发送的修改。安装后的应用会保留数据。',
   'storage.atRisk': '本设备上有 {count} 项修改尚未发送。',
+  'storage.atRisk#one': '本设备上有 {count} 项修改尚未发送。',
   'storage.install': '安装',
   'storage.installIos': '在 Safari 中：点“分享”，再选“添加到主屏幕”。',
   'storage.installMenu': '请使用浏览器菜单：“安装应用”或“添加到主屏幕”。',
@@ -120,6 +122,7 @@ export default {
   'customer.nameRequired': '客户必须有名称。',
   'customer.history': '购买记录',
   'customer.historyTotal': '{count} 个订单，共 {total}',
+  'customer.historyTotal#one': '{count} 个订单，共 {total}',
   'customer.noOrders': '还没有订单。',
 
   'products.title': '商品',
@@ -266,4 +269,5 @@ export default {
   'settings.usage': '已用',
   'settings.persist': '请求浏览器保留数据',
   'settings.logoutPending': '有 {count} 项修改尚未发送。它们会保留在本设备上，下次登录后发送。',
+  'settings.logoutPending#one': '有 {count} 项修改尚未发送。它们会保留在本设备上，下次登录后发送。',
 };

@@ -64,6 +64,7 @@ export default {
   'sync.error.internal_error': '伺服器出錯，稍後將重試。',
 
   'home.conflicts': '{count} 個衝突待處理',
+  'home.conflicts#one': '{count} 個衝突待處理',
   'home.conflictsHint': '伺服器無法依您的修改套用的變更。',
   'home.rejected': '遭伺服器拒絕（{count}）',
   'home.dismiss': '知道了',
@@ -90,6 +91,7 @@ export default {
   'storage.installTitle': '將應用程式加入主畫面',
   'storage.installWhy': '瀏覽器可能會刪除 7 天未使用網站的資料，包括尚未傳送的修改。安裝後的應用程式會保留資料。',
   'storage.atRisk': '本裝置上有 {count} 項修改尚未傳送。',
+  'storage.atRisk#one': '本裝置上有 {count} 項修改尚未傳送。',
   'storage.install': '安裝',
   'storage.installIos': '在 Safari 中：點「分享」，再選「加入主畫面」。',
   'storage.installMenu': '請使用瀏覽器選單：「安裝應用程式」或「加到主畫面」。',
@@ -120,6 +122,7 @@ export default {
   'customer.nameRequired': '客戶必須有名稱。',
   'customer.history': '購買紀錄',
   'customer.historyTotal': '{count} 筆訂單，共 {total}',
+  'customer.historyTotal#one': '{count} 筆訂單，共 {total}',
   'customer.noOrders': '還沒有訂單。',
 
   'products.title': '商品',
@@ -266,4 +269,5 @@ export default {
   'settings.usage': '已用',
   'settings.persist': '請求瀏覽器保留資料',
   'settings.logoutPending': '有 {count} 項修改尚未傳送。它們會保留在本裝置上，下次登入後傳送。',
+  'settings.logoutPending#one': '有 {count} 項修改尚未傳送。它們會保留在本裝置上，下次登入後傳送。',
 };
