@@ -34,6 +34,7 @@ from sync.protocol import (
     PushResponse,
 )
 from sync.transport import error_from_body
+from tests.vectors.qr_vectors import build_qr
 
 HERE = Path(__file__).parent
 Doc = dict[str, Any]
@@ -1559,6 +1560,7 @@ BUILDERS: dict[str, Callable[[], Doc]] = {
     "outbox.json": build_outbox,
     "protocol.json": build_protocol,
     "vocab.json": build_vocab,
+    "qr.json": build_qr,
 }
 
 
