@@ -40,6 +40,10 @@ VENDOR: tuple[Vendor, ...] = (
     # uuid-bin.js is the command-line tool (it imports node's "assert").
     Vendor("uuid", "dist/esm-browser", ("*.js",), ("uuid-bin.js",)),
     Vendor("@simplewebauthn/browser", "esm", ("**/*.js",)),
+    # The BarcodeDetector polyfill (desktop Chromium on Linux has none) and the zxing reader it
+    # loads: served and precached from our origin, never fetched from a CDN (offline scanning).
+    Vendor("barcode-detector", "dist/es", ("*.js",)),
+    Vendor("zxing-wasm", "dist/reader", ("zxing_reader.wasm",)),
 )
 
 # The app's own folders under pwa/: every file is served and precached (except these).
@@ -58,6 +62,7 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
     ".ico": "image/x-icon",
     ".webp": "image/webp",
+    ".wasm": "application/wasm",
 }
 
 

@@ -47,6 +47,8 @@ APP_ROUTES = [
     "/conflicts",
     "/conflicts/*",
     "/settings",
+    "/scan",
+    "/scanner-test",
 ]
 
 NO_CACHE = {"Cache-Control": "no-cache"}

@@ -16,6 +16,8 @@ import { OrderNew } from './order-new.js';
 import { OrderList } from './orders.js';
 import { ProductList } from './products.js';
 import { Link, match, useLocation } from './router.js';
+import { Scan } from './scan.js';
+import { ScannerTest } from './scanner-test.js';
 import { Settings } from './settings.js';
 
 const ROUTES = [
@@ -31,6 +33,8 @@ const ROUTES = [
   { path: '/conflicts', screen: ConflictList, tab: 'conflicts' },
   { path: '/conflicts/:id', screen: ConflictDetail, tab: 'conflicts' },
   { path: '/settings', screen: Settings, tab: 'home' },
+  { path: '/scan', screen: Scan, tab: 'home' },
+  { path: '/scanner-test', screen: ScannerTest, tab: 'home' },
 ];
 
 const TABS = [

@@ -116,6 +116,7 @@ export function Home() {
       <div class="quick">
         <${Link} class="button primary big" href="/orders/new" data-testid="new-order">${t('order.new')}<//>
         <${Link} class="button big" href="/customers/new" data-testid="new-customer">${t('customer.new')}<//>
+        <${Link} class="button big" href="/scan" data-testid="open-scan">${t('scan.open')}<//>
       </div>
       <${Account} />
     <//>`;
