@@ -40,6 +40,8 @@ VENDOR: tuple[Vendor, ...] = (
     # uuid-bin.js is the command-line tool (it imports node's "assert").
     Vendor("uuid", "dist/esm-browser", ("*.js",), ("uuid-bin.js",)),
     Vendor("@simplewebauthn/browser", "esm", ("**/*.js",)),
+    # The QR encoder of the order codes (pwa/js/ui/qr.js): one ES module, no imports.
+    Vendor("lean-qr", "", ("index.mjs",)),
     # The BarcodeDetector polyfill (desktop Chromium on Linux has none) and the zxing reader it
     # loads: served and precached from our origin, never fetched from a CDN (offline scanning).
     Vendor("barcode-detector", "dist/es", ("*.js",)),

@@ -3,6 +3,7 @@
 // that is when the UI may say "saved". Edits carry the version of the row as last pulled.
 
 import { uuid7 } from './core/ids.js';
+import { issueDeviceToken } from './qr-sign.js';
 
 /** The version of a row the server last sent (0 for a row that exists only here). */
 async function baseVersion(db, table, id) {
@@ -28,8 +29,10 @@ export function createActions(store) {
       return customerId;
     },
 
-    /** Creates an order with its number from this device; with a payment method, a pending
-     * payment of the order's total is recorded with it. */
+    /** Creates an order with its number from this device and its QR code signed by this device
+     * (docs/qr.md: kept here, shown at once, sent as `qr.issue` right after the order.create);
+     * with a payment method, a pending payment of the order's total is recorded with it.
+     * Resolves to {id, number, token} (token null when this device cannot sign). */
     async createOrder({ customerId, lines, priority, dueDate, notes, deliveryAddress, warehouseId, paymentMethod, status }) {
       const id = uuid7();
       const number = await store.nextOrderNumber();
@@ -41,11 +44,12 @@ export function createActions(store) {
       if (deliveryAddress) args.delivery_address = deliveryAddress;
       if (warehouseId) args.warehouse_id = warehouseId;
       await store.enqueue('order.create', args);
+      const token = await issueDeviceToken(store, id);
       if (paymentMethod) {
         const amount = args.lines.reduce((sum, l) => sum + l.qty * l.unit_price, 0);
         await store.enqueue('payment.record', { id: uuid7(), order_id: id, method: paymentMethod, amount, status: 'pending' });
       }
-      return { id, number };
+      return { id, number, token };
     },
 
     async updateOrder(orderId, set) {

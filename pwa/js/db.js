@@ -15,6 +15,9 @@ export const ROW_TABLES = [
   'stock_levels',
   'stock_moves',
   'conflicts',
+  // Version 2 (docs/qr.md): the catalog's QR signing keys and revoked QR tokens.
+  'signing_keys',
+  'qr_revocations',
 ];
 
 const SCHEMA = {
@@ -39,9 +42,20 @@ export function dbName(userId) {
   return `orderly-${userId}`;
 }
 
+// Version 2: the order QR codes (docs/qr.md). `signing_keys` and `qr_revocations` are pulled
+// rows; `order_qr` is this device's own: the current token of each order it has shown
+// ({order_id, token, source: 'device' | 'server', at}), signed here for an order made here
+// or fetched from GET /api/orders/{id}/qr, so the code shows offline. Never cleared by a reset.
+const SCHEMA_2 = {
+  signing_keys: 'id, device_id',
+  qr_revocations: 'id, order_id',
+  order_qr: 'order_id',
+};
+
 /** Opens (and creates or upgrades) the database of this user. */
 export function openDb(userId) {
   const db = new Dexie(dbName(userId));
   db.version(1).stores(SCHEMA);
+  db.version(2).stores(SCHEMA_2);
   return db;
 }

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.e2e.conftest import Authenticator, Server, _free_port, server_env, serving
 from tests.e2e.sales import (
     AUTH_RATE,
+    QR_PER_ORDER,
     SYNC_TIMEOUT,
     Api,
     add_authenticator,
@@ -109,14 +110,15 @@ def test_a_rep_sells_offline_and_everything_reaches_the_server(
     # A new device numbers its orders 1, 2, 3 after its code.
     assert numbers == [f"{code}-{n:05d}" for n in (1, 2, 3)]
     go(page, "home")
-    expect(by(page, "pending-count")).to_have_text("4")  # the customer and three orders
+    # The customer, three orders and (QR_PER_ORDER) their QR codes signed on the device.
+    expect(by(page, "pending-count")).to_have_text(str(4 + 3 * QR_PER_ORDER))
 
     # The page reloads with no network: the shell comes from the service worker, the data
     # from IndexedDB, the session from what the last login left.
     page.reload()
     expect(by(page, "signed-in")).to_be_visible()
     expect(by(page, "online-state")).to_have_attribute("data-online", "false")
-    expect(by(page, "pending-count")).to_have_text("4")
+    expect(by(page, "pending-count")).to_have_text(str(4 + 3 * QR_PER_ORDER))
     go(page, "orders")
     items = by(page, "order-item")
     expect(items).to_have_count(3)
@@ -136,7 +138,7 @@ def test_a_rep_sells_offline_and_everything_reaches_the_server(
     expect(by(page, "order-priority-value")).to_have_text("High")
     expect(by(page, "order-notes-value")).to_have_text("Call before delivery")
     go(page, "home")
-    expect(by(page, "pending-count")).to_have_text("5")
+    expect(by(page, "pending-count")).to_have_text(str(5 + 3 * QR_PER_ORDER))
 
     # The network comes back: the app syncs by itself (the browser's online event).
     context.set_offline(False)

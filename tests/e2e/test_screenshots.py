@@ -18,6 +18,7 @@ from sync.ids import uuid7
 from tests.e2e.conftest import ROOT, Server, _free_port, server_env, serving
 from tests.e2e.sales import (
     AUTH_RATE,
+    QR_PER_ORDER,
     SYNC_TIMEOUT,
     Api,
     add_authenticator,
@@ -176,7 +177,7 @@ def test_the_main_screens_on_a_phone(demo_server: Server, phone: Page, shots: Pa
 
     go(page, "home")
     expect(by(page, "online-state")).to_have_attribute("data-online", "false")
-    expect(by(page, "pending-count")).to_have_text("2")
+    expect(by(page, "pending-count")).to_have_text(str(2 + QR_PER_ORDER))
     expect(by(page, "conflicts-badge")).to_have_text("1")
     _shot(page, shots, "home-offline")
 

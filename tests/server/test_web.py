@@ -32,7 +32,7 @@ SPECIFIER = re.compile(
 )
 NEEDED = [
     "dexie", "preact", "preact/hooks", "htm", "htm/preact", "uuid", "@simplewebauthn/browser",
-    "barcode-detector/ponyfill",
+    "barcode-detector/ponyfill", "lean-qr",
 ]  # fmt: skip
 
 

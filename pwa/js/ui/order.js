@@ -1,5 +1,5 @@
 // One order: number, status and the "not synced yet" marker; header fields (editable until the
-// status locks them), lines, the transitions this role may make, the status timeline, payments.
+// status locks them), its QR code (ui/qr.js), lines, the transitions this role may make, the status timeline, payments.
 
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
@@ -16,6 +16,7 @@ import { useLive } from './live.js';
 import { PRIORITIES } from './order-new.js';
 import { OrderLines } from './order-lines.js';
 import { Payments } from './payments.js';
+import { OrderQr } from './qr.js';
 import { Link } from './router.js';
 
 const FIELDS = ['priority', 'due_date', 'delivery_address', 'warehouse_id', 'notes'];
@@ -139,6 +140,8 @@ export function OrderDetail({ params }) {
         ]} />
         ${canEdit && html`<button type="button" data-testid="order-edit" onClick=${() => setEditing(true)}>${t('common.edit')}</button>`}
         ${!canEdit && fieldsLocked(order.status) && html`<p class="muted" data-testid="order-locked">${t('order.locked')}</p>`}`}
+      <h2>${t('qr.title')}</h2>
+      <${OrderQr} order=${order} pending=${pending.has(`orders:${order.id}`)} />
       <h2>${t('order.lines')}</h2>
       <${OrderLines} order=${order} editable=${canEditLines} />
       <h2>${t('order.payments')}</h2>
