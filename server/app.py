@@ -27,6 +27,10 @@ from server.db.migrate import migrate
 from server.db.sql import open_database, refresh_statistics
 from server.db.sync_store import SqlSyncStore
 from server.keys import load as load_keys
+from server.qr.controller import QrController, status_page, status_page_upper
+from server.qr.keys import publish as publish_keys
+from server.qr.limit import PerMinute
+from server.qr.service import QrService
 from server.state import AppState
 from server.syncapi.controller import SyncController
 from server.web import web_routes
@@ -73,7 +77,12 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         state = AppState(
             settings=settings, db=db, store=store, keys=keys,
             auth=AuthService(db, settings, keys), admin=AdminService(db, settings),
+            qr=QrService(db, store, keys, settings.public_url),
+            qr_page_limit=PerMinute(settings.qr_page_rate_per_minute),
         )  # fmt: skip
+        state.auth.store = state.admin.store = store
+        # Every server key and certified device key into signing_keys (only what changed).
+        await publish_keys(store, keys)
         async with store.read() as rtx:
             state.last_seq = (await rtx.state()).last_seq
         store.on_commit.append(state.committed)
@@ -85,7 +94,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     limits = {"max_mutations": settings.push_max_mutations, "max_bytes": settings.push_max_bytes}
     route_handlers: list = [
-        SyncController, AuthController, AdminController, CatalogController, health, *web_routes()
+        SyncController, AuthController, AdminController, CatalogController, QrController,
+        status_page, status_page_upper, health, *web_routes(),
     ]  # fmt: skip
     # Per client address, on the passkey ceremonies only (what an attacker would hammer); the
     # app asks /api/auth/me at every start, and many devices may share one office address.

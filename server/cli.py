@@ -1,4 +1,4 @@
-"""``orderly``: serve, migrate, seed-demo, create-admin, token, audit, keys, compact,
+"""``orderly``: serve, migrate, seed-demo, create-admin, token, audit, keys, compact, purge,
 export-shared."""
 
 from __future__ import annotations
@@ -152,11 +152,63 @@ def cmd_audit_verify(settings: Settings, _: argparse.Namespace) -> int:
     return 1
 
 
+async def _publish_keys(settings: Settings) -> int:
+    from server.db.sync_store import SqlSyncStore
+    from server.keys import load
+    from server.qr.keys import publish
+
+    db = await _open(settings)
+    try:
+        return await publish(SqlSyncStore(db), load(settings.keys_dir))
+    finally:
+        await db.close()
+
+
 def cmd_keys_rotate(settings: Settings, _: argparse.Namespace) -> int:
     from server.keys import rotate
 
     kid = rotate(settings.keys_dir)
+    # Its public key goes to every device now, before anything is signed with it.
+    asyncio.run(_publish_keys(settings))
     _say(f"new signing key {kid}; older keys still verify. Restart the server to sign with it.")
+    return 0
+
+
+def parse_period(text: str):
+    """``365d``, ``12h`` (days or hours) as a timedelta; ValueError otherwise."""
+    from datetime import timedelta
+
+    text = text.strip().lower()
+    unit, number = text[-1:], text[:-1]
+    if unit not in ("d", "h") or not number.isdigit() or int(number) <= 0:
+        raise ValueError(
+            f"a period is a positive number of days or hours, like 365d or 12h: {text!r}"
+        )
+    return timedelta(days=int(number)) if unit == "d" else timedelta(hours=int(number))
+
+
+async def _purge(settings: Settings, older_than) -> dict[str, int]:
+    from server.db.sync_store import SqlSyncStore
+    from server.keys import load
+    from server.qr.service import QrService
+
+    db = await _open(settings)
+    try:
+        service = QrService(db, SqlSyncStore(db), load(settings.keys_dir), settings.public_url)
+        return await service.purge(older_than)
+    finally:
+        await db.close()
+
+
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        period = parse_period(args.older_than)
+    except ValueError as e:
+        _say(str(e))
+        return 2
+    removed = asyncio.run(_purge(settings, period))
+    what = ", ".join(f"{n} {table}" for table, n in removed.items())
+    _say(f"purged QR records issued more than {args.older_than} ago: {what} (audited)")
     return 0
 
 
@@ -233,6 +285,9 @@ def parser() -> argparse.ArgumentParser:
     keys_sub = s.add_subparsers(dest="keys_command", required=True)
     k = keys_sub.add_parser("rotate", help="make a new signing key; older ones still verify")
     k.set_defaults(run=cmd_keys_rotate)
+    s = sub.add_parser("purge", help="delete QR records past the retention period (audited)")
+    s.add_argument("--older-than", required=True, help="a period: 365d, 48h")
+    s.set_defaults(run=cmd_purge)
     s = sub.add_parser("token", help="make a bearer API token (creates the user if needed)")
     s.add_argument("--user", required=True)
     s.add_argument("--role", required=True)

@@ -26,6 +26,8 @@ class Settings(msgspec.Struct, frozen=True):
     enrollment_ttl_hours: int = 72
     challenge_ttl_seconds: int = 300
     auth_rate_per_minute: int = 30
+    # Views of the public order status page /q/<token> per client address and minute.
+    qr_page_rate_per_minute: int = 60
 
     @property
     def sqlite_path(self) -> Path:
@@ -75,6 +77,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         ("enrollment_ttl_hours", int),
         ("challenge_ttl_seconds", int),
         ("auth_rate_per_minute", int),
+        ("qr_page_rate_per_minute", int),
     ):
         raw = env.get(f"ORDERLY_{name.upper()}")
         if raw is not None and raw != "":

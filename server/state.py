@@ -11,6 +11,8 @@ from server.db.sql import Database
 from server.db.sync_store import SqlSyncStore
 from server.keys import ServerKeys
 from server.poke import Poker
+from server.qr.limit import PerMinute
+from server.qr.service import QrService
 from sync.push import PushLimits
 
 
@@ -22,6 +24,8 @@ class AppState:
     keys: ServerKeys
     auth: AuthService
     admin: AdminService
+    qr: QrService
+    qr_page_limit: PerMinute
     poker: Poker = field(default_factory=Poker)
     last_seq: int = 0
 

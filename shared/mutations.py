@@ -120,6 +120,14 @@ class ConflictResolve(Args):
     value: Any | msgspec.UnsetType = msgspec.UNSET
 
 
+class QrIssue(Args):
+    """Record an order QR token the device signed with its own key (an order made offline),
+    right after its ``order.create`` (docs/qr.md): earlier tokens of the order are revoked."""
+
+    order_id: Id
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
+
+
 CATALOG: dict[str, type[Args]] = {
     "customer.upsert": CustomerUpsert,
     "order.create": OrderCreate,
@@ -130,4 +138,5 @@ CATALOG: dict[str, type[Args]] = {
     "stock.move": StockMove,
     "payment.record": PaymentRecord,
     "conflict.resolve": ConflictResolve,
+    "qr.issue": QrIssue,
 }

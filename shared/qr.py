@@ -194,6 +194,15 @@ def url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/q/{token}"
 
 
+def qr_text(public_url: str, token: str) -> str:
+    """What to put in the QR code: the URL, all upper case when the public URL has no path of
+    its own (scheme and host ignore case; the server answers ``/Q/`` as ``/q/``), so the whole
+    text is in the QR alphanumeric set: version 7–8 at ECC M instead of 9–10 in byte mode."""
+    text = url(public_url, token)
+    rest = public_url.split("://", 1)[-1].rstrip("/")
+    return text.upper() if "/" not in rest else text
+
+
 def from_scan(text: str) -> str:
     """The token in what a scanner read: a URL ``…/q/<token>`` or a bare token, in either case,
     with surrounding whitespace or a trailing CR/LF (keyboard-wedge scanners). Unchecked: a

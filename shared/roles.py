@@ -15,6 +15,7 @@ ALL_MUTATIONS: frozenset[str] = frozenset(
         "stock.move",
         "payment.record",
         "conflict.resolve",
+        "qr.issue",
     }
 )
 
@@ -31,6 +32,7 @@ MUTATIONS_BY_ROLE: dict[str, frozenset[str]] = {
             "order.transition",
             "payment.record",
             "conflict.resolve",
+            "qr.issue",  # the QR code of an order made offline, signed by the device
         }
     ),
     # Every role may resolve the conflicts it caused (a picker's negative stock, a clerk's
@@ -73,6 +75,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"admin"}),
     # Resolve (or refer) conflicts other users caused; everyone may resolve their own.
     "conflicts.resolve": frozenset({"admin", "manager"}),
+    # Order QR codes (docs/qr.md), of the orders the user can see: show, print (issuing the
+    # first code on first ask), and reissue (which revokes the codes given out before).
+    "qr.read": frozenset({"admin", "manager", "sales", "warehouse", "support"}),
+    "qr.reissue": frozenset({"admin", "manager", "sales", "warehouse"}),
 }
 
 

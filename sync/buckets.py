@@ -1,6 +1,7 @@
 """Buckets: which devices a row belongs to. Every change carries its row's buckets.
 
-``catalog`` (products, warehouses, stock levels, later keys) goes to everyone; ``rep:<user>`` to the owner of
+``catalog`` (products, warehouses, stock levels, QR signing keys and revoked QR tokens) goes to
+everyone; ``rep:<user>`` to the owner of
 customers, orders and conflicts; ``wh:<warehouse>`` to a warehouse's devices; ``all`` to admins.
 """
 

@@ -20,8 +20,9 @@ from sync.buckets import Buckets
 from sync.errors import BadCursor
 
 # Which rows a bucket holds, as a version: bumped when that changes (stock levels joined the
-# catalog in 2), so every cursor issued under the old rules is answered with a reset.
-SCOPE_RULES = 2
+# catalog in 2; signing keys and QR revocations in 3), so every cursor issued under the old
+# rules is answered with a reset.
+SCOPE_RULES = 3
 
 
 def scope_key(buckets: Buckets | None) -> str:

@@ -317,6 +317,12 @@ def _conflict_resolve(view: View, a: dict[str, Any], meta: _Meta) -> bool:
     return True
 
 
+def _nothing(view: View, args: Any, meta: _Meta) -> bool:
+    """``qr.issue``: the device made the token itself; its record (``qr_tokens``) stays on the
+    server, and a revocation it causes reaches devices in a pull."""
+    return False
+
+
 _HANDLERS = {
     "customer.upsert": _customer_upsert,
     "order.create": _order_create,
@@ -327,4 +333,5 @@ _HANDLERS = {
     "stock.move": _stock_move,
     "payment.record": _payment_record,
     "conflict.resolve": _conflict_resolve,
+    "qr.issue": _nothing,
 }

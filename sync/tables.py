@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-# The order of an initial snapshot: what others refer to comes first.
+# The order of an initial snapshot: what others refer to comes first. New tables go at the end,
+# so a snapshot cursor's table index keeps naming the same table.
 SYNCED_TABLES: tuple[str, ...] = (
     "warehouses",
     "products",
@@ -13,7 +14,13 @@ SYNCED_TABLES: tuple[str, ...] = (
     "stock_levels",
     "stock_moves",
     "conflicts",
+    "signing_keys",  # catalog: who may sign order QR codes (docs/qr.md)
+    "qr_revocations",  # catalog: revoked QR tokens
 )
+
+# Server-side tables the mutation rules read and write through the same transaction, never
+# synced and without the sync columns: the record of every QR token issued.
+LOCAL_TABLES: tuple[str, ...] = ("qr_tokens",)
 
 # Columns the server keeps for itself; never sent in a pull.
 SERVER_ONLY: frozenset[str] = frozenset({"field_versions", "buckets", "deleted", "notes_hlc"})

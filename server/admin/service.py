@@ -11,6 +11,8 @@ from server.auth.enrollment import EnrollmentLink
 from server.auth.errors import NotFound
 from server.config import Settings
 from server.db.sql import Conn, Database, is_unique_violation
+from server.db.sync_store import SqlSyncStore
+from server.qr.keys import publish as publish_keys
 from shared.roles import ROLES
 from sync.errors import BadRequest, SyncError
 from sync.ids import uuid7
@@ -95,6 +97,7 @@ def _user_row(r: dict) -> UserRow:
 class AdminService:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db, self.settings = db, settings
+        self.store = SqlSyncStore(db)  # the app sets its own (whose commits poke devices)
 
     async def users(self) -> list[UserRow]:
         async with self.db.read() as conn:
@@ -193,6 +196,9 @@ class AdminService:
             if not await devices.revoke(conn, device_id):
                 raise NotFound(f"no device {device_id}")
             await audit.append(conn, [AuditEntry("admin.device_revoked", device_id, {}, by)])
+        # Its signing key is revoked from now on, on every scanner (tokens signed before stay
+        # valid). After the revocation's transaction; the next server start repairs a miss.
+        await publish_keys(self.store, None, [device_id])
 
     async def revoke_passkey(self, by: str | None, passkey_id: str) -> None:
         async with self.db.write() as conn:

@@ -18,7 +18,9 @@ from server.auth.devices import DeviceIn, DeviceOut, MyDevice
 from server.auth.errors import LoginFailed, SignCountRegressed, WebAuthnInvalid
 from server.config import Settings
 from server.db.sql import Conn, Database, is_unique_violation
+from server.db.sync_store import SqlSyncStore
 from server.keys import ServerKeys
+from server.qr.keys import publish as publish_keys
 from shared.roles import permissions_of
 from sync.ids import uuid7
 
@@ -81,6 +83,8 @@ async def _passkey_ids(conn: Conn, user_id: str) -> list[str]:
 class AuthService:
     def __init__(self, db: Database, settings: Settings, keys: ServerKeys) -> None:
         self.db, self.settings, self.keys = db, settings, keys
+        # The app's store (its commits poke devices): a new device's key reaches every scanner.
+        self.store = SqlSyncStore(db)
 
     # ---- registration: by enrollment link, or one more passkey for a signed-in user -----------
 
@@ -114,6 +118,7 @@ class AuthService:
                            {"device": dev.id, "code": dev.code, "passkey": passkey_id},
                            ceremony.user_id),
             ])  # fmt: skip
+        await self._publish(dev)
         return started
 
     async def add_passkey_begin(self, user_id: str) -> CeremonyStart:
@@ -227,7 +232,14 @@ class AuthService:
                            {"device": dev.id, "code": dev.code, "passkey": key["id"]},
                            key["user_id"]),
             ])  # fmt: skip
+        await self._publish(dev)
         return started
+
+    async def _publish(self, dev: DeviceOut) -> None:
+        """The device's certified key into ``signing_keys`` (catalog), if it has one. After the
+        login's own transaction: a failure here is repaired at the next server start."""
+        if dev.certificate:
+            await publish_keys(self.store, None, [dev.id])
 
     async def _start(
         self, conn: Conn, user_id: str, dev: DeviceOut, passkey_id: str, want_token: bool

@@ -20,7 +20,7 @@ from server.db.sql import Conn, Database
 from server.db.tables import TABLES
 from sync import buckets as bk
 from sync.store import ClientState, LoggedMutation, Row, SyncState
-from sync.tables import META_COLUMNS, SERVER_ONLY, SYNCED_TABLES
+from sync.tables import LOCAL_TABLES, META_COLUMNS, SERVER_ONLY, SYNCED_TABLES
 
 # Boolean columns clients see; SQLite hands them back as 0/1.
 _WIRE_BOOLS: dict[str, tuple[str, ...]] = {
@@ -30,7 +30,7 @@ _WIRE_BOOLS: dict[str, tuple[str, ...]] = {
         if isinstance(c, Boolean) and c._meta.db_column_name not in META_COLUMNS
     )
     for t in TABLES
-    if t._meta.tablename in SYNCED_TABLES
+    if t._meta.tablename in (*SYNCED_TABLES, *LOCAL_TABLES)
 }
 # The columns a pull sends, selected by name so snapshot rows need no copy to drop the rest.
 _WIRE_COLUMNS: dict[str, str] = {
@@ -40,14 +40,14 @@ _WIRE_COLUMNS: dict[str, str] = {
     for t in TABLES
     if t._meta.tablename in SYNCED_TABLES
 }
-_TABLES = frozenset(SYNCED_TABLES)
+_TABLES = frozenset(SYNCED_TABLES) | frozenset(LOCAL_TABLES)
 T = TypeVar("T")
 _IN_CHUNK = 500
 
 
 def _table(name: str) -> str:
     if name not in _TABLES:  # table names reach SQL text: only known ones
-        raise ValueError(f"not a synced table: {name}")
+        raise ValueError(f"not a table of the sync engine: {name}")
     return name
 
 

@@ -224,6 +224,47 @@ class Conflicts(SyncedTable, tablename="conflicts"):
     resolved_at = Varchar(length=32, null=True, default=None)
 
 
+# ---- order QR codes (docs/qr.md) --------------------------------------------------------------
+
+
+class SigningKeys(SyncedTable, tablename="signing_keys"):
+    """Every key that may sign an order QR token, in the ``catalog`` bucket: the server's keys
+    and every certified device key. ``id`` is the key id (16 hex digits)."""
+
+    kind = Varchar(length=8)  # server | device
+    public_key = Varchar(length=64)  # base64url of the raw 32 bytes
+    device_id = Varchar(length=64, null=True, default=None)
+    device_code = Varchar(length=8, null=True, default=None)
+    user_id = Varchar(length=64, null=True, default=None)
+    certificate = Text(null=True, default=None)
+    cert_key_id = Varchar(length=32, null=True, default=None)
+    revoked = Boolean(default=False)
+    revoked_at = Varchar(length=32, null=True, default=None)
+
+
+class QrRevocations(SyncedTable, tablename="qr_revocations"):
+    """Revoked tokens, in the ``catalog`` bucket. ``id`` is the token id."""
+
+    order_id = Varchar(length=64, index=True)
+    revoked_at = Varchar(length=32)
+    reason = Varchar(length=40, default="reissued")
+
+
+class QrTokens(Table, tablename="qr_tokens"):
+    """Every token issued (server side only, never synced). ``id`` is the token id."""
+
+    id = Varchar(length=64, primary_key=True)
+    order_id = Varchar(length=64, index=True)
+    token = Varchar(length=160)
+    key_id = Varchar(length=32)
+    issuer = Varchar(length=64)  # "server", or the id of the device that signed it
+    issued_by = Varchar(length=64, null=True, default=None)  # the user
+    issued_at = Varchar(length=32, index=True)
+    revoked = Boolean(default=False)
+    revoked_at = Varchar(length=32, null=True, default=None)
+    reason = Varchar(length=40, null=True, default=None)
+
+
 # ---- the sync machinery ----------------------------------------------------------------------
 
 
@@ -324,6 +365,9 @@ TABLES: tuple[type[Table], ...] = (
     OrderLines,
     Payments,
     Conflicts,
+    SigningKeys,
+    QrRevocations,
+    QrTokens,
     SyncState,
     SyncClients,
     MutationLog,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sync.context import MutationContext
 from sync.outcome import Outcome
-from sync.rules import conflicts, customers, lines, orders, payments, stock, transition
+from sync.rules import conflicts, customers, lines, orders, payments, qr, stock, transition
 
 Handler = Callable[[MutationContext, Any], Awaitable[Outcome]]
 
@@ -21,4 +21,5 @@ HANDLERS: dict[str, Handler] = {
     "stock.move": stock.move,
     "payment.record": payments.record,
     "conflict.resolve": conflicts.resolve,
+    "qr.issue": qr.issue,
 }

@@ -100,7 +100,7 @@ def test_health(live_server: LiveServer) -> None:
     assert body["status"] == "ok"
     assert body["schema"] == SCHEMA_VERSION
     assert body["database"] == ("postgres" if live_server.settings.is_postgres else "sqlite")
-    assert body["last_seq"] == 0
+    assert body["last_seq"] == 1  # the server signing key, published at start (docs/qr.md)
 
 
 def test_openapi_lists_the_sync_and_health_paths(shared_server: LiveServer) -> None:
@@ -584,7 +584,7 @@ def test_a_push_pokes_open_event_streams_with_the_new_change_sequence(
         assert opened.wait(10), "the event stream did not open"
         assert not failure, failure
         hello = events.get(timeout=10)
-        assert hello == ("hello", "0")
+        assert hello == ("hello", "1")  # the server's signing key, published at start
 
         with live_server.client(pusher_token) as pusher:
             r = pusher.post(PUSH, json=push_body("client-poker", [mutation(1)]))

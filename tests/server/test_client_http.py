@@ -130,9 +130,9 @@ def test_initial_sync_over_http_reports_its_progress(live_server):
             return t.progress, fresh
 
     progress, fresh = asyncio.run(scenario())
-    total = 1 + 1 + 3 + 3 + 3  # warehouse, product, customers, orders, lines
+    total = 1 + 1 + 3 + 3 + 3 + 1  # warehouse, product, customers, orders, lines, signing key
     snapshots = [p for p in progress if p is not None]
-    assert [(p.done, p.total) for p in snapshots] == [(4, total), (8, total), (total, total)]
+    assert [(p.done, p.total) for p in snapshots] == [(4, total), (8, total), (12, total), (total, total)]
     assert progress[-1] is None and fresh.snapshot is None  # then deltas: no progress
     assert sum(len(rows) for rows in fresh.store.tables.values()) == total
 

@@ -44,6 +44,9 @@ PROBES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], set[int]]] = {
         {200},
     ),
     "audit.read": (lambda c: c.get("/api/admin/audit"), {200}),
+    # No such order: allowed roles get past the permission check to the 404.
+    "qr.read": (lambda c: c.get(f"/api/orders/{uuid7()}/qr"), {404}),
+    "qr.reissue": (lambda c: c.post(f"/api/orders/{uuid7()}/qr/reissue"), {404}),
 }
 
 
@@ -141,6 +144,8 @@ def test_role_mutations(shared_server: LiveServer, tokens: dict[str, str], role:
 # Endpoints anyone may call: the ceremonies (the passkey is the credential), health, schema.
 PUBLIC = {
     "/api/health",
+    "/q/{token:str}",
+    "/Q/{token:str}",
     "/api/auth/enroll/begin",
     "/api/auth/enroll/finish",
     "/api/auth/login/begin",

@@ -45,6 +45,8 @@ def test_valid_tokens_re_sign_from_their_seeds() -> None:
 def test_urls() -> None:
     for u in V["urls"]:
         assert qr.url(u["public_url"], u["token"]) == u["url"]
+        assert qr.qr_text(u["public_url"], u["token"]) == u["qr_text"]
+        assert qr.from_scan(u["qr_text"]) == u["token"]
 
 
 def test_a_token_is_151_characters_of_the_qr_alphanumeric_set() -> None:

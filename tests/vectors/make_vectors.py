@@ -923,6 +923,10 @@ OPTIMISTIC_CASES: list[Doc] = [
         m(LUP, {"order_id": "o-e", "base_version": 0, "line": _new_line("l-e2", "p-2", 1, 99)}),
         mirror={},
     ),
+    _case(
+        "qr.issue shows nothing: the token is the device's own, its record stays on the server",
+        m("qr.issue", {"order_id": "o-sub", "token": "A" * 151}),
+    ),
 ]
 
 # Malformed mutations Python applies in part before it fails (it writes, then raises, and the

@@ -203,7 +203,7 @@ def build_qr() -> Doc:
             "`.../q/<token>`, any case, surrounding whitespace and CR/LF ignored. `seeds`: the "
             "32-byte Ed25519 private key seed (hex) of each key id, 'stranger' included: signing "
             "is deterministic, so re-signing a valid case's claims with its seed gives its token "
-            "(as the device does for orders made offline). `urls`: url(public_url, token)."
+            "(as the device does for orders made offline). `urls`: url(public_url, token) (links) and qr_text(public_url, token) (what the QR code holds: upper case unless the public URL has a path)."
         ),
         "public_url": PUBLIC_URL,
         "keys": keys,
@@ -221,12 +221,18 @@ def build_qr() -> Doc:
             )
         },
         "urls": [
-            {"public_url": PUBLIC_URL, "token": server, "url": qr.url(PUBLIC_URL, server)},
             {
-                "public_url": PUBLIC_URL + "/",
+                "public_url": u,
                 "token": server,
-                "url": qr.url(PUBLIC_URL + "/", server),
-            },
+                "url": qr.url(u, server),
+                "qr_text": qr.qr_text(u, server),
+            }  # fmt: skip
+            for u in (
+                PUBLIC_URL,
+                PUBLIC_URL + "/",
+                "http://localhost:8000",
+                "https://example.com/orderly/",
+            )  # fmt: skip
         ],
         "cases": cases,
     }

@@ -1,0 +1,1 @@
+"""Order QR codes: issuing, printing, the public status page (docs/qr.md)."""

@@ -1,0 +1,167 @@
+"""Order QR codes on the server: the current token of an order (issued on first ask), reissue,
+what the public status page may show, and the retention purge (docs/qr.md)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from server import audit, times
+from server.audit import AuditEntry
+from server.db.sql import Database
+from server.keys import ServerKeys
+from shared import qr
+from sync.context import Actor
+from sync.direct import server_context
+from sync.errors import SyncError
+from sync.outcome import visible_row
+from sync.rules import qr as qr_rules
+from sync.store import Row, Store
+
+
+class NotFound(SyncError):
+    code = "not_found"
+    status = 404
+
+
+class NotEncodable(SyncError):
+    code = "not_encodable"
+    status = 409
+
+
+class TokenOut(msgspec.Struct):
+    token: str
+    url: str
+    token_id: str
+    issued_at: str
+    key_id: str
+    order_id: str
+    order_number: str
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """What ``/q/<token>`` may show: the verdict, and for a valid token the order's number,
+    status, history of statuses and last update. Nothing else about the order."""
+
+    reason: str
+    number: str | None = None
+    status: str | None = None
+    reached: tuple[tuple[str, str], ...] = ()  # (status, when), in order
+    updated_at: str | None = None
+
+
+class QrService:
+    def __init__(self, db: Database, store: Store, keys: ServerKeys, public_url: str) -> None:
+        self.db = db
+        self.store = store
+        self.keys = keys
+        self.public_url = public_url
+
+    def _out(self, record: Row, order: Row) -> TokenOut:
+        return TokenOut(
+            token=record["token"],
+            url=qr.url(self.public_url, record["token"]),
+            token_id=record["id"],
+            issued_at=record["issued_at"],
+            key_id=record["key_id"],
+            order_id=order["id"],
+            order_number=order["number"],
+        )
+
+    async def _issue(self, tx: Any, actor: Actor, order_id: str, *, force: bool) -> TokenOut:
+        ctx = server_context(tx, actor, "server.qr.issue")
+        order = await visible_row(ctx, "orders", order_id)
+        if order is None:
+            raise NotFound(f"no order {order_id} that you can see")
+        try:
+            canonical = str(uuid.UUID(order_id)) == order_id
+        except ValueError:
+            canonical = False
+        if not canonical:
+            raise NotEncodable(f"order id {order_id!r} is not a lower-case UUID: no QR code")
+        records = await tx.find("qr_tokens", "order_id", order_id)
+        current = [r for r in records if not r["revoked"]]
+        if current and not force:
+            return self._out(max(current, key=lambda r: r["issued_at"]), order)
+        # One second after the newest token of the order at least: a reissue within the same
+        # second must still give another token (Ed25519 signatures are deterministic).
+        latest = max((_seconds(r["issued_at"]) for r in records), default=-1)
+        issued_at = max(int(time.time()), latest + 1)
+        kid = self.keys.current
+        token = qr.encode(order_id, issued_at, kid, self.keys.private[kid].sign)
+        await qr_rules.record(ctx, token, qr.decode(token), "server")
+        tx.audit("qr.issued", order_id, {"token": qr.token_id(token), "reissue": force},
+                 actor.user_id)  # fmt: skip
+        record = await tx.get("qr_tokens", qr.token_id(token))
+        return self._out(record, order)
+
+    async def current(self, actor: Actor, order_id: str) -> TokenOut:
+        """The order's current token, issued now if it has none."""
+        return await self.store.run_write(lambda tx: self._issue(tx, actor, order_id, force=False))
+
+    async def reissue(self, actor: Actor, order_id: str) -> TokenOut:
+        """A new token for the order; every earlier one is revoked."""
+        return await self.store.run_write(lambda tx: self._issue(tx, actor, order_id, force=True))
+
+    async def status(self, text: str) -> StatusView:
+        """What the public page shows for a scanned token."""
+        try:
+            claims = qr.decode(text)
+        except qr.Malformed:
+            return StatusView("malformed")
+        async with self.db.read() as conn:
+            key_ids = [claims.key_id]
+            key = await conn.fetchrow(
+                "SELECT * FROM signing_keys WHERE id = ? AND deleted = ?", (claims.key_id, False)
+            )
+            if key and key["cert_key_id"]:
+                key_ids.append(key["cert_key_id"])
+            marks = ",".join("?" * len(key_ids))
+            keys = await conn.fetch(
+                f"SELECT * FROM signing_keys WHERE id IN ({marks}) AND deleted = ?",
+                [*key_ids, False],
+            )
+            revoked = await conn.fetch(
+                "SELECT id FROM qr_revocations WHERE id = ? AND deleted = ?",
+                (claims.token_id, False),
+            )
+            verdict = qr.verify(text, keys, [r["id"] for r in revoked])
+            if not verdict.ok:
+                return StatusView(verdict.reason)
+            order = await conn.fetchrow(
+                "SELECT number, status, status_history, updated_at, deleted FROM orders"
+                " WHERE id = ?",
+                (claims.order_id,),
+            )
+        if order is None or order["deleted"]:
+            return StatusView("unknown_order")
+        history = msgspec.json.decode(order["status_history"] or "[]")
+        # Status and time only: a transition's reason and author stay inside.
+        reached = tuple(
+            (h["to"], h.get("at") or "") for h in history if isinstance(h, dict) and h.get("to")
+        )
+        return StatusView("valid", order["number"], order["status"], reached, order["updated_at"])
+
+    async def purge(self, older_than: timedelta, by: str | None = None) -> dict[str, int]:
+        """Remove QR records issued before now - ``older_than`` (docs/qr.md § Retention)."""
+        cutoff = times.iso(datetime.now(UTC) - older_than)
+        async with self.db.write() as conn:
+            n = int(
+                await conn.fetchval("SELECT COUNT(*) FROM qr_tokens WHERE issued_at < ?", (cutoff,))
+            )
+            await conn.execute("DELETE FROM qr_tokens WHERE issued_at < ?", (cutoff,))
+            removed = {"qr_tokens": n}
+            await audit.append(conn, [AuditEntry(
+                "qr.purged", "qr_tokens", {"before": cutoff, **removed}, by
+            )])  # fmt: skip
+        return removed
+
+
+def _seconds(iso: str) -> int:
+    return int(times.parse(iso).timestamp())

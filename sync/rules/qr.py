@@ -1,0 +1,114 @@
+"""Order QR tokens (docs/qr.md): recording one (server-signed or device-signed), revoking the
+earlier ones of its order, and the ``qr.issue`` mutation a device sends for an order it made
+offline.
+
+Records (``qr_tokens``) stay on the server; revocations (``qr_revocations``) are synced rows of
+the ``catalog`` bucket, so every scanner learns of them in its next pull.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from shared import qr
+from shared.mutations import QrIssue
+from sync import buckets as bk
+from sync import writer
+from sync.context import MutationContext
+from sync.errors import MutationRejected
+from sync.outcome import APPLIED, MERGED, Outcome, missing, visible_row
+from sync.store import Row
+
+
+def iso_of(seconds: int) -> str:
+    from datetime import UTC, datetime
+
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def revoke_token(ctx: MutationContext, record: Row, reason: str) -> None:
+    """Mark a record revoked and publish its revocation to every device."""
+    await ctx.tx.update(
+        "qr_tokens", record["id"], {"revoked": True, "revoked_at": ctx.now, "reason": reason}
+    )
+    if await ctx.tx.get("qr_revocations", record["id"]) is None:
+        row = {"id": record["id"], "order_id": record["order_id"], "revoked_at": ctx.now,
+               "reason": reason}  # fmt: skip
+        await writer.insert(ctx, "qr_revocations", row, bk.CATALOG)
+
+
+async def record(ctx: MutationContext, token: str, claims: qr.Claims, issuer: str) -> bool:
+    """Record a token issued for its order; the newest (by issue time) stays current and the
+    others are revoked. Returns False when a newer token was already current: this one is then
+    recorded revoked at once (``superseded``)."""
+    earlier = [
+        r for r in await ctx.tx.find("qr_tokens", "order_id", claims.order_id) if not r["revoked"]
+    ]
+    issued_at = iso_of(claims.issued_at)
+    newer = [r for r in earlier if r["issued_at"] > issued_at]
+    await ctx.tx.insert(
+        "qr_tokens",
+        {
+            "id": claims.token_id,
+            "order_id": claims.order_id,
+            "token": token,
+            "key_id": claims.key_id,
+            "issuer": issuer,
+            "issued_by": ctx.actor.user_id,
+            "issued_at": issued_at,
+            "revoked": False,
+            "revoked_at": None,
+            "reason": None,
+        },
+    )
+    if newer:
+        await revoke_token(ctx, {"id": claims.token_id, "order_id": claims.order_id}, "superseded")
+        return False
+    for r in earlier:
+        await revoke_token(ctx, r, "reissued")
+    return True
+
+
+async def issue(ctx: MutationContext, args: QrIssue) -> Outcome:
+    """``qr.issue``: a token the pushing device signed for an order it can see."""
+    try:
+        canonical = str(uuid.UUID(args.order_id))
+    except ValueError:
+        raise MutationRejected("invalid_args", "order_id is not a UUID") from None
+    if canonical != args.order_id:
+        raise MutationRejected("invalid_args", "order_id is not a canonical (lower-case) UUID")
+    token = qr.from_scan(args.token)
+    try:
+        claims = qr.decode(token)
+    except qr.Malformed:
+        raise MutationRejected("invalid_token", "malformed: not a QR token") from None
+    existing = await ctx.tx.get("qr_tokens", claims.token_id)
+    if existing is not None and existing["order_id"] == args.order_id:
+        return MERGED  # recorded before (sent again from another client, say)
+    key = await ctx.tx.get("signing_keys", claims.key_id)
+    keys = {} if key is None or key["deleted"] else {key["id"]: key}
+    if key is not None and key["cert_key_id"]:
+        certifier = await ctx.tx.get("signing_keys", key["cert_key_id"])
+        if certifier is not None and not certifier["deleted"]:
+            keys[certifier["id"]] = certifier
+    revoked = await ctx.tx.get("qr_revocations", claims.token_id)
+    verdict = qr.verify(token, keys, [revoked["id"]] if revoked else [])
+    if not verdict.ok:
+        raise MutationRejected("invalid_token", f"{verdict.reason}: the token does not verify")
+    assert key is not None
+    if (
+        key["kind"] != "device"
+        or not ctx.actor.device_id
+        or key["device_id"] != ctx.actor.device_id
+    ):
+        raise MutationRejected(
+            "invalid_token", "wrong_signer: not signed by this session's own device key"
+        )
+    if claims.order_id != args.order_id:
+        raise MutationRejected("invalid_token", "wrong_order: the token is for another order")
+    order = await visible_row(ctx, "orders", args.order_id)
+    if order is None:
+        return await missing(ctx, "orders", args.order_id, "order")
+    current = await record(ctx, token, claims, ctx.actor.device_id)
+    return APPLIED if current else MERGED
