@@ -1,6 +1,6 @@
 """Browser test of the order QR code (docs/qr.md): an order made offline shows its code at once,
 signed by the device; the code on screen decodes (zxing, the app's own scanner module) to
-``<origin>/q/<token>``; the token verifies here and, once synced, in Python with shared/qr.py
+``<origin>/q/<token>`` (upper case, as the server's labels); the token verifies here and, once synced, in Python with shared/qr.py
 against the keys the server publishes; the server keeps it as the order's current code, and a
 reissue on the server replaces the one the app shows."""
 
@@ -99,7 +99,8 @@ def test_an_order_made_offline_shows_a_code_signed_by_the_device(
     expect(by(page, "order-qr-url")).to_have_text(url)
     box = by(page, "order-qr-image").bounding_box()
     assert box and box["width"] >= 240 and box["height"] >= 240, box
-    assert decode_on_screen(page) == [url]
+    # The same text as the server's labels: the URL upper case (the QR alphanumeric set).
+    assert decode_on_screen(page) == [qr.qr_text(origin, token)] == [url.upper()]
 
     # A reload with no network shows the same code (IndexedDB, not memory).
     page.reload()
@@ -135,7 +136,7 @@ def test_an_order_made_offline_shows_a_code_signed_by_the_device(
     expect(by(page, "order-qr-status").locator("[data-reason]")).to_have_attribute(
         "data-reason", "valid"
     )
-    assert decode_on_screen(page) == [f"{origin}/q/{reissued['token']}"]
+    assert decode_on_screen(page) == [qr.qr_text(origin, reissued["token"])]
     truth = api.pull_all()
     old = qr.verify(token, list(truth["signing_keys"].values()), truth["qr_revocations"].values())
     assert old.reason == "revoked_token"

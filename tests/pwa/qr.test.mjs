@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 
 import {
   REASONS, TOKEN_CHARS, base32Decode, base32Encode, certificateMessage, decodeToken, encodeToken,
-  header, keyId, parseScanned, signToken, signedMessage, toBase64url, tokenId, tokenUrl, verify,
+  header, keyId, parseScanned, qrText, signToken, signedMessage, toBase64url, tokenId, tokenUrl, verify,
 } from '../../pwa/js/core/qr.js';
 import { uuid7 } from '../../pwa/js/core/ids.js';
 import { vectors } from './helpers.mjs';
@@ -256,7 +256,12 @@ describe('qr: the vectors of shared/qr.py (tests/vectors/qr.json)', () => {
     assert.ok(n >= 6);
   });
 
-  test('urls', () => {
-    for (const u of V.urls) assert.equal(tokenUrl(u.public_url, u.token), u.url);
+  test('urls and the text of the QR code', () => {
+    for (const u of V.urls) {
+      assert.equal(tokenUrl(u.public_url, u.token), u.url);
+      assert.equal(qrText(u.public_url, u.token), u.qr_text);
+    }
+    assert.equal(qrText('http://localhost:8000', 'ABC'), 'HTTP://LOCALHOST:8000/Q/ABC');
+    assert.equal(qrText('https://x.example/orderly/', 'ABC'), 'https://x.example/orderly/q/ABC');
   });
 });

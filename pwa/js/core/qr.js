@@ -198,6 +198,15 @@ export function tokenUrl(origin, token) {
   return `${String(origin).replace(/\/+$/, '')}/q/${token.toUpperCase()}`;
 }
 
+/** What to put in the QR code (= shared/qr.py qr_text): the URL, all upper case when the
+ * origin has no path of its own (scheme and host ignore case, the server answers /Q/ as /q/),
+ * so the whole text is in the QR alphanumeric set. */
+export function qrText(origin, token) {
+  const text = tokenUrl(origin, token);
+  const rest = String(origin).split('://').at(-1).replace(/\/+$/, '');
+  return rest.includes('/') ? text : text.toUpperCase();
+}
+
 /** What a scanner read (the URL `.../q/<token>` or a bare token; any case, surrounding white
  * space, a trailing CR/LF from a keyboard-wedge scanner) → the token text in upper case
  * (= shared/qr.py from_scan). Unchecked: garbled text comes back upper-cased, and verify()

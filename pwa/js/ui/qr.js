@@ -1,5 +1,6 @@
 // QR codes on screen: <QrImage> draws any text as an SVG QR code (lean-qr, ECC M or better, a
-// 4-module quiet zone, crisp at any size and in print); <OrderQr> is the order detail's code:
+// 4-module quiet zone, crisp at any size and in print); <OrderQr> is the order detail's code
+// (the text the server's labels hold too: qrText, the URL in the QR alphanumeric set):
 // the token this device signed or last fetched (order_qr), the server's current one when
 // online, and its verification as a scanner would see it (core/qr.js verify against the pulled
 // signing_keys and qr_revocations).
@@ -8,7 +9,7 @@ import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { correction, generate } from 'lean-qr';
 
-import { tokenUrl, verify } from '../core/qr.js';
+import { qrText, tokenUrl, verify } from '../core/qr.js';
 import { hasPermission } from '../core/vocab.js';
 import { formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
@@ -116,7 +117,7 @@ export function OrderQr({ order, pending }) {
   const reason = verdict ? (verdict.orderId && verdict.orderId !== order.id ? 'other_order' : verdict.reason) : null;
   return html`
     <div class="qr" data-testid="order-qr" data-token=${token} data-source=${known.source}>
-      <${QrImage} text=${url} label=${t('qr.label', { number: order.number })} testid="order-qr-image" />
+      <${QrImage} text=${qrText(location.origin, token)} label=${t('qr.label', { number: order.number })} testid="order-qr-image" />
       <p class="qr-status" style=${{ textAlign: 'center' }}>
         ${reason && html`<${Badge} kind=${reason === 'valid' ? 'ok' : 'warn'} testid="order-qr-status">
           <span data-reason=${reason}>${t(`qr.status.${reason}`)}</span><//>`}
