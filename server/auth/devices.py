@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 import time
 from typing import Annotated
@@ -14,10 +13,10 @@ from server import times
 from server.auth.errors import InvalidDevice
 from server.db.sql import Conn, Database, is_unique_violation
 from server.keys import ServerKeys
+from shared.qr import b64url, certificate_message, unb64url
 from sync.ids import uuid7
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CERT_PREFIX = "orderly-device-cert-v1"
 
 
 Label = Annotated[str, msgspec.Meta(max_length=200)]
@@ -52,18 +51,6 @@ class MyDevice(DeviceOut):
     code has used, so an app whose storage was wiped goes on numbering from there."""
 
     order_counter: int = 0
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def certificate_message(device_id: str, code: str, user_id: str, public_key: str) -> bytes:
-    return f"{CERT_PREFIX}\n{device_id}\n{code}\n{user_id}\n{public_key}".encode()
 
 
 def _check(device: DeviceIn) -> None:

@@ -191,8 +191,8 @@ class Authenticator:
         return got["credentials"]
 
 
-@pytest.fixture
-def authenticator(context: BrowserContext, page: Page) -> Authenticator:
+def add_authenticator(context: BrowserContext, page: Page) -> Authenticator:
+    """A CDP virtual platform authenticator with user verification, for ``page``."""
     cdp = context.new_cdp_session(page)
     cdp.send("WebAuthn.enable", {"enableUI": False})
     added = cdp.send(
@@ -209,6 +209,11 @@ def authenticator(context: BrowserContext, page: Page) -> Authenticator:
         },
     )
     return Authenticator(cdp, added["authenticatorId"])
+
+
+@pytest.fixture
+def authenticator(context: BrowserContext, page: Page) -> Authenticator:
+    return add_authenticator(context, page)
 
 
 # ---- a server of a copy of pwa/ that a test may change (tests/e2e/test_shell.py) -------------

@@ -11,10 +11,10 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from shared.mutations import CATALOG
-from tests.e2e.conftest import Authenticator, Server
+from tests.e2e.conftest import Server
 
 # The outbox entries an order made in the app adds besides its order.create: the QR code the
 # device signs for it (``qr.issue``, docs/qr.md), once the server takes that mutation.
@@ -117,26 +117,6 @@ class Api:
 
 
 # ---- browsers and devices --------------------------------------------------------------------
-
-
-def add_authenticator(context: BrowserContext, page: Page) -> Authenticator:
-    """A CDP virtual platform authenticator with user verification (as conftest's fixture)."""
-    cdp = context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable", {"enableUI": False})
-    added = cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )
-    return Authenticator(cdp, added["authenticatorId"])
 
 
 def app(page: Page) -> Locator:

@@ -11,13 +11,19 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Authenticator, Server, _free_port, server_env, serving
+from tests.e2e.conftest import (
+    Authenticator,
+    Server,
+    _free_port,
+    add_authenticator,
+    server_env,
+    serving,
+)
 from tests.e2e.sales import (
     AUTH_RATE,
     QR_PER_ORDER,
     SYNC_TIMEOUT,
     Api,
-    add_authenticator,
     by,
     create_customer,
     create_order,

@@ -15,13 +15,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sync.ids import uuid7
-from tests.e2e.conftest import ROOT, Server, _free_port, server_env, serving
+from tests.e2e.conftest import ROOT, Server, _free_port, add_authenticator, server_env, serving
 from tests.e2e.sales import (
     AUTH_RATE,
     QR_PER_ORDER,
     SYNC_TIMEOUT,
     Api,
-    add_authenticator,
     by,
     create_customer,
     fill_order,
