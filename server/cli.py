@@ -208,7 +208,7 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     removed = asyncio.run(_purge(settings, period))
     what = ", ".join(f"{n} {table}" for table, n in removed.items())
-    _say(f"purged QR records issued more than {args.older_than} ago: {what} (audited)")
+    _say(f"purged QR records and scans older than {args.older_than}: {what} (audited)")
     return 0
 
 
@@ -285,7 +285,9 @@ def parser() -> argparse.ArgumentParser:
     keys_sub = s.add_subparsers(dest="keys_command", required=True)
     k = keys_sub.add_parser("rotate", help="make a new signing key; older ones still verify")
     k.set_defaults(run=cmd_keys_rotate)
-    s = sub.add_parser("purge", help="delete QR records past the retention period (audited)")
+    s = sub.add_parser(
+        "purge", help="delete QR records and scans past the retention period (audited)"
+    )
     s.add_argument("--older-than", required=True, help="a period: 365d, 48h")
     s.set_defaults(run=cmd_purge)
     s = sub.add_parser("token", help="make a bearer API token (creates the user if needed)")

@@ -25,6 +25,7 @@ def vocabulary() -> dict[str, object]:
         "mutations_by_role": {k: sorted(v) for k, v in roles.MUTATIONS_BY_ROLE.items()},
         "scope_by_role": roles.SCOPE_BY_ROLE,
         "permissions": {k: sorted(v) for k, v in roles.PERMISSIONS.items()},
+        "scan_roles": sorted(roles.SCAN_ROLES),
         "order_update_fields": list(ORDER_UPDATE_FIELDS),
         "mutations": {name: msgspec.json.schema(args) for name, args in sorted(CATALOG.items())},
     }

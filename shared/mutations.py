@@ -128,6 +128,25 @@ class QrIssue(Args):
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
 
 
+ScanAction = Literal["view", "pick", "pack", "ship", "return", "redeem", "count"]
+# The device's own verdict: stored as sent, never judged (docs/warehouse.md § Scans). Known
+# values: valid, forged, revoked, unknown, unknown_order, duplicate, wrong_item, ok, and the
+# reasons of shared/qr.py verify (malformed, tampered, …).
+ScanResult = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+
+class ScanRecord(Args):
+    """What a device saw when it scanned a code: an append-only ``scans`` row."""
+
+    id: Id
+    action: ScanAction
+    result: ScanResult
+    code: Annotated[str, msgspec.Meta(max_length=400)] | None = None
+    order_id: Id | None = None
+    product_id: Id | None = None
+    warehouse_id: Id | None = None
+
+
 CATALOG: dict[str, type[Args]] = {
     "customer.upsert": CustomerUpsert,
     "order.create": OrderCreate,
@@ -139,4 +158,5 @@ CATALOG: dict[str, type[Args]] = {
     "payment.record": PaymentRecord,
     "conflict.resolve": ConflictResolve,
     "qr.issue": QrIssue,
+    "scan.record": ScanRecord,
 }

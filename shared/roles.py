@@ -16,6 +16,7 @@ ALL_MUTATIONS: frozenset[str] = frozenset(
         "payment.record",
         "conflict.resolve",
         "qr.issue",
+        "scan.record",
     }
 )
 
@@ -33,16 +34,30 @@ MUTATIONS_BY_ROLE: dict[str, frozenset[str]] = {
             "payment.record",
             "conflict.resolve",
             "qr.issue",  # the QR code of an order made offline, signed by the device
+            "scan.record",  # ``view`` scans only (SCAN_ROLES below)
         }
     ),
     # Every role may resolve the conflicts it caused (a picker's negative stock, a clerk's
     # payment); resolving anyone's takes the ``conflicts.resolve`` permission below.
-    "warehouse": frozenset({"order.transition", "stock.move", "conflict.resolve"}),
-    "finance": frozenset({"order.transition", "payment.record", "conflict.resolve"}),
+    "warehouse": frozenset(
+        {"order.transition", "stock.move", "conflict.resolve", "scan.record"}
+    ),
+    "finance": frozenset(
+        {"order.transition", "payment.record", "conflict.resolve", "scan.record"}
+    ),
     "support": frozenset(
-        {"customer.upsert", "order.update", "order.transition", "conflict.resolve"}
+        {"customer.upsert", "order.update", "order.transition", "conflict.resolve", "scan.record"}
     ),
 }
+
+# Scans (docs/warehouse.md): every role that syncs may record a ``view`` scan; the other actions
+# (pick, pack, ship, return, redeem, count) are for these roles only.
+SCAN_ROLES: frozenset[str] = frozenset({"warehouse", "admin", "manager"})
+
+
+def may_scan(role: str, action: str) -> bool:
+    """Whether ``role`` may record a scan with ``action``."""
+    return action == "view" or role in SCAN_ROLES
 
 # "own": rows the user owns (a rep's customers and orders); "warehouse": rows of the user's
 # warehouse; "all": everything.

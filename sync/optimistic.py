@@ -323,6 +323,31 @@ def _nothing(view: View, args: Any, meta: _Meta) -> bool:
     return False
 
 
+def _scan_record(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    """``scan.record``: the scan appears in the device's list at once (the server adds the
+    device, the token id and the warehouse it belongs to)."""
+    scans = _table(view, "scans")
+    if a["id"] in scans:
+        return False
+    scans[a["id"]] = {
+        "id": a["id"],
+        "action": a["action"],
+        "result": a["result"],
+        "code": a.get("code"),
+        "token_id": None,
+        "order_id": a.get("order_id"),
+        "product_id": a.get("product_id"),
+        "warehouse_id": a.get("warehouse_id"),
+        "device_id": None,
+        "user_id": meta.user_id,
+        "at": meta.now,
+        "received_at": None,
+        "version": 0,
+        "updated_by": "",
+    }
+    return True
+
+
 _HANDLERS = {
     "customer.upsert": _customer_upsert,
     "order.create": _order_create,
@@ -334,4 +359,5 @@ _HANDLERS = {
     "payment.record": _payment_record,
     "conflict.resolve": _conflict_resolve,
     "qr.issue": _nothing,
+    "scan.record": _scan_record,
 }

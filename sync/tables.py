@@ -16,6 +16,7 @@ SYNCED_TABLES: tuple[str, ...] = (
     "conflicts",
     "signing_keys",  # catalog: who may sign order QR codes (docs/qr.md)
     "qr_revocations",  # catalog: revoked QR tokens
+    "scans",  # docs/warehouse.md: what devices scanned (wh:<warehouse>, all, rep:<user>)
 )
 
 # Server-side tables the mutation rules read and write through the same transaction, never

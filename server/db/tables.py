@@ -265,6 +265,25 @@ class QrTokens(Table, tablename="qr_tokens"):
     reason = Varchar(length=40, null=True, default=None)
 
 
+# ---- the warehouse: scans, redemption, leases, stocktaking (docs/warehouse.md) -------------
+
+
+class Scans(SyncedTable, tablename="scans"):
+    """Every scan a device made: append-only, stored as sent (``scan.record``)."""
+
+    action = Varchar(length=16)
+    result = Varchar(length=40)
+    code = Varchar(length=400, null=True, default=None)
+    token_id = Varchar(length=32, null=True, default=None)  # when the code is an order QR token
+    order_id = Varchar(length=64, null=True, default=None, index=True)
+    product_id = Varchar(length=64, null=True, default=None)
+    warehouse_id = Varchar(length=64, null=True, default=None)
+    device_id = Varchar(length=64, null=True, default=None)
+    user_id = Varchar(length=64)
+    at = Varchar(length=32, index=True)  # when the device scanned (its HLC time)
+    received_at = Varchar(length=32)
+
+
 # ---- the sync machinery ----------------------------------------------------------------------
 
 
@@ -368,6 +387,7 @@ TABLES: tuple[type[Table], ...] = (
     SigningKeys,
     QrRevocations,
     QrTokens,
+    Scans,
     SyncState,
     SyncClients,
     MutationLog,

@@ -11,8 +11,7 @@ from typing import Any
 
 import msgspec
 
-from server import audit, times
-from server.audit import AuditEntry
+from server import times
 from server.db.sql import Database
 from server.keys import ServerKeys
 from shared import qr
@@ -149,17 +148,25 @@ class QrService:
         return StatusView("valid", order["number"], order["status"], reached, order["updated_at"])
 
     async def purge(self, older_than: timedelta, by: str | None = None) -> dict[str, int]:
-        """Remove QR records issued before now - ``older_than`` (docs/qr.md § Retention)."""
+        """Remove QR records issued and scans made before now - ``older_than`` (docs/qr.md and
+        docs/warehouse.md § Retention). Scans are synced rows: each one removed is a ``del``
+        change, so devices drop their copies in their next pull."""
         cutoff = times.iso(datetime.now(UTC) - older_than)
-        async with self.db.write() as conn:
+        async with self.store.write() as tx:
+            conn = tx.conn
             n = int(
                 await conn.fetchval("SELECT COUNT(*) FROM qr_tokens WHERE issued_at < ?", (cutoff,))
             )
             await conn.execute("DELETE FROM qr_tokens WHERE issued_at < ?", (cutoff,))
-            removed = {"qr_tokens": n}
-            await audit.append(conn, [AuditEntry(
-                "qr.purged", "qr_tokens", {"before": cutoff, **removed}, by
-            )])  # fmt: skip
+            scans = await conn.fetch("SELECT id, buckets FROM scans WHERE at < ?", (cutoff,))
+            await conn.execute("DELETE FROM scans WHERE at < ?", (cutoff,))
+            changes = [
+                (await tx.next_seq(), "scans", r["id"], "del", r["buckets"], "") for r in scans
+            ]
+            if changes:
+                await tx.add_changes(changes)
+            removed = {"qr_tokens": n, "scans": len(scans)}
+            tx.audit("qr.purged", "qr_tokens scans", {"before": cutoff, **removed}, by)
         return removed
 
 

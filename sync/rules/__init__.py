@@ -7,7 +7,17 @@ from typing import Any
 
 from sync.context import MutationContext
 from sync.outcome import Outcome
-from sync.rules import conflicts, customers, lines, orders, payments, qr, stock, transition
+from sync.rules import (
+    conflicts,
+    customers,
+    lines,
+    orders,
+    payments,
+    qr,
+    scans,
+    stock,
+    transition,
+)
 
 Handler = Callable[[MutationContext, Any], Awaitable[Outcome]]
 
@@ -22,4 +32,5 @@ HANDLERS: dict[str, Handler] = {
     "payment.record": payments.record,
     "conflict.resolve": conflicts.resolve,
     "qr.issue": qr.issue,
+    "scan.record": scans.record,
 }

@@ -927,6 +927,18 @@ OPTIMISTIC_CASES: list[Doc] = [
         "qr.issue shows nothing: the token is the device's own, its record stays on the server",
         m("qr.issue", {"order_id": "o-sub", "token": "A" * 151}),
     ),
+    _case(
+        "scan.record: the scan appears at once (device, token id, buckets: the server's)",
+        m("scan.record", {"id": "s-1", "action": "view", "result": "valid", "order_id": "o-sub",
+                          "code": "HTTPS://X/Q/ABC"}),  # fmt: skip
+        m("scan.record", {"id": "s-2", "action": "pick", "result": "wrong_item",
+                          "product_id": "p-2", "warehouse_id": "wh-1"}),  # fmt: skip
+    ),
+    _case(
+        "scan.record of a scan already there changes nothing",
+        m("scan.record", {"id": "s-1", "action": "view", "result": "valid"}),
+        m("scan.record", {"id": "s-1", "action": "pick", "result": "ok"}),
+    ),
 ]
 
 # Malformed mutations Python applies in part before it fails (it writes, then raises, and the
