@@ -49,6 +49,7 @@ APP_ROUTES = [
     "/settings",
     "/scan",
     "/scanner-test",
+    "/stocktake",
 ]
 
 NO_CACHE = {"Cache-Control": "no-cache"}

@@ -85,6 +85,46 @@ export function createActions(store) {
       return id;
     },
 
+    // ---- the warehouse (docs/warehouse.md) -----------------------------------------------------
+
+    /** Records what a scan saw (`scan.record`): `action` view/pick/pack/ship/return/redeem/count,
+     * `result` valid/forged/revoked/unknown/duplicate/wrong_item/ok, with the code as read, the
+     * order or product, and the warehouse of the user. Answers the scan id. */
+    async recordScan({ action, result, code, orderId, productId }) {
+      const id = uuid7();
+      const args = { id, action, result };
+      if (code) args.code = String(code).slice(0, 400);
+      if (orderId) args.order_id = orderId;
+      if (productId) args.product_id = productId;
+      if (store.user.warehouse_id) args.warehouse_id = store.user.warehouse_id;
+      await store.enqueue('scan.record', args);
+      return id;
+    },
+
+    /** Redeems (核销) an order with the token scanned from it (`qr.redeem`); the server decides
+     * (completed, pending review, or a double_redemption conflict). Answers the redemption id. */
+    async redeem(orderId, token) {
+      const id = uuid7();
+      await store.enqueue('qr.redeem', { id, order_id: orderId, token });
+      return id;
+    },
+
+    /** A manager approves or refuses a redemption waiting for review. */
+    async reviewRedemption(redemptionId, approve, reason) {
+      const args = { id: redemptionId, approve: Boolean(approve) };
+      if (reason) args.reason = reason;
+      await store.enqueue('redemption.review', args);
+    },
+
+    /** One counted product of a stocktake session (`stocktake.line`). */
+    async countStock({ sessionId, warehouseId, productId, counted }) {
+      const id = uuid7();
+      await store.enqueue('stocktake.line', {
+        id, session_id: sessionId, warehouse_id: warehouseId, product_id: productId, counted,
+      });
+      return id;
+    },
+
     /** Settles a conflict: `server` keeps the server's value, `client` takes this device's,
      * `custom` writes `value`, `admin` leaves it to an administrator. */
     async resolveConflict(conflictId, resolution, value) {

@@ -18,6 +18,12 @@ export const ROW_TABLES = [
   // Version 2 (docs/qr.md): the catalog's QR signing keys and revoked QR tokens.
   'signing_keys',
   'qr_revocations',
+  // Version 3 (docs/warehouse.md): scans, redemptions and their leases, stocktakes.
+  'scans',
+  'redemptions',
+  'redemption_leases',
+  'stocktakes',
+  'stocktake_lines',
 ];
 
 const SCHEMA = {
@@ -52,10 +58,22 @@ const SCHEMA_2 = {
   order_qr: 'order_id',
 };
 
+// Version 3: the warehouse flows (docs/warehouse.md), all pulled rows: `scans` (what devices of
+// the warehouse saw), `redemptions` of orders, `redemption_leases` (a live lease of another device
+// makes this one refuse to redeem offline), `stocktakes` sessions and their `stocktake_lines`.
+const SCHEMA_3 = {
+  scans: 'id, order_id, product_id, warehouse_id',
+  redemptions: 'id, order_id, status',
+  redemption_leases: 'id, order_id, warehouse_id, device_id',
+  stocktakes: 'id, warehouse_id',
+  stocktake_lines: 'id, session_id, product_id, warehouse_id',
+};
+
 /** Opens (and creates or upgrades) the database of this user. */
 export function openDb(userId) {
   const db = new Dexie(dbName(userId));
   db.version(1).stores(SCHEMA);
   db.version(2).stores(SCHEMA_2);
+  db.version(3).stores(SCHEMA_3);
   return db;
 }

@@ -66,7 +66,7 @@ test('version 2 adds the QR tables to a version 1 database and keeps its rows', 
 
   const db = openDb('qr-upgrade');
   await db.open();
-  assert.equal(db.verno, 2);
+  assert.ok(db.verno >= 2); // later versions (3: warehouse) upgrade through it
   assert.equal((await db.orders.get('o1')).number, 'K7F-00001');
   assert.equal(await db.outbox.count(), 1);
   for (const table of ['signing_keys', 'qr_revocations', 'order_qr']) assert.equal(await db.table(table).count(), 0, table);

@@ -98,6 +98,9 @@ export function touches(m, loaded = null) {
       row('orders', a.order_id);
       row('payments', a.id);
       break;
+    case 'scan.record':
+      row('scans', a.id);
+      break;
     case 'conflict.resolve': {
       row('conflicts', a.id);
       const conflicts = str(a.id) && isDict(loaded) && isDict(loaded.conflicts) ? loaded.conflicts : {};
@@ -389,6 +392,31 @@ function conflictResolve(view, a, m) {
   return true;
 }
 
+/** `scan.record`: the scan appears in the device's list at once (the server adds the device,
+ *  the token id and the warehouse it belongs to). */
+function scanRecord(view, a, m) {
+  const scans = table(view, 'scans');
+  const id = key(req(a, 'id'));
+  if (own(scans, id) !== undefined) return false;
+  put(scans, id, {
+    id,
+    action: req(a, 'action'),
+    result: req(a, 'result'),
+    code: get(a, 'code'),
+    token_id: null,
+    order_id: get(a, 'order_id'),
+    product_id: get(a, 'product_id'),
+    warehouse_id: get(a, 'warehouse_id'),
+    device_id: null,
+    user_id: m.userId,
+    at: m.now,
+    received_at: null,
+    version: 0,
+    updated_by: '',
+  });
+  return true;
+}
+
 const HANDLERS = Object.freeze({
   'customer.upsert': customerUpsert,
   'order.create': orderCreate,
@@ -399,4 +427,5 @@ const HANDLERS = Object.freeze({
   'stock.move': stockMove,
   'payment.record': paymentRecord,
   'conflict.resolve': conflictResolve,
+  'scan.record': scanRecord,
 });

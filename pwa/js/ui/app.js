@@ -19,6 +19,7 @@ import { Link, match, useLocation } from './router.js';
 import { Scan } from './scan.js';
 import { ScannerTest } from './scanner-test.js';
 import { Settings } from './settings.js';
+import { Stocktake } from './stocktake.js';
 
 const ROUTES = [
   { path: '/', screen: Home, tab: 'home' },
@@ -35,6 +36,7 @@ const ROUTES = [
   { path: '/settings', screen: Settings, tab: 'home' },
   { path: '/scan', screen: Scan, tab: 'home' },
   { path: '/scanner-test', screen: ScannerTest, tab: 'home' },
+  { path: '/stocktake', screen: Stocktake, tab: 'home' },
 ];
 
 const TABS = [

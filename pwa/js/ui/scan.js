@@ -2,19 +2,25 @@
 // for keyboard-wedge scanners (characters, then Enter) and the camera. The token is verified on
 // the device against the pulled signing keys and revocations; the result says genuine, forged,
 // revoked or unknown, with the order when this device has it and the signed summary when not.
+// After a genuine scan of an order here, the warehouse flows of the user's role (ui/scan-order.js):
+// pick by product barcodes, pack, ship, return, redeem. Every read is a `scan.record` mutation.
 
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 
 import { signal, startCamera } from '../camera.js';
-import { verify } from '../core/qr.js';
+import { parseScanned, verify } from '../core/qr.js';
 import { cleanCode, createDebouncer } from '../core/scan.js';
+import { mayMutate } from '../core/vocab.js';
+import { isOrderCode, pickScan, productByCode, scanResult } from '../core/warehouse.js';
 import { formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
 import { ErrorBox, Screen, StatusBadge } from './components.js';
 import { useApp } from './context.js';
+import { Leases } from './leases.js';
 import { useLive } from './live.js';
 import { Link } from './router.js';
+import { OrderActions, pickedNow } from './scan-order.js';
 
 const GENUINE = new Set(['valid']);
 const REVOKED = new Set(['revoked_token', 'revoked_key']);
@@ -35,6 +41,14 @@ function Signer({ keyId, keys }) {
   const key = keys?.find((k) => k.id === keyId);
   if (!key) return html`<code>${keyId}</code>`;
   return key.kind === 'server' ? t('scan.signedByServer') : t('scan.signedByDevice', { code: key.device_code ?? '?' });
+}
+
+function ProductResult({ product }) {
+  return html`
+    <div class="card scan-result product" data-testid="scan-product" data-product=${product.id}>
+      <strong class="scan-headline">${product.name}</strong>
+      <p class="muted">${product.sku}${product.barcode ? ` · ${product.barcode}` : ''}</p>
+    </div>`;
 }
 
 function Result({ result, keys }) {
@@ -76,30 +90,79 @@ function Camera({ onCode, onError }) {
 }
 
 export function Scan() {
-  const { store } = useApp();
+  const { store, me, actions } = useApp();
   const keys = useLive(() => rows(store, 'signing_keys'), [store]);
   const revocations = useLive(() => rows(store, 'qr_revocations'), [store]);
+  const products = useLive(() => store.db.products.toArray(), [store]);
   const debouncer = useMemo(() => createDebouncer(), []);
   const [result, setResult] = useState(null);
   const [duplicate, setDuplicate] = useState(null);
   const [camera, setCamera] = useState(false);
   const [error, setError] = useState(null);
+  // The order being picked: product barcodes scanned now tick its lines.
+  const [picking, setPicking] = useState(null);
+  const [pickMessage, setPickMessage] = useState(null);
   const input = useRef(null);
+  const role = me.user.role;
+  const canRecord = mayMutate(role, 'scan.record');
+
+  /** scan.record, when the server's vocabulary has it for this role; a failure to save is shown. */
+  async function record(scan) {
+    if (!canRecord) return;
+    try {
+      await actions.recordScan(scan);
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  async function pickProduct(code) {
+    const product = productByCode(products, code);
+    const lines = await store.db.order_lines.where('order_id').equals(picking).toArray();
+    const picked = await pickedNow(store, picking, lines);
+    const got = pickScan(lines, picked, product);
+    signal(got.result === 'ok' && !got.already);
+    setPickMessage({ ...got, product, code, at: Date.now() });
+    if (!got.already) {
+      await record({ action: 'pick', result: got.result, code, orderId: picking, productId: product?.id });
+    }
+  }
 
   async function handle(text) {
     const code = cleanCode(text);
     if (!code) return;
     if (debouncer.seen(code, Date.now())) {
       setDuplicate(Date.now());
+      await record({ action: picking && !isOrderCode(code) ? 'pick' : 'view', result: 'duplicate', code, orderId: picking ?? undefined });
       return;
     }
     setDuplicate(null);
+    setError(null);
+    if (picking && !isOrderCode(code)) {
+      await pickProduct(code);
+      return;
+    }
+    setPickMessage(null);
+    if (!isOrderCode(code)) {
+      const product = productByCode(products, code);
+      if (product) {
+        signal(true);
+        setResult({ product, at: Date.now() });
+        await record({ action: 'view', result: 'ok', code, productId: product.id });
+        return;
+      }
+    }
     const revoked = new Set((revocations ?? []).map((r) => r.id));
     const verdict = await verify(code, keys ?? [], revoked);
     const order = verdict.orderId ? await store.db.orders.get(verdict.orderId) : null;
+    if (picking && verdict.orderId !== picking) setPicking(null);
     signal(verdict.reason === 'valid');
-    setResult({ verdict, order, at: Date.now() });
+    setResult({ verdict, order, code, token: parseScanned(code), at: Date.now() });
+    await record({ action: 'view', result: scanResult(verdictKind(verdict.reason)), code, orderId: verdict.orderId ?? undefined });
   }
+  // The camera calls the handler of the latest render (it was started by the first).
+  const handler = useRef(handle);
+  handler.current = handle;
 
   // A keyboard-wedge scanner types into whatever has the focus: keep it on the scan field.
   useEffect(() => {
@@ -119,22 +182,29 @@ export function Scan() {
     e.currentTarget.value = '';
     handle(value);
   };
+  const genuineOrder = result?.order && verdictKind(result.verdict.reason) === 'genuine';
   return html`
     <${Screen} title=${t('scan.title')} back="/" testid="scan">
       <label class="field">
-        <span>${t('scan.field')}</span>
+        <span>${picking ? t('pick.field') : t('scan.field')}</span>
         <input ref=${input} class="scan-input" data-testid="scan-input" autocomplete="off" autocapitalize="off"
           spellcheck="false" inputmode="none" placeholder=${t('scan.placeholder')} onKeyDown=${onKeyDown} />
       </label>
       <button type="button" class="secondary wide" data-testid="scan-camera" onClick=${() => setCamera(!camera)}>
         ${camera ? t('scan.cameraOff') : t('scan.cameraOn')}
       </button>
-      ${camera && html`<${Camera} onCode=${handle} onError=${setError} />`}
+      ${camera && html`<${Camera} onCode=${(c) => handler.current(c)} onError=${setError} />`}
       <${ErrorBox} error=${error} />
       ${duplicate && html`<p class="muted" data-testid="scan-duplicate">${t('scan.duplicate')}</p>`}
-      ${result && html`<${Result} result=${result} keys=${keys} />`}
+      ${result?.product && html`<${ProductResult} product=${result.product} />`}
+      ${result?.verdict && html`<${Result} result=${result} keys=${keys} />`}
+      ${genuineOrder && html`<${OrderActions} key=${result.order.id} orderId=${result.order.id} token=${result.token}
+        code=${result.code} picking=${picking === result.order.id} pickMessage=${pickMessage}
+        onPick=${(on) => { setPicking(on ? result.order.id : null); setPickMessage(null); input.current?.focus(); }}
+        record=${record} />`}
       ${!keys?.length && html`<p class="muted" data-testid="scan-no-keys">${t('scan.noKeys')}</p>`}
+      ${mayMutate(role, 'qr.redeem') && html`<${Leases} />`}
       <p><${Link} href="/scanner-test" data-testid="scanner-test-link">${t('scan.testScanner')}<//></p>
+      ${mayMutate(role, 'stocktake.line') && html`<p><${Link} href="/stocktake" data-testid="stocktake-link">${t('stocktake.open')}<//></p>`}
     <//>`;
 }
-
