@@ -31,6 +31,7 @@ from tests.e2e.warehouse import (
     Orders,
     open_scan,
     qr_y4m,
+    shot,
     sync_now,
     tampered,
     wedge,
@@ -82,7 +83,7 @@ _handhelds = iter(range(1, 100))
 def handheld(browser: Browser, api: Api, name: str | None = None) -> Page:
     """A new warehouse handheld of wh-main: a browser context with a passkey authenticator,
     its user invited by the admin and enrolled; the first sync done, the app works offline."""
-    context = browser.new_context()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
     context.set_default_timeout(15_000)
     page = context.new_page()
     add_authenticator(context, page)
@@ -141,6 +142,7 @@ def test_wedge_scan_offline_genuine_forged_duplicate(
         expect(by(page, "scan-duplicate")).to_be_hidden()
         expect(result).to_have_attribute("data-kind", "genuine")
         expect(by(page, "scan-actions")).to_be_visible()
+        shot(page, "scan-genuine")
 
         if HAS_SCAN:
             # Every read is a scan.record: sent once online, stored as sent.
@@ -184,6 +186,7 @@ def test_pick_by_barcode_then_pack(
         wedge(page, wrong["barcode"])
         expect(by(page, "pick-message")).to_have_attribute("data-result", "wrong_item")
         expect(by(page, "pick-message")).to_contain_text(wrong["name"])
+        shot(page, "scan-pick-wrong-item")
         wedge(page, cup["barcode"])
         expect(by(page, "pick-done")).to_be_visible()
 
@@ -303,6 +306,7 @@ def test_a_leased_order_is_refused_on_the_other_handheld(
         wedge(other, order.url)
         expect(by(other, "scan-result")).to_have_attribute("data-kind", "genuine")
         expect(by(other, "scan-redeem-refused")).to_have_attribute("data-reason", "leased")
+        shot(other, "scan-redeem-leased")
         expect(by(other, "scan-action-redeem")).to_be_disabled()
 
         # Forced through anyway (another client of the warehouse): the server refuses it.
@@ -348,6 +352,7 @@ def test_stocktake_counts_offline(browser: Browser, api: Api, catalog: dict[str,
         expect(line.get_by_test_id("stocktake-line-variance")).to_have_text(
             f"+{variance}" if variance > 0 else str(variance)
         )
+        shot(page, "stocktake")
         set_online(page, True)
         sync_now(page)
         lines = [

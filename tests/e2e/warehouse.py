@@ -6,6 +6,7 @@ scanner types the code into the focused scan field and ends it with Enter."""
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from playwright.sync_api import Page, expect
 from shared.mutations import CATALOG
 from sync.ids import uuid7
 from tests.e2e.sales import SYNC_TIMEOUT, Api, by, go
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 HAS_SCAN = "scan.record" in CATALOG
 HAS_REDEEM = "qr.redeem" in CATALOG
@@ -163,3 +166,10 @@ def sync_now(page: Page) -> None:
     go(page, "home")
     by(page, "sync-now").click()
     expect(by(page, "pending-count")).to_have_text("0", timeout=SYNC_TIMEOUT)
+
+
+def shot(page: Page, name: str) -> None:
+    """With ORDERLY_SCREENSHOTS=1, what the screen shows, as docs/screenshots/<name>.png."""
+    if os.environ.get("ORDERLY_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SHOTS / f"{name}.png", animations="disabled")

@@ -9,7 +9,7 @@ import { mayMutate, transitionsFor } from '../core/vocab.js';
 import { liveLease, pickedFromScans, redeemRefusal } from '../core/warehouse.js';
 import { formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
-import { ErrorBox, StatusBadge, useAction } from './components.js';
+import { ErrorBox, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useLive } from './live.js';
 
@@ -55,7 +55,7 @@ function PickList({ order, message, onClose }) {
       <ul class="checklist">
         ${lines.map((l) => html`
           <li key=${l.id} data-testid="pick-line" data-product=${l.product_id} data-picked=${String(picked.has(l.id))}
-            class=${picked.has(l.id) ? 'picked' : ''}>
+            class=${picked.has(l.id) ? 'done' : ''}>
             <span class="tick" aria-hidden="true">${picked.has(l.id) ? '☑' : '☐'}</span>
             <span>${products[l.product_id]?.name ?? l.product_id}</span>
             <small class="muted"> × ${l.qty}${products[l.product_id]?.barcode ? ` · ${products[l.product_id].barcode}` : ''}</small>
@@ -131,7 +131,6 @@ export function OrderActions({ orderId, token, code, picking, pickMessage, onPic
   });
   return html`
     <div class="card scan-actions" data-testid="scan-actions" data-status=${order.status}>
-      <p><${StatusBadge} status=${order.status} testid="scan-order-status" /></p>
       <div class="actions">
         ${mayPick && !picking && html`
           <button type="button" class="primary" data-testid="scan-action-pick" disabled=${busy} onClick=${startPick}>

@@ -61,7 +61,7 @@ function Result({ result, keys }) {
       ${order && html`
         <p data-testid="scan-order">
           <${Link} href=${`/orders/${order.id}`} data-testid="scan-open-order">${order.number}<//>
-          ${' '}<${StatusBadge} status=${order.status} />
+          ${' '}<${StatusBadge} status=${order.status} testid="scan-order-status" />
         </p>`}
       ${!order && verdict.orderId && html`
         <dl class="facts" data-testid="scan-summary">
@@ -182,6 +182,9 @@ export function Scan() {
     e.currentTarget.value = '';
     handle(value);
   };
+  // The order as it is now (a transition made here changes it).
+  const liveOrder = useLive(() => (result?.order ? store.db.orders.get(result.order.id) : null), [store, result?.order?.id]);
+  const shown = result?.verdict ? { ...result, order: liveOrder ?? result.order } : result;
   const genuineOrder = result?.order && verdictKind(result.verdict.reason) === 'genuine';
   return html`
     <${Screen} title=${t('scan.title')} back="/" testid="scan">
@@ -197,7 +200,7 @@ export function Scan() {
       <${ErrorBox} error=${error} />
       ${duplicate && html`<p class="muted" data-testid="scan-duplicate">${t('scan.duplicate')}</p>`}
       ${result?.product && html`<${ProductResult} product=${result.product} />`}
-      ${result?.verdict && html`<${Result} result=${result} keys=${keys} />`}
+      ${result?.verdict && html`<${Result} result=${shown} keys=${keys} />`}
       ${genuineOrder && html`<${OrderActions} key=${result.order.id} orderId=${result.order.id} token=${result.token}
         code=${result.code} picking=${picking === result.order.id} pickMessage=${pickMessage}
         onPick=${(on) => { setPicking(on ? result.order.id : null); setPickMessage(null); input.current?.focus(); }}
