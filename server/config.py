@@ -28,6 +28,9 @@ class Settings(msgspec.Struct, frozen=True):
     auth_rate_per_minute: int = 30
     # Views of the public order status page /q/<token> per client address and minute.
     qr_page_rate_per_minute: int = 60
+    # A redemption of an order whose total is above this (minor units) waits for a manager's
+    # review (docs/warehouse.md).
+    redeem_review_amount: int = 100_000
 
     @property
     def sqlite_path(self) -> Path:
@@ -78,6 +81,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         ("challenge_ttl_seconds", int),
         ("auth_rate_per_minute", int),
         ("qr_page_rate_per_minute", int),
+        ("redeem_review_amount", int),
     ):
         raw = env.get(f"ORDERLY_{name.upper()}")
         if raw is not None and raw != "":

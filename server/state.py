@@ -13,6 +13,7 @@ from server.keys import ServerKeys
 from server.poke import Poker
 from server.qr.limit import PerMinute
 from server.qr.service import QrService
+from sync.context import Policy
 from sync.push import PushLimits
 
 
@@ -32,6 +33,10 @@ class AppState:
     @property
     def push_limits(self) -> PushLimits:
         return PushLimits(self.settings.push_max_mutations, self.settings.push_max_bytes)
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(redeem_review_amount=self.settings.redeem_review_amount)
 
     def committed(self, seq: int) -> None:
         self.last_seq = max(self.last_seq, seq)

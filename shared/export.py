@@ -21,6 +21,7 @@ def vocabulary() -> dict[str, object]:
         "super_roles": sorted(states.SUPER_ROLES),
         "fields_locked": sorted(states.FIELDS_LOCKED),
         "lines_locked": sorted(states.LINES_LOCKED),
+        "redeemable": sorted(states.REDEEMABLE),
         "roles": list(roles.ROLES),
         "mutations_by_role": {k: sorted(v) for k, v in roles.MUTATIONS_BY_ROLE.items()},
         "scope_by_role": roles.SCOPE_BY_ROLE,

@@ -147,6 +147,22 @@ class ScanRecord(Args):
     warehouse_id: Id | None = None
 
 
+class QrRedeem(Args):
+    """Redeem (核销) an order with its scanned QR token (docs/warehouse.md § Redemption)."""
+
+    id: Id
+    order_id: Id
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
+
+
+class RedemptionReview(Args):
+    """Approve or refuse a redemption waiting for review (``pending_review``)."""
+
+    id: Id
+    approve: bool
+    reason: Text | None = None
+
+
 CATALOG: dict[str, type[Args]] = {
     "customer.upsert": CustomerUpsert,
     "order.create": OrderCreate,
@@ -159,4 +175,6 @@ CATALOG: dict[str, type[Args]] = {
     "conflict.resolve": ConflictResolve,
     "qr.issue": QrIssue,
     "scan.record": ScanRecord,
+    "qr.redeem": QrRedeem,
+    "redemption.review": RedemptionReview,
 }

@@ -17,6 +17,8 @@ ALL_MUTATIONS: frozenset[str] = frozenset(
         "conflict.resolve",
         "qr.issue",
         "scan.record",
+        "qr.redeem",
+        "redemption.review",  # and the ``redemptions.review`` permission: admin, manager
     }
 )
 
@@ -40,7 +42,7 @@ MUTATIONS_BY_ROLE: dict[str, frozenset[str]] = {
     # Every role may resolve the conflicts it caused (a picker's negative stock, a clerk's
     # payment); resolving anyone's takes the ``conflicts.resolve`` permission below.
     "warehouse": frozenset(
-        {"order.transition", "stock.move", "conflict.resolve", "scan.record"}
+        {"order.transition", "stock.move", "conflict.resolve", "scan.record", "qr.redeem"}
     ),
     "finance": frozenset(
         {"order.transition", "payment.record", "conflict.resolve", "scan.record"}
@@ -94,6 +96,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # first code on first ask), and reissue (which revokes the codes given out before).
     "qr.read": frozenset({"admin", "manager", "sales", "warehouse", "support"}),
     "qr.reissue": frozenset({"admin", "manager", "sales", "warehouse"}),
+    # Approve or refuse a redemption waiting for review (the ``redemption.review`` mutation).
+    "redemptions.review": frozenset({"admin", "manager"}),
 }
 
 

@@ -57,6 +57,10 @@ FIELDS_LOCKED: frozenset[str] = frozenset(
 # Lines may not change once picking has started.
 LINES_LOCKED: frozenset[str] = FIELDS_LOCKED | {"picking", "packed"}
 
+# An order may be redeemed (its QR code scanned at hand-over, docs/warehouse.md) once the goods
+# are ready to leave: packed (collected at the warehouse), shipped or delivered.
+REDEEMABLE: frozenset[str] = frozenset({"packed", "shipped", "delivered"})
+
 TERMINAL: frozenset[str] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 
 

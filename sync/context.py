@@ -38,6 +38,14 @@ class Actor:
         return bk.visible(row_buckets, self.buckets)
 
 
+@dataclass(frozen=True)
+class Policy:
+    """Settings the rules apply (from ``ORDERLY_*`` on the server)."""
+
+    # A redemption of an order whose total is above this (minor units) waits for review.
+    redeem_review_amount: int = 100_000
+
+
 @dataclass
 class MutationContext:
     tx: WriteTx
@@ -46,3 +54,4 @@ class MutationContext:
     mutation: MutationIn
     hlc: Timestamp
     now: str = field(default_factory=now_iso)
+    policy: Policy = field(default_factory=Policy)

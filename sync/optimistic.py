@@ -348,6 +348,56 @@ def _scan_record(view: View, a: dict[str, Any], meta: _Meta) -> bool:
     return True
 
 
+# Redemptions that stand: the order counts as redeemed (docs/warehouse.md).
+_STANDING = frozenset({"completed", "pending_review", "queued"})
+
+
+def _qr_redeem(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    """``qr.redeem``: the redemption appears at once as ``queued`` (the server decides whether
+    it is ``completed`` or ``pending_review``, or refuses it); an order the view already shows
+    redeemed changes nothing."""
+    redemptions = _table(view, "redemptions")
+    order = _table(view, "orders").get(a["order_id"])
+    if a["id"] in redemptions or order is None:
+        return False
+    for r in redemptions.values():
+        if r.get("order_id") == order["id"] and r.get("status") in _STANDING:
+            return False
+    redemptions[a["id"]] = {
+        "id": a["id"],
+        "order_id": order["id"],
+        "token_id": None,
+        "device_id": None,
+        "user_id": meta.user_id,
+        "client_id": None,
+        "at": meta.now,
+        "received_at": None,
+        "amount": order.get("total"),
+        "status": "queued",
+        "reviewer_id": None,
+        "reviewed_at": None,
+        "reason": None,
+        "version": 0,
+        "updated_by": "",
+    }
+    return True
+
+
+def _redemption_review(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    redemptions = _table(view, "redemptions")
+    r = redemptions.get(a["id"])
+    if r is None or r.get("status") != "pending_review":
+        return False
+    redemptions[r["id"]] = {
+        **r,
+        "status": "completed" if a["approve"] is True else "refused",
+        "reviewer_id": meta.user_id,
+        "reviewed_at": meta.now,
+        "reason": a.get("reason"),
+    }
+    return True
+
+
 _HANDLERS = {
     "customer.upsert": _customer_upsert,
     "order.create": _order_create,
@@ -360,4 +410,6 @@ _HANDLERS = {
     "conflict.resolve": _conflict_resolve,
     "qr.issue": _nothing,
     "scan.record": _scan_record,
+    "qr.redeem": _qr_redeem,
+    "redemption.review": _redemption_review,
 }

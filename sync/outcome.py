@@ -37,8 +37,10 @@ async def conflict(
     base_value: Any = None,
     server_value: Any = None,
     client_value: Any = None,
+    also: frozenset[str] = frozenset(),
 ) -> str:
-    """Record a conflict for a person to settle; it syncs to its author and to admins."""
+    """Record a conflict for a person to settle; it syncs to its author and to admins (and to
+    the buckets in ``also``)."""
     m = ctx.mutation
     row: Row = {
         "id": uuid7(),
@@ -61,7 +63,7 @@ async def conflict(
         "client_id": ctx.client_id,
         "created_at": ctx.now,
     }
-    await writer.insert(ctx, "conflicts", row, bk.for_conflict(ctx.actor.user_id))
+    await writer.insert(ctx, "conflicts", row, bk.for_conflict(ctx.actor.user_id) | also)
     return row["id"]
 
 

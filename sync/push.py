@@ -9,7 +9,7 @@ import msgspec
 
 from shared.mutations import CATALOG
 from shared.roles import may_send
-from sync.context import Actor, MutationContext, now_iso
+from sync.context import Actor, MutationContext, Policy, now_iso
 from sync.errors import Gap, MutationRejected, TooLarge, UpgradeRequired
 from sync.hlc import BadHlc, Timestamp
 from sync.outcome import Outcome
@@ -27,6 +27,9 @@ class PushLimits:
 
     def as_dict(self) -> dict[str, int]:
         return {"max_mutations": self.max_mutations, "max_bytes": self.max_bytes}
+
+
+DEFAULT_POLICY = Policy()
 
 
 def check_schema(schema: int) -> None:
@@ -62,7 +65,11 @@ def check_ids(req: PushRequest, last: int) -> None:
 
 
 async def push(
-    store: Store, actor: Actor, req: PushRequest, limits: PushLimits = PushLimits()
+    store: Store,
+    actor: Actor,
+    req: PushRequest,
+    limits: PushLimits = PushLimits(),
+    policy: Policy = DEFAULT_POLICY,
 ) -> PushResponse:
     check_schema(req.schema)
     check_batch(req, limits)
@@ -79,7 +86,7 @@ async def push(
             if m.id <= last:
                 results.append(await _duplicate(tx, req.client_id, m.id))
                 continue
-            result = await _apply_one(tx, actor, req.client_id, m, received_at)
+            result = await _apply_one(tx, actor, req.client_id, m, received_at, policy)
             results.append(result)
             last = m.id
         client.last_mutation_id = last
@@ -106,10 +113,10 @@ async def _duplicate(tx: WriteTx, client_id: str, mutation_id: int) -> MutationR
 
 
 async def _apply_one(
-    tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, received_at: str
+    tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, received_at: str, policy: Policy
 ) -> MutationResult:
     try:
-        outcome = await _run(tx, actor, client_id, m)
+        outcome = await _run(tx, actor, client_id, m, policy)
         result = MutationResult(id=m.id, status=outcome.status, conflict_id=outcome.conflict_id)
     except MutationRejected as e:
         result = MutationResult(id=m.id, status="rejected", error=e.code, message=e.message)
@@ -147,7 +154,9 @@ async def _apply_one(
     return result
 
 
-async def _run(tx: WriteTx, actor: Actor, client_id: str, m: MutationIn) -> Outcome:
+async def _run(
+    tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, policy: Policy
+) -> Outcome:
     handler = HANDLERS.get(m.name)
     if handler is None:
         raise MutationRejected("unknown_mutation", f"no mutation named {m.name!r} in catalog v1")
@@ -161,7 +170,9 @@ async def _run(tx: WriteTx, actor: Actor, client_id: str, m: MutationIn) -> Outc
         hlc = Timestamp.parse(m.hlc)
     except BadHlc as e:
         raise MutationRejected("bad_hlc", str(e)) from None
-    ctx = MutationContext(tx=tx, actor=actor, client_id=client_id, mutation=m, hlc=hlc)
+    ctx = MutationContext(
+        tx=tx, actor=actor, client_id=client_id, mutation=m, hlc=hlc, policy=policy
+    )
     # A savepoint per mutation: a rejection half way leaves no half-applied effects.
     async with tx.savepoint():
         return await handler(ctx, args)

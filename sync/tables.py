@@ -17,6 +17,7 @@ SYNCED_TABLES: tuple[str, ...] = (
     "signing_keys",  # catalog: who may sign order QR codes (docs/qr.md)
     "qr_revocations",  # catalog: revoked QR tokens
     "scans",  # docs/warehouse.md: what devices scanned (wh:<warehouse>, all, rep:<user>)
+    "redemptions",  # docs/warehouse.md: orders redeemed (the order's buckets)
 )
 
 # Server-side tables the mutation rules read and write through the same transaction, never

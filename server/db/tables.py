@@ -284,6 +284,24 @@ class Scans(SyncedTable, tablename="scans"):
     received_at = Varchar(length=32)
 
 
+class Redemptions(SyncedTable, tablename="redemptions"):
+    """An order redeemed (``qr.redeem``), in the order's buckets. ``status``: completed,
+    pending_review (the amount is above ORDERLY_REDEEM_REVIEW_AMOUNT), refused (by review)."""
+
+    order_id = Varchar(length=64, index=True)
+    token_id = Varchar(length=32)
+    device_id = Varchar(length=64, null=True, default=None)
+    user_id = Varchar(length=64)
+    client_id = Varchar(length=64)
+    at = Varchar(length=32)  # when the device redeemed it (its HLC time)
+    received_at = Varchar(length=32)
+    amount = BigInt(default=0)  # the order's total then
+    status = Varchar(length=16)
+    reviewer_id = Varchar(length=64, null=True, default=None)
+    reviewed_at = Varchar(length=32, null=True, default=None)
+    reason = Text(null=True, default=None)
+
+
 # ---- the sync machinery ----------------------------------------------------------------------
 
 
@@ -388,6 +406,7 @@ TABLES: tuple[type[Table], ...] = (
     QrRevocations,
     QrTokens,
     Scans,
+    Redemptions,
     SyncState,
     SyncClients,
     MutationLog,

@@ -34,7 +34,9 @@ class SyncController(Controller):
         actor: NamedDependency[Actor],
         app_state: NamedDependency[AppState],
     ) -> PushResponse:
-        response = await push(app_state.store, actor, data, app_state.push_limits)
+        response = await push(
+            app_state.store, actor, data, app_state.push_limits, app_state.policy
+        )
         if actor.device_id:
             await record_sync(app_state.db, actor.device_id, data.pending)
         return response

@@ -14,6 +14,7 @@ from sync.rules import (
     orders,
     payments,
     qr,
+    redeem,
     scans,
     stock,
     transition,
@@ -33,4 +34,6 @@ HANDLERS: dict[str, Handler] = {
     "conflict.resolve": conflicts.resolve,
     "qr.issue": qr.issue,
     "scan.record": scans.record,
+    "qr.redeem": redeem.redeem,
+    "redemption.review": redeem.review,
 }

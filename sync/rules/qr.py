@@ -70,6 +70,27 @@ async def record(ctx: MutationContext, token: str, claims: qr.Claims, issuer: st
     return True
 
 
+def decoded(text: str) -> tuple[str, qr.Claims]:
+    """The token in a scanned text and what it claims; ``invalid_token`` if it is none."""
+    token = qr.from_scan(text)
+    try:
+        return token, qr.decode(token)
+    except qr.Malformed:
+        raise MutationRejected("invalid_token", "malformed: not a QR token") from None
+
+
+async def verified(ctx: MutationContext, token: str, claims: qr.Claims) -> tuple[qr.Verdict, Row | None]:
+    """``shared.qr.verify`` against the server's signing keys and revocations; and the key."""
+    key = await ctx.tx.get("signing_keys", claims.key_id)
+    keys = {} if key is None or key["deleted"] else {key["id"]: key}
+    if key is not None and key["cert_key_id"]:
+        certifier = await ctx.tx.get("signing_keys", key["cert_key_id"])
+        if certifier is not None and not certifier["deleted"]:
+            keys[certifier["id"]] = certifier
+    revoked = await ctx.tx.get("qr_revocations", claims.token_id)
+    return qr.verify(token, keys, [revoked["id"]] if revoked else []), key
+
+
 async def issue(ctx: MutationContext, args: QrIssue) -> Outcome:
     """``qr.issue``: a token the pushing device signed for an order it can see."""
     try:
@@ -78,22 +99,11 @@ async def issue(ctx: MutationContext, args: QrIssue) -> Outcome:
         raise MutationRejected("invalid_args", "order_id is not a UUID") from None
     if canonical != args.order_id:
         raise MutationRejected("invalid_args", "order_id is not a canonical (lower-case) UUID")
-    token = qr.from_scan(args.token)
-    try:
-        claims = qr.decode(token)
-    except qr.Malformed:
-        raise MutationRejected("invalid_token", "malformed: not a QR token") from None
+    token, claims = decoded(args.token)
     existing = await ctx.tx.get("qr_tokens", claims.token_id)
     if existing is not None and existing["order_id"] == args.order_id:
         return MERGED  # recorded before (sent again from another client, say)
-    key = await ctx.tx.get("signing_keys", claims.key_id)
-    keys = {} if key is None or key["deleted"] else {key["id"]: key}
-    if key is not None and key["cert_key_id"]:
-        certifier = await ctx.tx.get("signing_keys", key["cert_key_id"])
-        if certifier is not None and not certifier["deleted"]:
-            keys[certifier["id"]] = certifier
-    revoked = await ctx.tx.get("qr_revocations", claims.token_id)
-    verdict = qr.verify(token, keys, [revoked["id"]] if revoked else [])
+    verdict, key = await verified(ctx, token, claims)
     if not verdict.ok:
         raise MutationRejected("invalid_token", f"{verdict.reason}: the token does not verify")
     assert key is not None

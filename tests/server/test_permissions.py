@@ -59,8 +59,22 @@ def _resolve_others_conflict(c: httpx.Client, conflict_id: str) -> dict:
     return r.json()["results"][0]
 
 
+def _review_redemption(c: httpx.Client, _: str) -> dict:
+    batch = [mutation(1, "redemption.review", id="no-such-redemption", approve=True)]
+    r = c.post("/api/sync/push", json=push_body(f"perm-{uuid7()}", batch))
+    assert r.status_code == 200, r.text
+    return r.json()["results"][0]
+
+
 MUTATION_PROBES: dict[str, Callable[[httpx.Client, str], dict]] = {
     "conflicts.resolve": _resolve_others_conflict,
+    "redemptions.review": _review_redemption,
+}
+# What an allowed role's probe answers (past the permission check).
+MUTATION_ALLOWED: dict[str, set[tuple[str, str | None]]] = {
+    # The first allowed role refers it to an admin; referring it again is a no-op.
+    "conflicts.resolve": {("applied", None), ("merged", None)},
+    "redemptions.review": {("rejected", "invalid_args")},  # no such redemption
 }
 
 
@@ -102,8 +116,8 @@ def test_role_permission(
         with shared_server.client(tokens[role]) as c:
             result = MUTATION_PROBES[permission](c, others_conflict)
         if has_permission(role, permission):
-            # The first allowed role refers it to an admin; referring it again is a no-op.
-            assert result["status"] in {"applied", "merged"}, (role, permission, result)
+            got = (result["status"], result["error"])
+            assert got in MUTATION_ALLOWED[permission], (role, permission, result)
         else:
             assert (result["status"], result["error"]) == ("rejected", "forbidden"), result
         return

@@ -11,11 +11,16 @@ import pytest
 
 from server.qr.service import QrService
 from shared import qr
-from sync.context import Actor
+from sync import buckets as bk
+from sync import writer
+from sync.context import Actor, Policy
+from sync.direct import server_context
 from sync.ids import uuid7
-from sync.protocol import PullRequest
+from sync.protocol import PullRequest, PushRequest
 from sync.pull import pull
-from tests.sync.test_rules import Device, get, order_args, sql
+from sync.push import PushLimits, push
+from sync.rules import qr as qr_rules
+from tests.sync.test_rules import Device, conflict_row, get, line, order_args, sql
 
 REP_A = Actor("u-a", "sales", device_id="dev-a")
 REP_B = Actor("u-b", "sales", device_id="dev-b")
@@ -38,6 +43,8 @@ async def make_order(store: Any, *, warehouse: str | None = "wh-1", lines=None) 
     rep = Device(store, REP_A, f"rep-a-{uuid7()[-8:]}")
     order_id, customer = uuid7(), uuid7()
     extra = {"warehouse_id": warehouse} if warehouse else {}
+    if lines is None:
+        lines = [line(uuid7(), "p-1", 2, 1200), line(uuid7(), "p-2", 3, 300)]
     results = await rep.push(
         rep.mutation("customer.upsert", {"id": customer, "name": "Ann"}),
         rep.mutation(
@@ -187,3 +194,268 @@ async def test_purge_removes_old_scans_and_devices_drop_them(store: Any, catalog
     assert [(c.t, c.id, c.op) for c in delta.changes] == [("scans", "s-old", "del")]
     (entry,) = await sql(store, "SELECT detail FROM audit_log WHERE action = 'qr.purged'")
     assert '"scans":1' in entry["detail"]
+
+
+# ---- redemption -----------------------------------------------------------------------------
+
+
+class PolicyDevice(Device):
+    """A device whose pushes run under a given policy (the server's settings)."""
+
+    def __init__(self, store: Any, actor: Actor, client_id: str, policy: Policy) -> None:
+        super().__init__(store, actor, client_id)
+        self.policy = policy
+
+    async def push(self, *mutations: Any) -> list[Any]:
+        req = PushRequest(client_id=self.client_id, schema=1, mutations=list(mutations))
+        return (await push(self.store, self.actor, req, PushLimits(), self.policy)).results
+
+
+@pytest.fixture
+async def server_key(store: Any, catalog: dict) -> Any:
+    from server.qr.keys import SYSTEM
+    from tests.vectors import qr_vectors as qv
+
+    async with store.write() as tx:
+        ctx = server_context(tx, SYSTEM, "test.keys")
+        await writer.insert(ctx, "signing_keys", qv._server_row("server"), bk.CATALOG)
+    return qv.private("server")
+
+
+async def issue_token(store: Any, key: Any, order_id: str, at: int = T) -> str:
+    """A server token for the order, recorded as its current one (revoking earlier ones)."""
+    token = qr.issue(key, order_id, at)
+    async with store.write() as tx:
+        ctx = server_context(tx, ADMIN, "test.qr")
+        await qr_rules.record(ctx, token, qr.decode(token), "server")
+    return token
+
+
+async def walk(store: Any, order_id: str, *statuses: str) -> None:
+    admin = Device(store, ADMIN, f"admin-{uuid7()[-8:]}")
+    current = (await get(store, "orders", order_id))["status"]
+    for status in statuses:
+        r = await admin.send("order.transition", {"id": order_id, "from": current, "to": status})
+        assert r.status == "applied", r
+        current = status
+
+
+async def pay(store: Any, order_id: str, amount: int, status: str = "paid") -> None:
+    rep = Device(store, REP_A, f"rep-pay-{uuid7()[-8:]}")
+    r = await rep.send("payment.record", {"id": uuid7(), "order_id": order_id, "method": "cash",
+                                          "amount": amount, "status": status})  # fmt: skip
+    assert r.status == "applied", r
+
+
+@pytest.fixture
+async def ready(store: Any, server_key: Any) -> dict[str, str]:
+    """An order of wh-1, packed and paid in full (3300), with its current server token."""
+    order = await make_order(store)
+    await walk(store, order, "confirmed", "picking", "packed")
+    await pay(store, order, 3300)
+    return {"order": order, "token": await issue_token(store, server_key, order)}
+
+
+async def test_a_redemption_of_a_ready_order_completes(store: Any, ready: dict) -> None:
+    picker = Device(store, W1, "w1-handheld")
+    r = await picker.send("qr.redeem", {"id": "r-1", "order_id": ready["order"],
+                                        "token": qr.url("https://x.example", ready["token"])})  # fmt: skip
+    assert (r.status, r.error, r.conflict_id) == ("applied", None, None)
+    row = await get(store, "redemptions", "r-1")
+    assert row is not None
+    assert (row["status"], row["amount"], row["token_id"], row["device_id"], row["user_id"],
+            row["client_id"], row["reviewer_id"]) == (
+        "completed", 3300, qr.token_id(ready["token"]), "dev-w1", "u-w1", "w1-handheld", None,
+    )  # fmt: skip
+    # The order's buckets: its owner, its warehouse, admins.
+    for actor, seen in [(REP_A, True), (W1B, True), (ADMIN, True), (REP_B, False), (W2, False)]:
+        ids = [x["id"] for x in await rows_pulled(store, actor, "redemptions")]
+        assert ids == (["r-1"] if seen else []), actor
+    # The same redemption again from another client: merged, still one.
+    again = Device(store, W1, "w1-handheld-2")
+    r = await again.send("qr.redeem", {"id": "r-1", "order_id": ready["order"],
+                                       "token": ready["token"]})  # fmt: skip
+    assert r.status == "merged"
+
+
+async def test_double_redemption_from_two_clients_is_one_completed_and_a_high_conflict(
+    store: Any, ready: dict
+) -> None:
+    a, b = Device(store, W1, "w1-handheld"), Device(store, W1B, "w1b-handheld")
+    # Both scanned the code offline; a reaches the server first.
+    ma = a.mutation("qr.redeem", {"id": "r-a", "order_id": ready["order"], "token": ready["token"]})
+    mb = b.mutation("qr.redeem", {"id": "r-b", "order_id": ready["order"], "token": ready["token"]})
+    (ra,) = await a.push(ma)
+    (rb,) = await b.push(mb)
+    assert ra.status == "applied"
+    assert rb.status == "conflict" and rb.conflict_id
+    rows = await sql(store, "SELECT id, status FROM redemptions WHERE order_id = ?",
+                     (ready["order"],))  # fmt: skip
+    assert rows == [{"id": "r-a", "status": "completed"}]
+    c = await conflict_row(store, rb.conflict_id)
+    assert (c["kind"], c["severity"], c["status"], c["table_name"], c["row_id"]) == (
+        "double_redemption", "high", "open", "redemptions", "r-a",
+    )  # fmt: skip
+    assert (c["server_value"]["id"], c["server_value"]["device_id"],
+            c["server_value"]["user_id"]) == ("r-a", "dev-w1", "u-w1")  # fmt: skip
+    assert (c["client_value"]["id"], c["client_value"]["device_id"],
+            c["client_value"]["user_id"]) == ("r-b", "dev-w1b", "u-w1b")  # fmt: skip
+    assert c["server_value"]["at"] and c["client_value"]["at"]
+    assert (c["user_id"], c["device_id"]) == ("u-w1b", "dev-w1b")
+    # Both handhelds' users, the warehouse and admins see it.
+    for actor in (W1, W1B, ADMIN):
+        assert [x["id"] for x in await rows_pulled(store, actor, "conflicts")] == [c["id"]]
+    # The late mutation sent again (lost response): duplicate, with the same conflict.
+    (again,) = await b.push(mb)
+    assert (again.status, again.conflict_id) == ("duplicate", rb.conflict_id)
+    # The same device redeeming again under a new mutation id is a double redemption too.
+    r = await a.send("qr.redeem", {"id": "r-a2", "order_id": ready["order"],
+                                   "token": ready["token"]})  # fmt: skip
+    assert r.status == "conflict"
+    assert (await conflict_row(store, r.conflict_id))["kind"] == "double_redemption"
+
+
+async def test_a_replaced_or_forged_token_is_refused_with_its_reason(
+    store: Any, ready: dict, server_key: Any
+) -> None:
+    from tests.vectors import qr_vectors as qv
+
+    picker = Device(store, W1, "w1-handheld")
+    old = ready["token"]
+    await issue_token(store, server_key, ready["order"], T + 10)  # a reissue
+    other = await make_order(store)
+    never_recorded = qr.issue(server_key, ready["order"], T + 20)
+    cases = [
+        (old, "revoked_token", "reissued"),
+        (qv._flip(old, 70), "tampered", ""),
+        ("NOT A TOKEN", "malformed", ""),
+        (await issue_token(store, server_key, other), "wrong_order", ""),
+        (never_recorded, "not_current", ""),
+        (qr.issue(qv.private("stranger"), ready["order"], T), "unknown_key", ""),
+    ]
+    for token, reason, detail in cases:
+        r = await picker.send("qr.redeem", {"id": uuid7(), "order_id": ready["order"],
+                                            "token": token})  # fmt: skip
+        assert (r.status, r.error) == ("rejected", "invalid_token"), (reason, r)
+        assert r.message.startswith(reason) and detail in r.message, (reason, r.message)
+    assert await sql(store, "SELECT id FROM redemptions") == []
+    (logged,) = await sql(store, "SELECT error FROM mutation_log WHERE client_id = ? AND "
+                          "mutation_id = 1", ("w1-handheld",))  # fmt: skip
+    assert logged["error"] == "invalid_token"  # stored with its outcome
+
+
+async def test_a_superseded_device_token_says_so(store: Any, ready: dict, server_key: Any) -> None:
+    # A newer token is current; an older one recorded late is revoked at once (superseded).
+    await issue_token(store, server_key, ready["order"], T + 100)
+    late = await issue_token(store, server_key, ready["order"], T + 50)
+    r = await Device(store, W1, "w1").send("qr.redeem", {"id": "r-1", "order_id": ready["order"],
+                                                         "token": late})  # fmt: skip
+    assert r.error == "invalid_token" and "superseded" in r.message, r.message
+
+
+@pytest.mark.parametrize("statuses", [(), ("confirmed",), ("confirmed", "cancelled")])
+async def test_an_order_not_yet_redeemable_is_refused(
+    store: Any, server_key: Any, statuses: tuple
+) -> None:
+    order = await make_order(store)
+    await walk(store, order, *statuses)
+    await pay(store, order, 3300)
+    token = await issue_token(store, server_key, order)
+    r = await Device(store, W1, "w1").send("qr.redeem", {"id": "r-1", "order_id": order,
+                                                         "token": token})  # fmt: skip
+    assert (r.status, r.error) == ("rejected", "not_redeemable")
+
+
+@pytest.mark.parametrize("statuses", [("shipped",), ("shipped", "delivered")])
+async def test_shipped_and_delivered_orders_are_redeemable(
+    store: Any, ready: dict, statuses: tuple
+) -> None:
+    await walk(store, ready["order"], *statuses)
+    r = await Device(store, W1, "w1").send("qr.redeem", {"id": "r-1", "order_id": ready["order"],
+                                                         "token": ready["token"]})  # fmt: skip
+    assert r.status == "applied"
+
+
+async def test_an_order_not_paid_in_full_is_refused(store: Any, server_key: Any) -> None:
+    order = await make_order(store)
+    await walk(store, order, "confirmed", "picking", "packed")
+    await pay(store, order, 3000)
+    await pay(store, order, 300, status="pending")  # not paid yet: does not count
+    token = await issue_token(store, server_key, order)
+    w1 = Device(store, W1, "w1")
+    r = await w1.send("qr.redeem", {"id": "r-1", "order_id": order, "token": token})
+    assert (r.status, r.error) == ("rejected", "not_paid")
+    assert "3000 of 3300" in r.message
+    await pay(store, order, 300)
+    r = await w1.send("qr.redeem", {"id": "r-1", "order_id": order, "token": token})
+    assert r.status == "applied"
+
+
+async def test_an_order_outside_the_users_scope_is_a_missing_reference(
+    store: Any, ready: dict
+) -> None:
+    r = await Device(store, W2, "w2").send("qr.redeem", {"id": "r-1", "order_id": ready["order"],
+                                                         "token": ready["token"]})  # fmt: skip
+    assert r.status == "conflict"
+    assert (await conflict_row(store, r.conflict_id))["kind"] == "missing_reference"
+
+
+async def test_above_the_review_amount_a_redemption_waits_for_a_manager(
+    store: Any, ready: dict
+) -> None:
+    policy = Policy(redeem_review_amount=3299)  # the order's total is 3300
+    w1 = PolicyDevice(store, W1, "w1", policy)
+    r = await w1.send("qr.redeem", {"id": "r-1", "order_id": ready["order"],
+                                    "token": ready["token"]})  # fmt: skip
+    assert r.status == "applied"
+    assert (await get(store, "redemptions", "r-1"))["status"] == "pending_review"
+    # Pending stands: another redemption meanwhile is a double redemption.
+    w1b = PolicyDevice(store, W1B, "w1b", policy)
+    r = await w1b.send("qr.redeem", {"id": "r-2", "order_id": ready["order"],
+                                     "token": ready["token"]})  # fmt: skip
+    assert r.status == "conflict"
+    # Only reviewers review.
+    r = await w1.send("redemption.review", {"id": "r-1", "approve": True})
+    assert (r.status, r.error) == ("rejected", "forbidden")
+    mgr = Device(store, MANAGER, "mgr")
+    r = await mgr.send("redemption.review", {"id": "r-1", "approve": True, "reason": "known"})
+    assert r.status == "applied"
+    row = await get(store, "redemptions", "r-1")
+    assert (row["status"], row["reviewer_id"], row["reason"]) == ("completed", "u-mgr", "known")
+    assert row["reviewed_at"]
+    # The same decision again: merged; another: refused, the first stands.
+    admin = Device(store, ADMIN, "admin")
+    assert (await admin.send("redemption.review", {"id": "r-1", "approve": True})).status == "merged"
+    r = await admin.send("redemption.review", {"id": "r-1", "approve": False})
+    assert (r.status, r.error) == ("rejected", "already_reviewed")
+    assert (await admin.send("redemption.review", {"id": "nope", "approve": True})).error == (
+        "invalid_args"
+    )
+
+
+async def test_a_refused_redemption_does_not_stand(store: Any, ready: dict) -> None:
+    policy = Policy(redeem_review_amount=0)
+    w1 = PolicyDevice(store, W1, "w1", policy)
+    await w1.send("qr.redeem", {"id": "r-1", "order_id": ready["order"], "token": ready["token"]})
+    mgr = Device(store, MANAGER, "mgr")
+    r = await mgr.send("redemption.review", {"id": "r-1", "approve": False, "reason": "ID check"})
+    assert r.status == "applied"
+    assert (await get(store, "redemptions", "r-1"))["status"] == "refused"
+    r = await w1.send("qr.redeem", {"id": "r-2", "order_id": ready["order"],
+                                    "token": ready["token"]})  # fmt: skip
+    assert r.status == "applied"
+    # A redemption that never waited for review cannot be reviewed.
+    w1_default = Device(store, W1B, "w1b")
+    other = await make_order(store, lines=[])
+    await walk(store, other, "confirmed", "picking", "packed")
+    token = await issue_token(store, qr_vectors_key(), other)
+    await w1_default.send("qr.redeem", {"id": "r-3", "order_id": other, "token": token})
+    assert (await get(store, "redemptions", "r-3"))["status"] == "completed"  # total 0: paid
+    r = await mgr.send("redemption.review", {"id": "r-3", "approve": True})
+    assert (r.status, r.error) == ("rejected", "not_pending")
+
+
+def qr_vectors_key() -> Any:
+    from tests.vectors import qr_vectors as qv
+
+    return qv.private("server")

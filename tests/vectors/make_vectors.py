@@ -939,6 +939,31 @@ OPTIMISTIC_CASES: list[Doc] = [
         m("scan.record", {"id": "s-1", "action": "view", "result": "valid"}),
         m("scan.record", {"id": "s-1", "action": "pick", "result": "ok"}),
     ),
+    _case(
+        "qr.redeem: the redemption appears queued; a second one of the order changes nothing",
+        m("qr.redeem", {"id": "r-1", "order_id": "o-ship", "token": "A" * 151}),
+        m("qr.redeem", {"id": "r-2", "order_id": "o-ship", "token": "A" * 151}),
+        m("qr.redeem", {"id": "r-3", "order_id": "o-gone", "token": "A" * 151}),
+    ),
+    _case(
+        "redemption.review of a pending redemption completes or refuses it; others unchanged",
+        m("redemption.review", {"id": "r-p", "approve": True, "reason": "known customer"}),
+        m("redemption.review", {"id": "r-q", "approve": False}),
+        m("redemption.review", {"id": "r-done", "approve": False}),
+        mirror={
+            **MIRROR,
+            "redemptions": {
+                rid: {"id": rid, "order_id": oid, "token_id": "00112233aabbccdd",
+                      "device_id": "dev-1", "user_id": "u-w", "client_id": "w-1",
+                      "at": "2025-11-23T10:00:00.000Z", "received_at": "2025-11-23T10:00:01.000Z",
+                      "amount": 500, "status": status, "reviewer_id": None, "reviewed_at": None,
+                      "reason": None, "version": 9, "updated_by": "u-w/dev-1"}
+                for rid, oid, status in [("r-p", "o-ship", "pending_review"),
+                                         ("r-q", "o-pick", "pending_review"),
+                                         ("r-done", "o-conf", "completed")]
+            },
+        },  # fmt: skip
+    ),
 ]
 
 # Malformed mutations Python applies in part before it fails (it writes, then raises, and the

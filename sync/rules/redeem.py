@@ -1,0 +1,167 @@
+"""qr.redeem and redemption.review (docs/warehouse.md § Redemption).
+
+A handheld redeems (核销) an order by scanning its QR code. The rules, in order: the token
+verifies and is the order's current one; the order is visible; no live lease of another device
+(``leased``); no standing redemption (else a high-severity ``double_redemption`` conflict); the
+status is redeemable; the order is paid in full. Above the review amount the redemption waits
+for a manager (``pending_review``), who approves or refuses it with ``redemption.review``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.mutations import QrRedeem, RedemptionReview
+from shared.roles import has_permission
+from shared.states import REDEEMABLE
+from sync import buckets as bk
+from sync import writer
+from sync.context import MutationContext
+from sync.errors import MutationRejected
+from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_row
+from sync.rules.qr import decoded, verified
+from sync.rules.scans import hlc_iso
+from sync.store import Row
+
+# A redemption that stands: the order counts as redeemed (a refused one does not).
+STANDING: frozenset[str] = frozenset({"completed", "pending_review"})
+
+
+def _summary(r: Row) -> Row:
+    keys = ("id", "order_id", "token_id", "device_id", "user_id", "client_id", "at", "status")
+    return {k: r.get(k) for k in keys}
+
+
+async def current_token(ctx: MutationContext, text: str, order_id: str) -> str:
+    """The token id of ``text`` if it verifies and is the order's current token; else
+    ``invalid_token`` with the reason first (``revoked_token: … (reissued)`` for a replaced
+    code, ``wrong_order``, ``not_current`` for a token the server never recorded)."""
+    token, claims = decoded(text)
+    verdict, _ = await verified(ctx, token, claims)
+    record = await ctx.tx.get("qr_tokens", claims.token_id)
+    if not verdict.ok:
+        why = f" ({record['reason']})" if verdict.reason == "revoked_token" and record else ""
+        raise MutationRejected(
+            "invalid_token", f"{verdict.reason}: the token does not verify{why}"
+        )
+    if claims.order_id != order_id:
+        raise MutationRejected("invalid_token", "wrong_order: the token is for another order")
+    if record is None:
+        raise MutationRejected(
+            "invalid_token", "not_current: no such code was ever issued for this order"
+        )
+    if record["revoked"]:
+        raise MutationRejected(
+            "invalid_token", f"revoked_token: replaced by a newer code ({record['reason']})"
+        )
+    return claims.token_id
+
+
+async def paid(ctx: MutationContext, order: Row) -> int:
+    payments = await ctx.tx.find("payments", "order_id", order["id"])
+    return sum(p["amount"] for p in payments if p["status"] == "paid" and not p["deleted"])
+
+
+async def redeem(ctx: MutationContext, args: QrRedeem) -> Outcome:
+    try:
+        canonical = str(uuid.UUID(args.order_id))
+    except ValueError:
+        raise MutationRejected("invalid_args", "order_id is not a UUID") from None
+    if canonical != args.order_id:
+        raise MutationRejected("invalid_args", "order_id is not a canonical (lower-case) UUID")
+    existing = await ctx.tx.get("redemptions", args.id)
+    if existing is not None:
+        if existing["order_id"] != args.order_id:
+            raise MutationRejected("already_exists", f"redemption {args.id} is of another order")
+        return MERGED  # this redemption was recorded before (sent again from another client)
+    token_id = await current_token(ctx, args.token, args.order_id)
+    order = await visible_row(ctx, "orders", args.order_id)
+    if order is None:
+        return await missing(ctx, "orders", args.order_id, "order")
+    late = {
+        "id": args.id,
+        "order_id": order["id"],
+        "token_id": token_id,
+        "device_id": ctx.actor.device_id,
+        "user_id": ctx.actor.user_id,
+        "client_id": ctx.client_id,
+        "at": hlc_iso(ctx),
+    }
+    standing = [
+        r
+        for r in await ctx.tx.find("redemptions", "order_id", order["id"])
+        if r["status"] in STANDING and not r["deleted"]
+    ]
+    if standing:
+        first = min(standing, key=lambda r: r["version"])
+        also = {f"rep:{first['user_id']}"}
+        if order["warehouse_id"]:
+            also.add(f"wh:{order['warehouse_id']}")
+        cid = await conflict(
+            ctx,
+            kind="double_redemption",
+            severity="high",
+            table="redemptions",
+            row_id=first["id"],
+            field=None,
+            server_value=_summary(first),
+            client_value={**late, "status": None},
+            reason=(
+                f"order {order['number']} was already redeemed ({first['status']}) by "
+                f"{first['user_id']} on device {first['device_id']} at {first['at']}: "
+                "this second redemption was not recorded — hand nothing over twice"
+            ),
+            also=frozenset(also),
+        )
+        return Outcome("conflict", cid)
+    if order["status"] not in REDEEMABLE:
+        raise MutationRejected(
+            "not_redeemable",
+            f"order {order['number']} is {order['status']}; it can be redeemed when "
+            f"{', '.join(sorted(REDEEMABLE))}",
+        )
+    received = await paid(ctx, order)
+    if received < order["total"]:
+        raise MutationRejected(
+            "not_paid",
+            f"order {order['number']} is not paid in full: {received} of {order['total']}",
+        )
+    review = order["total"] > ctx.policy.redeem_review_amount
+    row = {
+        **late,
+        "received_at": ctx.now,
+        "amount": order["total"],
+        "status": "pending_review" if review else "completed",
+        "reviewer_id": None,
+        "reviewed_at": None,
+        "reason": None,
+    }
+    await writer.insert(ctx, "redemptions", row, bk.decode(order["buckets"]))
+    return APPLIED
+
+
+async def review(ctx: MutationContext, args: RedemptionReview) -> Outcome:
+    if not has_permission(ctx.actor.role, "redemptions.review"):
+        raise MutationRejected("forbidden", f"a {ctx.actor.role} may not review redemptions")
+    r = await visible_row(ctx, "redemptions", args.id)
+    if r is None:
+        raise MutationRejected("invalid_args", f"no redemption {args.id}")
+    decided = "completed" if args.approve else "refused"
+    if r["reviewer_id"] is not None:
+        if r["status"] == decided:
+            return MERGED  # the same decision again (a second manager agreeing)
+        raise MutationRejected(
+            "already_reviewed",
+            f"this redemption was reviewed already ({r['status']}, by {r['reviewer_id']} "
+            f"at {r['reviewed_at']})",
+        )
+    if r["status"] != "pending_review":
+        raise MutationRejected("not_pending", f"this redemption is {r['status']}: no review")
+    await writer.update(
+        ctx,
+        "redemptions",
+        r,
+        {"status": decided, "reviewer_id": ctx.actor.user_id, "reviewed_at": ctx.now,
+         "reason": args.reason},  # fmt: skip
+    )
+    return APPLIED
