@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
 )
 from tests.e2e.sales import AUTH_RATE, SYNC_TIMEOUT, Api, by, enroll, set_online
 from tests.e2e.warehouse import (
+    HAS_LEASES,
     HAS_REDEEM,
     HAS_SCAN,
     HAS_STOCKTAKE,
@@ -279,7 +280,9 @@ def test_two_handhelds_redeem_one_order_offline(browser: Browser, api: Api, orde
         second.context.close()
 
 
-@pytest.mark.skipif(not HAS_REDEEM, reason="the server has no qr.redeem mutation yet")
+@pytest.mark.skipif(
+    not (HAS_REDEEM and HAS_LEASES), reason="the server has no redemption leases yet"
+)
 def test_a_leased_order_is_refused_on_the_other_handheld(
     browser: Browser, api: Api, orders: Orders, server: Server
 ) -> None:

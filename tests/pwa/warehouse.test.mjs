@@ -61,11 +61,12 @@ test('redeeming: refused for a lease of another device, a queued or done redempt
   const base = { order, payments: paid, deviceId: 'd1', now: NOW };
   assert.equal(redeemRefusal(base), null);
   assert.equal(redeemRefusal({ ...base, order: { ...order, status: 'delivered' } }), null);
-  assert.equal(redeemRefusal({ ...base, order: { ...order, status: 'packed' } }), 'status');
+  assert.equal(redeemRefusal({ ...base, order: { ...order, status: 'picking' } }), 'status');
   assert.equal(redeemRefusal({ ...base, payments: [{ status: 'paid', amount: 400 }, { status: 'pending', amount: 600 }] }), 'unpaid');
   assert.equal(redeemRefusal({ ...base, queued: true }), 'queued');
   assert.equal(redeemRefusal({ ...base, redemptions: [{ order_id: 'o1', status: 'pending_review' }] }), 'redeemed');
   assert.equal(redeemRefusal({ ...base, redemptions: [{ order_id: 'o1', status: 'refused' }] }), null);
+  assert.equal(redeemRefusal({ ...base, redemptions: [{ order_id: 'o1', status: 'queued' }] }), 'redeemed', 'an optimistic row');
   const lease = { order_id: 'o1', device_id: 'd2', expires_at: iso(NOW + HOUR), released: false };
   assert.equal(redeemRefusal({ ...base, leases: [lease] }), 'leased');
   assert.equal(redeemRefusal({ ...base, leases: [{ ...lease, device_id: 'd1' }] }), null, 'the leaseholder may');
@@ -76,7 +77,7 @@ test('redeeming: refused for a lease of another device, a queued or done redempt
 test('leasable orders: my warehouse, redeemable status, not redeemed', () => {
   const orders = [
     { id: 'a', warehouse_id: 'w1', status: 'shipped' },
-    { id: 'b', warehouse_id: 'w1', status: 'packed' },
+    { id: 'b', warehouse_id: 'w1', status: 'picking' },
     { id: 'c', warehouse_id: 'w2', status: 'delivered' },
     { id: 'd', warehouse_id: 'w1', status: 'delivered' },
   ];

@@ -101,6 +101,14 @@ export function touches(m, loaded = null) {
     case 'scan.record':
       row('scans', a.id);
       break;
+    case 'qr.redeem':
+      row('orders', a.order_id);
+      row('redemptions', a.id);
+      if (str(a.order_id)) out.push({ t: 'redemptions', index: 'order_id', value: a.order_id });
+      break;
+    case 'redemption.review':
+      row('redemptions', a.id);
+      break;
     case 'conflict.resolve': {
       row('conflicts', a.id);
       const conflicts = str(a.id) && isDict(loaded) && isDict(loaded.conflicts) ? loaded.conflicts : {};
@@ -417,6 +425,56 @@ function scanRecord(view, a, m) {
   return true;
 }
 
+// Redemptions that stand: the order counts as redeemed (docs/warehouse.md).
+const STANDING = Object.freeze(['completed', 'pending_review', 'queued']);
+
+/** `qr.redeem`: the redemption appears at once as `queued` (the server decides whether it is
+ *  `completed` or `pending_review`, or refuses it); an order the view already shows redeemed
+ *  changes nothing. */
+function qrRedeem(view, a, m) {
+  const redemptions = table(view, 'redemptions');
+  const order = own(table(view, 'orders'), key(req(a, 'order_id')));
+  const id = key(req(a, 'id'));
+  if (own(redemptions, id) !== undefined || order === undefined) return false;
+  const orderId = req(order, 'id');
+  for (const r of Object.values(redemptions)) {
+    if (get(r, 'order_id') === orderId && STANDING.includes(get(r, 'status'))) return false;
+  }
+  put(redemptions, id, {
+    id,
+    order_id: orderId,
+    token_id: null,
+    device_id: null,
+    user_id: m.userId,
+    client_id: null,
+    at: m.now,
+    received_at: null,
+    amount: get(order, 'total'),
+    status: 'queued',
+    reviewer_id: null,
+    reviewed_at: null,
+    reason: null,
+    version: 0,
+    updated_by: '',
+  });
+  return true;
+}
+
+function redemptionReview(view, a, m) {
+  const redemptions = table(view, 'redemptions');
+  const r = own(redemptions, key(req(a, 'id')));
+  if (r === undefined || get(r, 'status') !== 'pending_review') return false;
+  const approve = req(a, 'approve');
+  put(redemptions, key(req(r, 'id')), {
+    ...r,
+    status: approve === true ? 'completed' : 'refused',
+    reviewer_id: m.userId,
+    reviewed_at: m.now,
+    reason: get(a, 'reason'),
+  });
+  return true;
+}
+
 const HANDLERS = Object.freeze({
   'customer.upsert': customerUpsert,
   'order.create': orderCreate,
@@ -428,4 +486,6 @@ const HANDLERS = Object.freeze({
   'payment.record': paymentRecord,
   'conflict.resolve': conflictResolve,
   'scan.record': scanRecord,
+  'qr.redeem': qrRedeem,
+  'redemption.review': redemptionReview,
 });

@@ -76,6 +76,12 @@ export function linesLocked(status) {
   return has(vocabulary().lines_locked, status);
 }
 
+/** The statuses an order may be redeemed in (= shared.states.REDEEMABLE); a vocabulary from
+ * before redemption existed: delivered and shipped (docs/warehouse.md). */
+export function redeemableStatuses() {
+  return vocabulary().redeemable ?? ['delivered', 'shipped'];
+}
+
 /** The fields `order.update` may set. */
 export function orderUpdateFields() {
   return vocabulary().order_update_fields;

@@ -3,9 +3,7 @@
 // stocktake variance. No DOM, no IndexedDB: the screens hand the rows over.
 
 import { decodeToken, parseScanned } from './qr.js';
-
-/** Statuses an order may be redeemed in (docs/warehouse.md "Redemption"; the server's default). */
-export const REDEEMABLE = Object.freeze(['delivered', 'shipped']);
+import { redeemableStatuses } from './vocab.js';
 
 /** The scan.record `result` of a verification verdict's kind (ui/scan.js verdictKind). */
 export function scanResult(kind) {
@@ -63,7 +61,7 @@ export function redeemRefusal({ order, redemptions = [], leases = [], payments =
   if (lease && lease.device_id !== deviceId) return 'leased';
   if (queued) return 'queued';
   if (redemptions.some((r) => r.order_id === order.id && r.status !== 'refused')) return 'redeemed';
-  if (!REDEEMABLE.includes(order.status)) return 'status';
+  if (!redeemableStatuses().includes(order.status)) return 'status';
   if (paidAmount(payments) < (order.total ?? 0)) return 'unpaid';
   return null;
 }
@@ -71,7 +69,8 @@ export function redeemRefusal({ order, redemptions = [], leases = [], payments =
 /** The orders this device may try to lease: in `warehouseId`, redeemable, not redeemed. */
 export function leasableOrders(orders, redemptions, warehouseId) {
   const done = new Set((redemptions ?? []).filter((r) => r.status !== 'refused').map((r) => r.order_id));
-  return (orders ?? []).filter((o) => o.warehouse_id === warehouseId && REDEEMABLE.includes(o.status) && !done.has(o.id));
+  const statuses = redeemableStatuses();
+  return (orders ?? []).filter((o) => o.warehouse_id === warehouseId && statuses.includes(o.status) && !done.has(o.id));
 }
 
 /**

@@ -5,6 +5,7 @@
 
 import { html } from 'htm/preact';
 
+import { redeemableStatuses } from '../core/vocab.js';
 import { leasableOrders, leaseLive } from '../core/warehouse.js';
 import { formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
@@ -22,7 +23,7 @@ export function Leases() {
   const deviceId = store.device?.id ?? me.device?.id;
   const data = useLive(async () => ({
     leases: await store.db.redemption_leases.toArray(),
-    orders: warehouseId ? await store.db.orders.where('status').anyOf(['shipped', 'delivered']).toArray() : [],
+    orders: warehouseId ? await store.db.orders.where('status').anyOf(redeemableStatuses()).toArray() : [],
     redemptions: await store.db.redemptions.toArray(),
     orderById: Object.fromEntries((await store.db.orders.toArray()).map((o) => [o.id, o])),
   }), [store, warehouseId]);
