@@ -98,6 +98,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "qr.reissue": frozenset({"admin", "manager", "sales", "warehouse"}),
     # Approve or refuse a redemption waiting for review (the ``redemption.review`` mutation).
     "redemptions.review": frozenset({"admin", "manager"}),
+    # Take and release redemption leases (a device session of a warehouse user, or an admin's).
+    "redemptions.lease": frozenset({"admin", "manager", "warehouse"}),
 }
 
 

@@ -18,6 +18,7 @@ SYNCED_TABLES: tuple[str, ...] = (
     "qr_revocations",  # catalog: revoked QR tokens
     "scans",  # docs/warehouse.md: what devices scanned (wh:<warehouse>, all, rep:<user>)
     "redemptions",  # docs/warehouse.md: orders redeemed (the order's buckets)
+    "redemption_leases",  # docs/warehouse.md: who may redeem an order now (wh:<warehouse>, all)
 )
 
 # Server-side tables the mutation rules read and write through the same transaction, never

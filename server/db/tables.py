@@ -302,6 +302,19 @@ class Redemptions(SyncedTable, tablename="redemptions"):
     reason = Text(null=True, default=None)
 
 
+class RedemptionLeases(SyncedTable, tablename="redemption_leases"):
+    """While live (not released, not expired) only ``device_id`` may redeem the order."""
+
+    order_id = Varchar(length=64, index=True)
+    warehouse_id = Varchar(length=64)
+    device_id = Varchar(length=64)
+    user_id = Varchar(length=64)
+    created_at = Varchar(length=32)
+    expires_at = Varchar(length=32)
+    released = Boolean(default=False)
+    released_at = Varchar(length=32, null=True, default=None)
+
+
 # ---- the sync machinery ----------------------------------------------------------------------
 
 
@@ -407,6 +420,7 @@ TABLES: tuple[type[Table], ...] = (
     QrTokens,
     Scans,
     Redemptions,
+    RedemptionLeases,
     SyncState,
     SyncClients,
     MutationLog,

@@ -57,6 +57,16 @@ async def current_token(ctx: MutationContext, text: str, order_id: str) -> str:
     return claims.token_id
 
 
+async def live_lease_of_another(ctx: MutationContext, order_id: str) -> Row | None:
+    """A live (not released, not expired) lease of the order held by another device."""
+    for lease in await ctx.tx.find("redemption_leases", "order_id", order_id):
+        if lease["deleted"] or lease["released"] or lease["expires_at"] <= ctx.now:
+            continue
+        if lease["device_id"] != ctx.actor.device_id:
+            return lease
+    return None
+
+
 async def paid(ctx: MutationContext, order: Row) -> int:
     payments = await ctx.tx.find("payments", "order_id", order["id"])
     return sum(p["amount"] for p in payments if p["status"] == "paid" and not p["deleted"])
@@ -78,6 +88,12 @@ async def redeem(ctx: MutationContext, args: QrRedeem) -> Outcome:
     order = await visible_row(ctx, "orders", args.order_id)
     if order is None:
         return await missing(ctx, "orders", args.order_id, "order")
+    if (lease := await live_lease_of_another(ctx, order["id"])) is not None:
+        raise MutationRejected(
+            "leased",
+            f"order {order['number']} is leased to another device ({lease['device_id']}) "
+            f"until {lease['expires_at']}: only that device may redeem it",
+        )
     late = {
         "id": args.id,
         "order_id": order["id"],

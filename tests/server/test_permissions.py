@@ -47,6 +47,11 @@ PROBES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], set[int]]] = {
     # No such order: allowed roles get past the permission check to the 404.
     "qr.read": (lambda c: c.get(f"/api/orders/{uuid7()}/qr"), {404}),
     "qr.reissue": (lambda c: c.post(f"/api/orders/{uuid7()}/qr/reissue"), {404}),
+    # API tokens have no device: allowed roles get past the permission check to the 409.
+    "redemptions.lease": (
+        lambda c: c.post("/api/redemption-leases", json={"order_ids": [uuid7()], "minutes": 5}),
+        {409},
+    ),
 }
 
 

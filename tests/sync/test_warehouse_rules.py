@@ -459,3 +459,54 @@ def qr_vectors_key() -> Any:
     from tests.vectors import qr_vectors as qv
 
     return qv.private("server")
+
+
+# ---- leases ---------------------------------------------------------------------------------
+
+
+async def test_a_live_lease_lets_only_its_device_redeem(store: Any, ready: dict) -> None:
+    from server.warehouse.service import LeaseIn, take_leases
+
+    out = await take_leases(store, W1, LeaseIn(order_ids=[ready["order"]], minutes=10))
+    (lease,) = out.leases
+    assert (lease["device_id"], lease["order_id"], lease["warehouse_id"], lease["released"]) == (
+        "dev-w1", ready["order"], "wh-1", False,
+    )  # fmt: skip
+    other = Device(store, W1B, "w1b")
+    r = await other.send("qr.redeem", {"id": "r-b", "order_id": ready["order"],
+                                       "token": ready["token"]})  # fmt: skip
+    assert (r.status, r.error) == ("rejected", "leased")
+    (logged,) = await sql(store, "SELECT status, error FROM mutation_log WHERE client_id = 'w1b'")
+    assert logged == {"status": "rejected", "error": "leased"}
+    # An expired lease is ignored.
+    async with store.write() as tx:
+        await tx.conn.execute("UPDATE redemption_leases SET expires_at = ?",
+                              ("2020-01-01T00:00:00.000Z",))  # fmt: skip
+    r = await other.send("qr.redeem", {"id": "r-b2", "order_id": ready["order"],
+                                       "token": ready["token"]})  # fmt: skip
+    assert r.status == "applied"
+
+
+async def test_the_leaseholder_redeems_and_a_released_lease_is_ignored(
+    store: Any, ready: dict
+) -> None:
+    from server.warehouse.service import LeaseIn, release_lease, take_leases
+
+    (lease,) = (await take_leases(store, W1, LeaseIn(order_ids=[ready["order"]]))).leases
+    assert (await rows_pulled(store, W1B, "redemption_leases"))[0]["id"] == lease["id"]
+    assert await rows_pulled(store, W2, "redemption_leases") == []
+    assert await rows_pulled(store, REP_A, "redemption_leases") == []
+    released = await release_lease(store, W1, lease["id"])
+    assert released["released"] is True and released["released_at"]
+    r = await Device(store, W1B, "w1b").send("qr.redeem", {"id": "r-b", "order_id": ready["order"],
+                                                          "token": ready["token"]})  # fmt: skip
+    assert r.status == "applied"
+    # Taking it again: the same device replaces its own lease; another device is refused.
+    from server.warehouse.service import Leased
+
+    first = (await take_leases(store, W1, LeaseIn(order_ids=[ready["order"]]))).leases[0]
+    second = (await take_leases(store, W1, LeaseIn(order_ids=[ready["order"]]))).leases[0]
+    assert (await get(store, "redemption_leases", first["id"]))["released"]
+    assert not (await get(store, "redemption_leases", second["id"]))["released"]
+    with pytest.raises(Leased):
+        await take_leases(store, W1B, LeaseIn(order_ids=[ready["order"]]))

@@ -1,0 +1,1 @@
+"""The warehouse over HTTP: redemption leases and stocktaking (docs/warehouse.md)."""
