@@ -15,6 +15,7 @@ from sync.rules import (
     payments,
     qr,
     redeem,
+    reserve,
     scans,
     stock,
     transition,
@@ -25,10 +26,11 @@ Handler = Callable[[MutationContext, Any], Awaitable[Outcome]]
 HANDLERS: dict[str, Handler] = {
     "customer.upsert": customers.upsert,
     "order.create": orders.create,
-    "order.update": orders.update,
-    "order.line.upsert": lines.upsert,
-    "order.line.remove": lines.remove,
-    "order.transition": transition.transition,
+    # Stock reserved by an order follows its status, warehouse and lines (sync.rules.reserve).
+    "order.update": reserve.reserving(orders.update, lambda a: a.id),
+    "order.line.upsert": reserve.reserving(lines.upsert, lambda a: a.order_id),
+    "order.line.remove": reserve.reserving(lines.remove, lambda a: a.order_id),
+    "order.transition": reserve.reserving(transition.transition, lambda a: a.id),
     "stock.move": stock.move,
     "payment.record": payments.record,
     "conflict.resolve": conflicts.resolve,

@@ -601,22 +601,39 @@ class Simulation(RuleBasedStateMachine):
 
     async def check_rows(self) -> None:
         applied_moves: dict[tuple[str, str], int] = defaultdict(int)
-        n_moves = 0
+        move_ids = set()
         for r in self.log:
             if r["name"] == "stock.move" and r["status"] == "applied":
                 args = msgspec.json.decode(r["args"])
                 applied_moves[(args["warehouse_id"], args["product_id"])] += args["delta"]
-                n_moves += 1
-        moves = await self.fetch("SELECT warehouse_id, product_id, delta FROM stock_moves")
-        assert len(moves) == n_moves
+                move_ids.add(args["id"])
+        moves = await self.fetch("SELECT id, warehouse_id, product_id, delta FROM stock_moves")
+        # The moves of stock.move mutations, and the ship moves of orders shipped.
+        assert {m["id"] for m in moves} >= move_ids
         summed: dict[tuple[str, str], int] = defaultdict(int)
+        by_mutations: dict[tuple[str, str], int] = defaultdict(int)
         for m in moves:
             summed[(m["warehouse_id"], m["product_id"])] += m["delta"]
-        levels = {
-            (r["warehouse_id"], r["product_id"]): r["on_hand"]
-            for r in await self.fetch("SELECT warehouse_id, product_id, on_hand FROM stock_levels")
-        }
-        assert levels == dict(summed) == dict(applied_moves), (levels, summed, applied_moves)
+            if m["id"] in move_ids:
+                by_mutations[(m["warehouse_id"], m["product_id"])] += m["delta"]
+        assert dict(by_mutations) == dict(applied_moves)
+        stock = await self.fetch(
+            "SELECT warehouse_id, product_id, on_hand, reserved FROM stock_levels"
+        )
+        levels = {(r["warehouse_id"], r["product_id"]): r["on_hand"] for r in stock}
+        for key in set(levels) | set(summed):
+            assert levels.get(key, 0) == summed.get(key, 0), (key, levels, summed)
+        # Reserved: what orders confirmed, picking or packed hold in their warehouse.
+        held: dict[tuple[str, str], int] = defaultdict(int)
+        for row in await self.fetch(
+            "SELECT o.warehouse_id, l.product_id, l.qty FROM orders o JOIN order_lines l"
+            " ON l.order_id = o.id WHERE NOT l.deleted AND o.warehouse_id IS NOT NULL"
+            " AND o.status IN ('confirmed', 'picking', 'packed')"
+        ):
+            held[(row["warehouse_id"], row["product_id"])] += row["qty"]
+        reserved = {(r["warehouse_id"], r["product_id"]): r["reserved"] for r in stock}
+        for key in set(reserved) | set(held):
+            assert reserved.get(key, 0) == held.get(key, 0), (key, reserved, held)
 
         created = [r for r in self.log if r["name"] == "order.create" and r["status"] == "applied"]
         orders = await self.fetch("SELECT id, total FROM orders")

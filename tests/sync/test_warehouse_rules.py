@@ -510,3 +510,102 @@ async def test_the_leaseholder_redeems_and_a_released_lease_is_ignored(
     assert not (await get(store, "redemption_leases", second["id"]))["released"]
     with pytest.raises(Leased):
         await take_leases(store, W1B, LeaseIn(order_ids=[ready["order"]]))
+
+
+# ---- reservation ----------------------------------------------------------------------------
+
+
+async def levels(store: Any, warehouse: str = "wh-1") -> dict[str, tuple[int, int]]:
+    rows = await sql(store, "SELECT product_id, on_hand, reserved FROM stock_levels"
+                     " WHERE warehouse_id = ? ORDER BY product_id", (warehouse,))  # fmt: skip
+    return {r["product_id"]: (r["on_hand"], r["reserved"]) for r in rows}
+
+
+async def receive(store: Any, qty: int) -> None:
+    w1 = Device(store, W1, f"w1-recv-{uuid7()[-8:]}")
+    for product in ("p-1", "p-2"):
+        r = await w1.send("stock.move", {"id": uuid7(), "product_id": product,
+                                         "warehouse_id": "wh-1", "delta": qty,
+                                         "reason": "receive"})  # fmt: skip
+        assert r.status == "applied"
+
+
+async def test_confirm_reserves_cancel_and_hold_release(store: Any, catalog: dict) -> None:
+    await receive(store, 10)
+    order = await make_order(store)  # p-1 × 2, p-2 × 3
+    assert await levels(store) == {"p-1": (10, 0), "p-2": (10, 0)}  # submitted: nothing held
+    await walk(store, order, "confirmed")
+    assert await levels(store) == {"p-1": (10, 2), "p-2": (10, 3)}
+    # A line changed while confirmed: the reservation follows.
+    o = await get(store, "orders", order)
+    lines = await sql(store, "SELECT id FROM order_lines WHERE order_id = ? AND product_id = 'p-1'",
+                      (order,))  # fmt: skip
+    rep = Device(store, REP_A, "rep-a-edit")
+    r = await rep.send("order.line.upsert", {"order_id": order, "base_version": o["version"],
+                                             "line": line(lines[0]["id"], "p-1", 5, 1200)})  # fmt: skip
+    assert r.status == "applied", r
+    assert await levels(store) == {"p-1": (10, 5), "p-2": (10, 3)}
+    await walk(store, order, "on_hold")  # a held order holds no stock
+    assert await levels(store) == {"p-1": (10, 0), "p-2": (10, 0)}
+    await walk(store, order, "confirmed", "picking")
+    assert await levels(store) == {"p-1": (10, 5), "p-2": (10, 3)}
+    await walk(store, order, "cancelled")
+    assert await levels(store) == {"p-1": (10, 0), "p-2": (10, 0)}
+
+
+async def test_shipping_moves_the_goods_and_releases_the_reservation(
+    store: Any, catalog: dict
+) -> None:
+    await receive(store, 10)
+    order = await make_order(store)
+    await walk(store, order, "confirmed", "picking", "packed")
+    assert await levels(store) == {"p-1": (10, 2), "p-2": (10, 3)}
+    await walk(store, order, "shipped")
+    assert await levels(store) == {"p-1": (8, 0), "p-2": (7, 0)}
+    number = (await get(store, "orders", order))["number"]
+    moves = await sql(store, "SELECT product_id, delta, reason, ref FROM stock_moves"
+                      " WHERE reason = 'ship' ORDER BY product_id")  # fmt: skip
+    assert moves == [
+        {"product_id": "p-1", "delta": -2, "reason": "ship", "ref": f"order:{number}"},
+        {"product_id": "p-2", "delta": -3, "reason": "ship", "ref": f"order:{number}"},
+    ]
+    # Delivered, completed: nothing moves again; cancelling after shipping is not allowed.
+    await walk(store, order, "delivered")
+    assert await levels(store) == {"p-1": (8, 0), "p-2": (7, 0)}
+    r = await Device(store, ADMIN, "adm").send("order.transition",
+                                               {"id": order, "from": "delivered", "to": "cancelled"})  # fmt: skip
+    assert r.status == "conflict"
+    assert await levels(store) == {"p-1": (8, 0), "p-2": (7, 0)}
+
+
+async def test_shipping_below_zero_raises_negative_stock(store: Any, catalog: dict) -> None:
+    order = await make_order(store)  # no stock received
+    await walk(store, order, "confirmed", "picking", "packed")
+    r = await Device(store, ADMIN, "adm").send("order.transition",
+                                               {"id": order, "from": "packed", "to": "shipped"})  # fmt: skip
+    assert r.status == "applied" and r.conflict_id
+    assert (await conflict_row(store, r.conflict_id))["kind"] == "negative_stock"
+    assert await levels(store) == {"p-1": (-2, 0), "p-2": (-3, 0)}
+
+
+async def test_an_order_without_a_warehouse_reserves_nothing_until_it_gets_one(
+    store: Any, catalog: dict
+) -> None:
+    order = await make_order(store, warehouse=None)
+    await walk(store, order, "confirmed")
+    assert await sql(store, "SELECT * FROM stock_levels") == []
+    admin = Device(store, ADMIN, "adm")
+    o = await get(store, "orders", order)
+    r = await admin.send("order.update", {"id": order, "base_version": o["version"],
+                                          "set": {"warehouse_id": "wh-2"}})  # fmt: skip
+    assert r.status == "applied"
+    assert await levels(store, "wh-2") == {"p-1": (0, 2), "p-2": (0, 3)}
+    o = await get(store, "orders", order)
+    await admin.send("order.update", {"id": order, "base_version": o["version"],
+                                      "set": {"warehouse_id": "wh-1"}})  # fmt: skip
+    assert await levels(store, "wh-2") == {"p-1": (0, 0), "p-2": (0, 0)}
+    assert await levels(store, "wh-1") == {"p-1": (0, 2), "p-2": (0, 3)}
+    # Reps see levels (the catalog bucket).
+    seen = {(r["warehouse_id"], r["product_id"]): r["reserved"]
+            for r in await rows_pulled(store, REP_B, "stock_levels")}  # fmt: skip
+    assert seen[("wh-1", "p-1")] == 2
