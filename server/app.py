@@ -33,7 +33,7 @@ from server.qr.limit import PerMinute
 from server.qr.service import QrService
 from server.state import AppState
 from server.syncapi.controller import SyncController
-from server.warehouse.controller import LeaseController
+from server.warehouse.controller import LeaseController, StocktakeController
 from server.web import web_routes
 from sync.errors import SyncError
 from sync.protocol import SCHEMA_VERSION
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     limits = {"max_mutations": settings.push_max_mutations, "max_bytes": settings.push_max_bytes}
     route_handlers: list = [
         SyncController, AuthController, AdminController, CatalogController, QrController,
-        LeaseController, status_page, status_page_upper, health, *web_routes(),
+        LeaseController, StocktakeController, status_page, status_page_upper, health, *web_routes(),
     ]  # fmt: skip
     # Per client address, on the passkey ceremonies only (what an attacker would hammer); the
     # app asks /api/auth/me at every start, and many devices may share one office address.

@@ -163,6 +163,16 @@ class RedemptionReview(Args):
     reason: Text | None = None
 
 
+class StocktakeLine(Args):
+    """A product counted in an open stocktake session (the latest line per product counts)."""
+
+    id: Id
+    session_id: Id
+    warehouse_id: Id
+    product_id: Id
+    counted: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
+
+
 CATALOG: dict[str, type[Args]] = {
     "customer.upsert": CustomerUpsert,
     "order.create": OrderCreate,
@@ -177,4 +187,5 @@ CATALOG: dict[str, type[Args]] = {
     "scan.record": ScanRecord,
     "qr.redeem": QrRedeem,
     "redemption.review": RedemptionReview,
+    "stocktake.line": StocktakeLine,
 }

@@ -19,6 +19,7 @@ ALL_MUTATIONS: frozenset[str] = frozenset(
         "scan.record",
         "qr.redeem",
         "redemption.review",  # and the ``redemptions.review`` permission: admin, manager
+        "stocktake.line",
     }
 )
 
@@ -42,7 +43,8 @@ MUTATIONS_BY_ROLE: dict[str, frozenset[str]] = {
     # Every role may resolve the conflicts it caused (a picker's negative stock, a clerk's
     # payment); resolving anyone's takes the ``conflicts.resolve`` permission below.
     "warehouse": frozenset(
-        {"order.transition", "stock.move", "conflict.resolve", "scan.record", "qr.redeem"}
+        {"order.transition", "stock.move", "conflict.resolve", "scan.record", "qr.redeem",
+         "stocktake.line"}
     ),
     "finance": frozenset(
         {"order.transition", "payment.record", "conflict.resolve", "scan.record"}
@@ -100,6 +102,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "redemptions.review": frozenset({"admin", "manager"}),
     # Take and release redemption leases (a device session of a warehouse user, or an admin's).
     "redemptions.lease": frozenset({"admin", "manager", "warehouse"}),
+    # Open a stocktake session and see its variances; apply it (writes the count moves).
+    "stocktakes.run": frozenset({"admin", "manager", "warehouse"}),
+    "stocktakes.apply": frozenset({"admin", "manager"}),
 }
 
 

@@ -398,6 +398,27 @@ def _redemption_review(view: View, a: dict[str, Any], meta: _Meta) -> bool:
     return True
 
 
+def _stocktake_line(view: View, a: dict[str, Any], meta: _Meta) -> bool:
+    """``stocktake.line``: the count appears at once (the server adds the device)."""
+    lines = _table(view, "stocktake_lines")
+    if a["id"] in lines:
+        return False
+    lines[a["id"]] = {
+        "id": a["id"],
+        "session_id": a["session_id"],
+        "warehouse_id": a["warehouse_id"],
+        "product_id": a["product_id"],
+        "counted": a["counted"],
+        "user_id": meta.user_id,
+        "device_id": None,
+        "at": meta.now,
+        "hlc": meta.hlc,
+        "version": 0,
+        "updated_by": "",
+    }
+    return True
+
+
 _HANDLERS = {
     "customer.upsert": _customer_upsert,
     "order.create": _order_create,
@@ -412,4 +433,5 @@ _HANDLERS = {
     "scan.record": _scan_record,
     "qr.redeem": _qr_redeem,
     "redemption.review": _redemption_review,
+    "stocktake.line": _stocktake_line,
 }

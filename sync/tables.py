@@ -19,6 +19,8 @@ SYNCED_TABLES: tuple[str, ...] = (
     "scans",  # docs/warehouse.md: what devices scanned (wh:<warehouse>, all, rep:<user>)
     "redemptions",  # docs/warehouse.md: orders redeemed (the order's buckets)
     "redemption_leases",  # docs/warehouse.md: who may redeem an order now (wh:<warehouse>, all)
+    "stocktakes",  # docs/warehouse.md: count sessions (wh:<warehouse>, all)
+    "stocktake_lines",  # what was counted in them
 )
 
 # Server-side tables the mutation rules read and write through the same transaction, never

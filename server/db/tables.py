@@ -315,6 +315,30 @@ class RedemptionLeases(SyncedTable, tablename="redemption_leases"):
     released_at = Varchar(length=32, null=True, default=None)
 
 
+class Stocktakes(SyncedTable, tablename="stocktakes"):
+    """A count session of one warehouse: ``open``, then ``applied`` (count moves written)."""
+
+    warehouse_id = Varchar(length=64)
+    status = Varchar(length=8)
+    opened_by = Varchar(length=64)
+    opened_at = Varchar(length=32)
+    applied_by = Varchar(length=64, null=True, default=None)
+    applied_at = Varchar(length=32, null=True, default=None)
+
+
+class StocktakeLines(SyncedTable, tablename="stocktake_lines"):
+    """A product counted (``stocktake.line``); the latest (by HLC) per product counts."""
+
+    session_id = Varchar(length=64, index=True)
+    warehouse_id = Varchar(length=64)
+    product_id = Varchar(length=64)
+    counted = BigInt()
+    user_id = Varchar(length=64)
+    device_id = Varchar(length=64, null=True, default=None)
+    at = Varchar(length=32)
+    hlc = Varchar(length=64)
+
+
 # ---- the sync machinery ----------------------------------------------------------------------
 
 
@@ -421,6 +445,8 @@ TABLES: tuple[type[Table], ...] = (
     Scans,
     Redemptions,
     RedemptionLeases,
+    Stocktakes,
+    StocktakeLines,
     SyncState,
     SyncClients,
     MutationLog,

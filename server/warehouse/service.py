@@ -4,19 +4,22 @@ through the sync engine so every device concerned gets the rows in its next pull
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
 from server import times
+from shared.roles import SCOPE_BY_ROLE
 from shared.states import REDEEMABLE, SUPER_ROLES
+from sync import buckets as bk
 from sync import writer
 from sync.context import Actor
 from sync.direct import server_context
 from sync.errors import Forbidden, SyncError
-from sync.ids import uuid7
+from sync.ids import stock_level_id, uuid7
 from sync.outcome import visible_row
 from sync.pull import wire_row
+from sync.rules.reserve import change_level
 from sync.store import Row, Store, WriteTx
 
 MAX_LEASE_MINUTES = 12 * 60
@@ -132,5 +135,124 @@ async def release_lease(store: Store, actor: Actor, lease_id: str) -> dict:
                                         {"released": True, "released_at": ctx.now})  # fmt: skip
             tx.audit("lease.released", lease["order_id"], {"lease": lease_id}, actor.user_id)
         return wire_row("redemption_leases", lease)
+
+    return await store.run_write(work)
+
+
+# ---- stocktaking ------------------------------------------------------------------------------
+
+
+class StocktakeClosed(SyncError):
+    code = "stocktake_closed"
+    status = 409
+
+
+class StocktakeIn(msgspec.Struct, forbid_unknown_fields=True):
+    warehouse_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class VarianceLine(msgspec.Struct):
+    product_id: str
+    counted: int
+    on_hand: int
+    variance: int  # counted − on hand now
+    line_id: str
+
+
+class StocktakeOut(msgspec.Struct):
+    id: str
+    warehouse_id: str
+    status: str
+    opened_by: str
+    opened_at: str
+    applied_by: str | None
+    applied_at: str | None
+    lines: list[VarianceLine]
+
+
+def stocktake_buckets(warehouse_id: str) -> frozenset[str]:
+    return frozenset({f"wh:{warehouse_id}", "all"})
+
+
+async def _variances(tx: WriteTx, session: Row) -> list[VarianceLine]:
+    """The latest line (by HLC, then id) per product, against on hand now."""
+    latest: dict[str, Row] = {}
+    for line in await tx.find("stocktake_lines", "session_id", session["id"]):
+        if line["deleted"]:
+            continue
+        seen = latest.get(line["product_id"])
+        if seen is None or (line["hlc"], line["id"]) > (seen["hlc"], seen["id"]):
+            latest[line["product_id"]] = line
+    out = []
+    for product_id in sorted(latest):
+        line = latest[product_id]
+        level = await tx.get("stock_levels", stock_level_id(session["warehouse_id"], product_id))
+        on_hand = level["on_hand"] if level else 0
+        out.append(VarianceLine(product_id, line["counted"], on_hand, line["counted"] - on_hand,
+                                line["id"]))  # fmt: skip
+    return out
+
+
+async def _session(ctx: Any, session_id: str) -> Row:
+    session = await visible_row(ctx, "stocktakes", session_id)
+    if session is None:
+        raise NotFound(f"no stocktake {session_id}")
+    return session
+
+
+def _out(session: Row, lines: list[VarianceLine]) -> StocktakeOut:
+    keys = ("id", "warehouse_id", "status", "opened_by", "opened_at", "applied_by", "applied_at")
+    return StocktakeOut(**{k: session[k] for k in keys}, lines=lines)
+
+
+async def open_stocktake(store: Store, actor: Actor, data: StocktakeIn) -> StocktakeOut:
+    async def work(tx: WriteTx) -> StocktakeOut:
+        ctx = server_context(tx, actor, "server.stocktake.open")
+        warehouse = await visible_row(ctx, "warehouses", data.warehouse_id)
+        if warehouse is None or (actor.warehouse_id and actor.warehouse_id != data.warehouse_id):
+            raise NotFound(f"no warehouse {data.warehouse_id} that you may count")
+        if SCOPE_BY_ROLE.get(actor.role) == "warehouse" and not actor.warehouse_id:
+            raise NotFound(f"no warehouse {data.warehouse_id} that you may count")
+        row = {"id": uuid7(), "warehouse_id": data.warehouse_id, "status": "open",
+               "opened_by": actor.user_id, "opened_at": ctx.now, "applied_by": None,
+               "applied_at": None}  # fmt: skip
+        full = await writer.insert(ctx, "stocktakes", row, stocktake_buckets(data.warehouse_id))
+        tx.audit("stocktake.opened", row["id"], {"warehouse": data.warehouse_id}, actor.user_id)
+        return _out(full, [])
+
+    return await store.run_write(work)
+
+
+async def show_stocktake(store: Store, actor: Actor, session_id: str) -> StocktakeOut:
+    async def work(tx: WriteTx) -> StocktakeOut:
+        session = await _session(server_context(tx, actor, "server.stocktake.show"), session_id)
+        return _out(session, await _variances(tx, session))
+
+    return await store.run_write(work)
+
+
+async def apply_stocktake(store: Store, actor: Actor, session_id: str) -> StocktakeOut:
+    """Write a ``count`` move for every variance and close the session."""
+
+    async def work(tx: WriteTx) -> StocktakeOut:
+        ctx = server_context(tx, actor, "server.stocktake.apply")
+        session = await _session(ctx, session_id)
+        if session["status"] != "open":
+            raise StocktakeClosed(f"stocktake {session_id} was applied at {session['applied_at']}")
+        lines = await _variances(tx, session)
+        for v in lines:
+            if v.variance == 0:
+                continue
+            move = {"id": uuid7(), "product_id": v.product_id,
+                    "warehouse_id": session["warehouse_id"], "delta": v.variance,
+                    "reason": "count", "ref": f"stocktake:{session_id}", "created_at": ctx.now,
+                    "created_by": actor.user_id}  # fmt: skip
+            await writer.insert(ctx, "stock_moves", move, bk.for_stock_move(move))
+            await change_level(ctx, session["warehouse_id"], v.product_id, on_hand=v.variance)
+        session = await writer.update(ctx, "stocktakes", session, {
+            "status": "applied", "applied_by": actor.user_id, "applied_at": ctx.now})  # fmt: skip
+        tx.audit("stocktake.applied", session_id,
+                 {"moves": sum(1 for v in lines if v.variance)}, actor.user_id)  # fmt: skip
+        return _out(session, lines)
 
     return await store.run_write(work)

@@ -18,6 +18,7 @@ from sync.rules import (
     reserve,
     scans,
     stock,
+    stocktake,
     transition,
 )
 
@@ -38,4 +39,5 @@ HANDLERS: dict[str, Handler] = {
     "scan.record": scans.record,
     "qr.redeem": redeem.redeem,
     "redemption.review": redeem.review,
+    "stocktake.line": stocktake.line,
 }

@@ -52,6 +52,11 @@ PROBES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], set[int]]] = {
         lambda c: c.post("/api/redemption-leases", json={"order_ids": [uuid7()], "minutes": 5}),
         {409},
     ),
+    # The probing warehouse user's warehouse: a session opens (404 if it does not exist).
+    "stocktakes.run": (
+        lambda c: c.post("/api/stocktakes", json={"warehouse_id": WAREHOUSE}), {201, 404}
+    ),
+    "stocktakes.apply": (lambda c: c.post("/api/stocktakes/no-such/apply"), {404}),
 }
 
 

@@ -142,3 +142,31 @@ def test_double_redemption_over_http_is_one_completed_and_a_high_conflict(packed
             if x["id"] == late[0]["conflict_id"]]  # fmt: skip
     assert (c["kind"], c["severity"]) == ("double_redemption", "high")
     assert c["server_value"]["device_id"] != c["client_value"]["device_id"]
+
+
+def test_stocktake_over_http(live_server: LiveServer) -> None:
+    server = live_server
+    _setup(server)  # warehouses wh-1, wh-2 and product p-1
+    picker = server.token("counter", "warehouse", "wh-1")
+    manager = server.token("mgr", "manager")
+    with server.client(picker) as c:
+        assert c.post("/api/stocktakes", json={"warehouse_id": "wh-2"}).status_code == 404
+        r = c.post("/api/stocktakes", json={"warehouse_id": "wh-1"})
+        assert r.status_code == 201, r.text
+        sid = r.json()["id"]
+    res = push(server, picker, "counter-handheld", mutation(
+        1, "stocktake.line", id=uuid7(), session_id=sid, warehouse_id="wh-1", product_id="p-1",
+        counted=4))  # fmt: skip
+    assert res[0]["status"] == "applied", res
+    with server.client(picker) as c:
+        body = c.get(f"/api/stocktakes/{sid}").json()
+        assert [(x["product_id"], x["counted"], x["on_hand"], x["variance"])
+                for x in body["lines"]] == [("p-1", 4, 0, 4)]  # fmt: skip
+        assert c.post(f"/api/stocktakes/{sid}/apply").status_code == 403
+    with server.client(manager) as c:
+        r = c.post(f"/api/stocktakes/{sid}/apply")
+        assert r.status_code == 200 and r.json()["status"] == "applied"
+        assert c.post(f"/api/stocktakes/{sid}/apply").json()["code"] == "stocktake_closed"
+    assert server.query("SELECT on_hand FROM stock_levels WHERE warehouse_id = 'wh-1'") == [
+        {"on_hand": 4}
+    ]

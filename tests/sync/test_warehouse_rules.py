@@ -609,3 +609,49 @@ async def test_an_order_without_a_warehouse_reserves_nothing_until_it_gets_one(
     seen = {(r["warehouse_id"], r["product_id"]): r["reserved"]
             for r in await rows_pulled(store, REP_B, "stock_levels")}  # fmt: skip
     assert seen[("wh-1", "p-1")] == 2
+
+
+# ---- stocktaking ----------------------------------------------------------------------------
+
+
+async def test_stocktake_lines_variance_and_apply(store: Any, catalog: dict) -> None:
+    from server.warehouse.service import (
+        StocktakeClosed,
+        StocktakeIn,
+        apply_stocktake,
+        open_stocktake,
+        show_stocktake,
+    )
+
+    await receive(store, 10)
+    session = await open_stocktake(store, MANAGER, StocktakeIn(warehouse_id="wh-1"))
+    assert session.status == "open"
+    assert [r["id"] for r in await rows_pulled(store, W1, "stocktakes")] == [session.id]
+    a, b = Device(store, W1, "w1-a"), Device(store, W1B, "w1-b")
+
+    def args(lid: str, product: str, counted: int, **extra: Any) -> dict:
+        return {"id": lid, "session_id": session.id, "warehouse_id": "wh-1",
+                "product_id": product, "counted": counted, **extra}  # fmt: skip
+
+    assert (await a.send("stocktake.line", args("l-1", "p-1", 7))).status == "applied"
+    assert (await b.send("stocktake.line", args("l-2", "p-1", 8))).status == "applied"  # later
+    assert (await a.send("stocktake.line", args("l-3", "p-2", 10))).status == "applied"
+    assert (await a.send("stocktake.line", args("l-1", "p-1", 7))).status == "merged"
+    r = await Device(store, W2, "w2").send("stocktake.line", args("l-4", "p-1", 1))
+    assert r.error == "forbidden"
+    r = await a.send("stocktake.line", {**args("l-5", "p-1", 1), "warehouse_id": "wh-1",
+                                        "session_id": "no-such"})  # fmt: skip
+    assert r.status == "conflict"
+    shown = await show_stocktake(store, W1, session.id)
+    assert [(v.product_id, v.counted, v.on_hand, v.variance) for v in shown.lines] == [
+        ("p-1", 8, 10, -2), ("p-2", 10, 10, 0),
+    ]  # fmt: skip
+    applied = await apply_stocktake(store, MANAGER, session.id)
+    assert applied.status == "applied" and applied.applied_by == "u-mgr"
+    assert await levels(store) == {"p-1": (8, 0), "p-2": (10, 0)}
+    moves = await sql(store, "SELECT product_id, delta, ref FROM stock_moves WHERE reason = 'count'")
+    assert moves == [{"product_id": "p-1", "delta": -2, "ref": f"stocktake:{session.id}"}]
+    with pytest.raises(StocktakeClosed):
+        await apply_stocktake(store, MANAGER, session.id)
+    r = await a.send("stocktake.line", args("l-6", "p-1", 3))
+    assert (r.status, r.error) == ("rejected", "stocktake_closed")

@@ -946,6 +946,13 @@ OPTIMISTIC_CASES: list[Doc] = [
         m("qr.redeem", {"id": "r-3", "order_id": "o-gone", "token": "A" * 151}),
     ),
     _case(
+        "stocktake.line: the count appears at once; the same line again changes nothing",
+        m("stocktake.line", {"id": "sl-1", "session_id": "st-1", "warehouse_id": "wh-1",
+                             "product_id": "p-1", "counted": 7}),  # fmt: skip
+        m("stocktake.line", {"id": "sl-1", "session_id": "st-1", "warehouse_id": "wh-1",
+                             "product_id": "p-1", "counted": 9}),  # fmt: skip
+    ),
+    _case(
         "redemption.review of a pending redemption completes or refuses it; others unchanged",
         m("redemption.review", {"id": "r-p", "approve": True, "reason": "known customer"}),
         m("redemption.review", {"id": "r-q", "approve": False}),
