@@ -109,6 +109,9 @@ export function touches(m, loaded = null) {
     case 'redemption.review':
       row('redemptions', a.id);
       break;
+    case 'stocktake.line':
+      row('stocktake_lines', a.id);
+      break;
     case 'conflict.resolve': {
       row('conflicts', a.id);
       const conflicts = str(a.id) && isDict(loaded) && isDict(loaded.conflicts) ? loaded.conflicts : {};
@@ -475,6 +478,27 @@ function redemptionReview(view, a, m) {
   return true;
 }
 
+/** `stocktake.line`: the count appears at once (the server adds the device). */
+function stocktakeLine(view, a, m) {
+  const lines = table(view, 'stocktake_lines');
+  const id = key(req(a, 'id'));
+  if (own(lines, id) !== undefined) return false;
+  put(lines, id, {
+    id,
+    session_id: req(a, 'session_id'),
+    warehouse_id: req(a, 'warehouse_id'),
+    product_id: req(a, 'product_id'),
+    counted: req(a, 'counted'),
+    user_id: m.userId,
+    device_id: null,
+    at: m.now,
+    hlc: m.hlc,
+    version: 0,
+    updated_by: '',
+  });
+  return true;
+}
+
 const HANDLERS = Object.freeze({
   'customer.upsert': customerUpsert,
   'order.create': orderCreate,
@@ -488,4 +512,5 @@ const HANDLERS = Object.freeze({
   'scan.record': scanRecord,
   'qr.redeem': qrRedeem,
   'redemption.review': redemptionReview,
+  'stocktake.line': stocktakeLine,
 });
