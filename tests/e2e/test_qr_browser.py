@@ -16,7 +16,6 @@ from shared import qr
 from tests.e2e.conftest import Authenticator, Server, _free_port, server_env, serving
 from tests.e2e.sales import (
     AUTH_RATE,
-    QR_PER_ORDER,
     SYNC_TIMEOUT,
     Api,
     by,
@@ -28,8 +27,6 @@ from tests.e2e.sales import (
     set_online,
     wait_synced,
 )
-
-pytestmark = pytest.mark.skipif(not QR_PER_ORDER, reason="the server has no qr.issue mutation")
 
 
 @pytest.fixture(scope="module")

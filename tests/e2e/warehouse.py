@@ -13,17 +13,11 @@ from pathlib import Path
 import segno
 from playwright.sync_api import Page, expect
 
-from shared.mutations import CATALOG
 from sync.ids import uuid7
-from sync.tables import SYNCED_TABLES
 from tests.e2e.sales import SYNC_TIMEOUT, Api, by, go
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
-HAS_SCAN = "scan.record" in CATALOG
-HAS_REDEEM = "qr.redeem" in CATALOG
-HAS_LEASES = "redemption_leases" in SYNCED_TABLES
-HAS_STOCKTAKE = "stocktake.line" in CATALOG
 
 # The order of the state machine an order goes through to reach each status.
 PATH = ["submitted", "confirmed", "picking", "packed", "shipped", "delivered"]
