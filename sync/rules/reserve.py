@@ -5,7 +5,8 @@ or ``packed``: ``stock_levels.reserved`` is a pure function of (status, warehous
 mutation that can change one of them is wrapped: the reservation before and after is computed
 and the difference written to the levels. Shipping turns the reservation into ``ship`` moves
 (on hand − qty) through the stock machinery (a level below zero raises ``negative_stock``).
-An order without a warehouse reserves nothing.
+Receiving a return (→ ``returned``) puts the lines back with ``return`` moves (on hand + qty).
+An order without a warehouse reserves nothing and moves nothing.
 """
 
 from __future__ import annotations
@@ -77,6 +78,21 @@ async def ship_move(
     return await negative(ctx, level, -qty) if level["on_hand"] < 0 else None
 
 
+async def return_moves(ctx: MutationContext, order: Row) -> None:
+    """The goods of a returned order back on the shelf of its warehouse: a ``return`` move
+    (+qty) per product."""
+    back: Counter = Counter()
+    for line in await ctx.tx.find("order_lines", "order_id", order["id"]):
+        if not line["deleted"]:
+            back[line["product_id"]] += line["qty"]
+    for product_id, qty in sorted(back.items()):
+        row = {"id": uuid7(), "product_id": product_id, "warehouse_id": order["warehouse_id"],
+               "delta": qty, "reason": "return", "ref": f"order:{order['number']}",
+               "created_at": ctx.now, "created_by": ctx.actor.user_id}  # fmt: skip
+        await writer.insert(ctx, "stock_moves", row, bk.for_stock_move(row))
+        await change_level(ctx, order["warehouse_id"], product_id, on_hand=qty)
+
+
 Handler = Callable[[MutationContext, Any], Awaitable[Outcome]]
 
 
@@ -94,6 +110,15 @@ def reserving(handler: Handler, order_id_of: Callable[[Any], str]) -> Handler:
             and before_order["status"] in RESERVING
             and after_order["status"] == "shipped"
         )
+        returned = (
+            before_order is not None
+            and after_order is not None
+            and before_order["status"] != "returned"
+            and after_order["status"] == "returned"
+            and after_order["warehouse_id"]
+        )
+        if returned:
+            await return_moves(ctx, after_order)
         first = None
         for key in sorted(set(before) | set(after)):
             warehouse_id, product_id = key

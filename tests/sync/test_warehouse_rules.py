@@ -578,6 +578,25 @@ async def test_shipping_moves_the_goods_and_releases_the_reservation(
     assert await levels(store) == {"p-1": (8, 0), "p-2": (7, 0)}
 
 
+async def test_a_received_return_puts_the_goods_back(store: Any, catalog: dict) -> None:
+    await receive(store, 10)
+    order = await make_order(store)
+    await walk(store, order, "confirmed", "picking", "packed", "shipped", "delivered")
+    assert await levels(store) == {"p-1": (8, 0), "p-2": (7, 0)}
+    await walk(store, order, "returned")
+    assert await levels(store) == {"p-1": (10, 0), "p-2": (10, 0)}
+    number = (await get(store, "orders", order))["number"]
+    moves = await sql(store, "SELECT product_id, delta, ref FROM stock_moves"
+                      " WHERE reason = 'return' ORDER BY product_id")  # fmt: skip
+    assert moves == [
+        {"product_id": "p-1", "delta": 2, "ref": f"order:{number}"},
+        {"product_id": "p-2", "delta": 3, "ref": f"order:{number}"},
+    ]
+    # Refunding moves nothing more.
+    await walk(store, order, "refunded")
+    assert await levels(store) == {"p-1": (10, 0), "p-2": (10, 0)}
+
+
 async def test_shipping_below_zero_raises_negative_stock(store: Any, catalog: dict) -> None:
     order = await make_order(store)  # no stock received
     await walk(store, order, "confirmed", "picking", "packed")
