@@ -78,7 +78,8 @@ export function OrderQr({ order, pending }) {
   const { store, sync, me } = useApp();
   const status = useObservable(sync?.status);
   const online = status ? status.online : navigator.onLine;
-  const known = useLive(() => store.db.order_qr.get(order.id), [store, order.id]);
+  // null: no code known yet (undefined is "still loading").
+  const known = useLive(() => store.db.order_qr.get(order.id).then((r) => r ?? null), [store, order.id]);
   const keys = useLive(() => store.db.signing_keys.toArray(), [store]);
   const revoked = useLive(() => store.db.qr_revocations.where('order_id').equals(order.id).toArray(), [store, order.id]);
   const waiting = useLive(() => issuePending(store.db, order.id), [store, order.id]);
