@@ -355,3 +355,33 @@ def test_stocktake_counts_offline(browser: Browser, api: Api, catalog: dict[str,
         assert [(x["product_id"], x["counted"]) for x in lines] == [(tea["id"], 7)], lines
     finally:
         page.context.close()
+
+
+def test_the_scanner_test_page_says_what_to_fix(browser: Browser, api: Api) -> None:
+    """A wedge scanner set right (fast keys, CR) passes; one ending with Tab, or typing slowly,
+    is told what to change."""
+    page = handheld(browser, api)
+    try:
+        open_scan(page)
+        by(page, "scanner-test-link").click()
+        box = by(page, "scanner-input")
+        expect(box).to_be_focused()
+
+        page.keyboard.type("HTTPS://X/Q/ABC234")
+        page.keyboard.press("Enter")
+        report = by(page, "scanner-report")
+        expect(report).to_have_attribute("data-problems", "")
+        expect(by(page, "scanner-text")).to_have_text("HTTPS://X/Q/ABC234")
+        expect(by(page, "scanner-suffix")).to_contain_text("CR")
+        expect(by(page, "scanner-ok")).to_be_visible()
+
+        page.keyboard.type("ABC234")
+        page.keyboard.press("Tab")
+        expect(report).to_have_attribute("data-problems", "tab_suffix")
+
+        page.keyboard.type("ABC", delay=120)  # a person typing, or a scanner with a delay set
+        page.keyboard.press("Enter")
+        expect(report).to_have_attribute("data-problems", "slow")
+        expect(report.locator('[data-problem="slow"]')).to_be_visible()
+    finally:
+        page.context.close()
