@@ -11,7 +11,7 @@ from sync.pull import pull
 from tests.conftest import ADMIN
 from tests.sync.test_rules import Device, move
 
-migration = importlib.import_module("server.db.migrations.orderly_2026_12_01t09_00_00_000000")
+migration = importlib.import_module("server.db.migrations.orderly_2026_11_24t13_00_00_000000")
 
 
 async def test_levels_written_before_join_the_catalog(store, catalog):

@@ -7,7 +7,7 @@ from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-05T09:00:00:000000"
+ID = "2026-11-24T15:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "redemption_leases (synced)"
 

@@ -6,7 +6,7 @@ gets once after this release: the scope rules changed (``sync.cursor.SCOPE_RULES
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-ID = "2026-12-01T09:00:00:000000"
+ID = "2026-11-24T13:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "stock levels in the catalog bucket"
 

@@ -1,6 +1,4 @@
-"""Order QR codes (docs/qr.md): the signing keys and revoked tokens every device pulls, and the
-record of every token issued. The rows of signing_keys are written at server start (every server
-key and every certified device key), not here."""
+"""Stocktaking (docs/warehouse.md): count sessions and their lines, synced."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import BigInt
@@ -9,33 +7,30 @@ from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-02T09:00:00:000000"
+ID = "2026-11-24T15:30:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "order QR codes: signing_keys, qr_revocations (synced, catalog), qr_tokens"
+DESCRIPTION = "stocktakes, stocktake_lines (synced)"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="orderly", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="orderly", description=DESCRIPTION
+    )
 
     manager.add_table(
-        class_name="SigningKeys",
-        tablename="signing_keys",
+        class_name="StocktakeLines",
+        tablename="stocktake_lines",
         schema=None,
         columns=None,
     )
 
     manager.add_table(
-        class_name="QrRevocations",
-        tablename="qr_revocations",
-        schema=None,
-        columns=None,
+        class_name="Stocktakes", tablename="stocktakes", schema=None, columns=None
     )
-
-    manager.add_table(class_name="QrTokens", tablename="qr_tokens", schema=None, columns=None)
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
         column_name="id",
         db_column_name="id",
         column_class_name="Varchar",
@@ -56,8 +51,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
         column_name="version",
         db_column_name="version",
         column_class_name="BigInt",
@@ -77,8 +72,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
         column_name="field_versions",
         db_column_name="field_versions",
         column_class_name="Text",
@@ -98,8 +93,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
         column_name="updated_by",
         db_column_name="updated_by",
         column_class_name="Varchar",
@@ -120,8 +115,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
         column_name="deleted",
         db_column_name="deleted",
         column_class_name="Boolean",
@@ -141,8 +136,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
         column_name="buckets",
         db_column_name="buckets",
         column_class_name="Varchar",
@@ -163,19 +158,19 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
-        column_name="kind",
-        db_column_name="kind",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
+        column_name="session_id",
+        db_column_name="session_id",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 8,
+            "length": 64,
             "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -185,10 +180,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
-        column_name="public_key",
-        db_column_name="public_key",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
+        column_name="warehouse_id",
+        db_column_name="warehouse_id",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -207,8 +202,73 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
+        column_name="product_id",
+        db_column_name="product_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
+        column_name="counted",
+        db_column_name="counted",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
+        column_name="user_id",
+        db_column_name="user_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
         column_name="device_id",
         db_column_name="device_id",
         column_class_name="Varchar",
@@ -229,101 +289,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
-        column_name="device_code",
-        db_column_name="device_code",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 8,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
-        column_name="user_id",
-        db_column_name="user_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
-        column_name="certificate",
-        db_column_name="certificate",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
-        column_name="cert_key_id",
-        db_column_name="cert_key_id",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
+        column_name="at",
+        db_column_name="at",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
             "length": 32,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
-        column_name="revoked",
-        db_column_name="revoked",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -337,16 +311,16 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SigningKeys",
-        tablename="signing_keys",
-        column_name="revoked_at",
-        db_column_name="revoked_at",
+        table_class_name="StocktakeLines",
+        tablename="stocktake_lines",
+        column_name="hlc",
+        db_column_name="hlc",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 32,
-            "default": None,
-            "null": True,
+            "length": 64,
+            "default": "",
+            "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -359,8 +333,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="QrRevocations",
-        tablename="qr_revocations",
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
         column_name="id",
         db_column_name="id",
         column_class_name="Varchar",
@@ -381,8 +355,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="QrRevocations",
-        tablename="qr_revocations",
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
         column_name="version",
         db_column_name="version",
         column_class_name="BigInt",
@@ -402,8 +376,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="QrRevocations",
-        tablename="qr_revocations",
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
         column_name="field_versions",
         db_column_name="field_versions",
         column_class_name="Text",
@@ -423,8 +397,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="QrRevocations",
-        tablename="qr_revocations",
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
         column_name="updated_by",
         db_column_name="updated_by",
         column_class_name="Varchar",
@@ -445,8 +419,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="QrRevocations",
-        tablename="qr_revocations",
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
         column_name="deleted",
         db_column_name="deleted",
         column_class_name="Boolean",
@@ -466,8 +440,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="QrRevocations",
-        tablename="qr_revocations",
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
         column_name="buckets",
         db_column_name="buckets",
         column_class_name="Varchar",
@@ -488,10 +462,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="QrRevocations",
-        tablename="qr_revocations",
-        column_name="order_id",
-        db_column_name="order_id",
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
+        column_name="warehouse_id",
+        db_column_name="warehouse_id",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -500,7 +474,7 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": True,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -510,10 +484,54 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="QrRevocations",
-        tablename="qr_revocations",
-        column_name="revoked_at",
-        db_column_name="revoked_at",
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
+        column_name="status",
+        db_column_name="status",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 8,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
+        column_name="opened_by",
+        db_column_name="opened_by",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
+        column_name="opened_at",
+        db_column_name="opened_at",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -532,142 +550,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="QrRevocations",
-        tablename="qr_revocations",
-        column_name="reason",
-        db_column_name="reason",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "reissued",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="QrTokens",
-        tablename="qr_tokens",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="QrTokens",
-        tablename="qr_tokens",
-        column_name="order_id",
-        db_column_name="order_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="QrTokens",
-        tablename="qr_tokens",
-        column_name="token",
-        db_column_name="token",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 160,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="QrTokens",
-        tablename="qr_tokens",
-        column_name="key_id",
-        db_column_name="key_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 32,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="QrTokens",
-        tablename="qr_tokens",
-        column_name="issuer",
-        db_column_name="issuer",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="QrTokens",
-        tablename="qr_tokens",
-        column_name="issued_by",
-        db_column_name="issued_by",
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
+        column_name="applied_by",
+        db_column_name="applied_by",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -686,79 +572,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="QrTokens",
-        tablename="qr_tokens",
-        column_name="issued_at",
-        db_column_name="issued_at",
+        table_class_name="Stocktakes",
+        tablename="stocktakes",
+        column_name="applied_at",
+        db_column_name="applied_at",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
             "length": 32,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="QrTokens",
-        tablename="qr_tokens",
-        column_name="revoked",
-        db_column_name="revoked",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="QrTokens",
-        tablename="qr_tokens",
-        column_name="revoked_at",
-        db_column_name="revoked_at",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 32,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="QrTokens",
-        tablename="qr_tokens",
-        column_name="reason",
-        db_column_name="reason",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
             "default": None,
             "null": True,
             "primary_key": False,

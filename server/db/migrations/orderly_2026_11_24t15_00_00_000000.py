@@ -1,4 +1,4 @@
-"""Redemptions (docs/warehouse.md): orders redeemed with their QR code, synced."""
+"""Scans (docs/warehouse.md): the append-only record of what devices scanned, synced."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import BigInt
@@ -7,9 +7,9 @@ from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-04T09:00:00:000000"
+ID = "2026-11-24T15:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "redemptions (synced)"
+DESCRIPTION = "scans (synced)"
 
 
 async def forwards():
@@ -18,15 +18,12 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="Redemptions",
-        tablename="redemptions",
-        schema=None,
-        columns=None,
+        class_name="Scans", tablename="scans", schema=None, columns=None
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
+        table_class_name="Scans",
+        tablename="scans",
         column_name="id",
         db_column_name="id",
         column_class_name="Varchar",
@@ -47,8 +44,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
+        table_class_name="Scans",
+        tablename="scans",
         column_name="version",
         db_column_name="version",
         column_class_name="BigInt",
@@ -68,8 +65,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
+        table_class_name="Scans",
+        tablename="scans",
         column_name="field_versions",
         db_column_name="field_versions",
         column_class_name="Text",
@@ -89,8 +86,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
+        table_class_name="Scans",
+        tablename="scans",
         column_name="updated_by",
         db_column_name="updated_by",
         column_class_name="Varchar",
@@ -111,8 +108,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
+        table_class_name="Scans",
+        tablename="scans",
         column_name="deleted",
         db_column_name="deleted",
         column_class_name="Boolean",
@@ -132,8 +129,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
+        table_class_name="Scans",
+        tablename="scans",
         column_name="buckets",
         db_column_name="buckets",
         column_class_name="Varchar",
@@ -154,36 +151,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
-        column_name="order_id",
-        db_column_name="order_id",
+        table_class_name="Scans",
+        tablename="scans",
+        column_name="action",
+        db_column_name="action",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
-        column_name="token_id",
-        db_column_name="token_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 32,
+            "length": 16,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -198,8 +173,140 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
+        table_class_name="Scans",
+        tablename="scans",
+        column_name="result",
+        db_column_name="result",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Scans",
+        tablename="scans",
+        column_name="code",
+        db_column_name="code",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 400,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Scans",
+        tablename="scans",
+        column_name="token_id",
+        db_column_name="token_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 32,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Scans",
+        tablename="scans",
+        column_name="order_id",
+        db_column_name="order_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Scans",
+        tablename="scans",
+        column_name="product_id",
+        db_column_name="product_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Scans",
+        tablename="scans",
+        column_name="warehouse_id",
+        db_column_name="warehouse_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Scans",
+        tablename="scans",
         column_name="device_id",
         db_column_name="device_id",
         column_class_name="Varchar",
@@ -220,8 +327,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
+        table_class_name="Scans",
+        tablename="scans",
         column_name="user_id",
         db_column_name="user_id",
         column_class_name="Varchar",
@@ -242,30 +349,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
-        column_name="client_id",
-        db_column_name="client_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
+        table_class_name="Scans",
+        tablename="scans",
         column_name="at",
         db_column_name="at",
         column_class_name="Varchar",
@@ -276,7 +361,7 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -286,8 +371,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
+        table_class_name="Scans",
+        tablename="scans",
         column_name="received_at",
         db_column_name="received_at",
         column_class_name="Varchar",
@@ -296,114 +381,6 @@ async def forwards():
             "length": 32,
             "default": "",
             "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
-        column_name="amount",
-        db_column_name="amount",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
-        column_name="status",
-        db_column_name="status",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
-        column_name="reviewer_id",
-        db_column_name="reviewer_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
-        column_name="reviewed_at",
-        db_column_name="reviewed_at",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 32,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Redemptions",
-        tablename="redemptions",
-        column_name="reason",
-        db_column_name="reason",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": None,
-            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,

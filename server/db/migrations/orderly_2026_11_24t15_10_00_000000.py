@@ -1,4 +1,4 @@
-"""Scans (docs/warehouse.md): the append-only record of what devices scanned, synced."""
+"""Redemptions (docs/warehouse.md): orders redeemed with their QR code, synced."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import BigInt
@@ -7,9 +7,9 @@ from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-03T09:00:00:000000"
+ID = "2026-11-24T15:10:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "scans (synced)"
+DESCRIPTION = "redemptions (synced)"
 
 
 async def forwards():
@@ -18,12 +18,15 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="Scans", tablename="scans", schema=None, columns=None
+        class_name="Redemptions",
+        tablename="redemptions",
+        schema=None,
+        columns=None,
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="id",
         db_column_name="id",
         column_class_name="Varchar",
@@ -44,8 +47,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="version",
         db_column_name="version",
         column_class_name="BigInt",
@@ -65,8 +68,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="field_versions",
         db_column_name="field_versions",
         column_class_name="Text",
@@ -86,8 +89,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="updated_by",
         db_column_name="updated_by",
         column_class_name="Varchar",
@@ -108,8 +111,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="deleted",
         db_column_name="deleted",
         column_class_name="Boolean",
@@ -129,8 +132,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="buckets",
         db_column_name="buckets",
         column_class_name="Varchar",
@@ -151,104 +154,16 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
-        column_name="action",
-        db_column_name="action",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
-        column_name="result",
-        db_column_name="result",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
-        column_name="code",
-        db_column_name="code",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 400,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
-        column_name="token_id",
-        db_column_name="token_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 32,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="order_id",
         db_column_name="order_id",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
             "length": 64,
-            "default": None,
-            "null": True,
+            "default": "",
+            "null": False,
             "primary_key": False,
             "unique": False,
             "index": True,
@@ -261,16 +176,16 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
-        column_name="product_id",
-        db_column_name="product_id",
+        table_class_name="Redemptions",
+        tablename="redemptions",
+        column_name="token_id",
+        db_column_name="token_id",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
-            "default": None,
-            "null": True,
+            "length": 32,
+            "default": "",
+            "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -283,30 +198,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
-        column_name="warehouse_id",
-        db_column_name="warehouse_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="device_id",
         db_column_name="device_id",
         column_class_name="Varchar",
@@ -327,8 +220,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="user_id",
         db_column_name="user_id",
         column_class_name="Varchar",
@@ -349,8 +242,30 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
+        column_name="client_id",
+        db_column_name="client_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="at",
         db_column_name="at",
         column_class_name="Varchar",
@@ -361,7 +276,7 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": True,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -371,8 +286,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Scans",
-        tablename="scans",
+        table_class_name="Redemptions",
+        tablename="redemptions",
         column_name="received_at",
         db_column_name="received_at",
         column_class_name="Varchar",
@@ -381,6 +296,114 @@ async def forwards():
             "length": 32,
             "default": "",
             "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Redemptions",
+        tablename="redemptions",
+        column_name="amount",
+        db_column_name="amount",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Redemptions",
+        tablename="redemptions",
+        column_name="status",
+        db_column_name="status",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Redemptions",
+        tablename="redemptions",
+        column_name="reviewer_id",
+        db_column_name="reviewer_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Redemptions",
+        tablename="redemptions",
+        column_name="reviewed_at",
+        db_column_name="reviewed_at",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 32,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Redemptions",
+        tablename="redemptions",
+        column_name="reason",
+        db_column_name="reason",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
