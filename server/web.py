@@ -50,6 +50,8 @@ APP_ROUTES = [
     "/scan",
     "/scanner-test",
     "/stocktake",
+    "/admin",
+    "/admin/*",
 ]
 
 NO_CACHE = {"Cache-Control": "no-cache"}

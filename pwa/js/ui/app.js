@@ -4,6 +4,9 @@
 import { html } from 'htm/preact';
 
 import { t } from '../i18n.js';
+import { isAdminRole, may, useWide } from './admin/common.js';
+import { AdminDevices } from './admin/devices.js';
+import { AdminUsers } from './admin/users.js';
 import { ConflictDetail, ConflictList } from './conflicts.js';
 import { AppContext } from './context.js';
 import { CustomerDetail, CustomerEdit } from './customer.js';
@@ -37,6 +40,9 @@ const ROUTES = [
   { path: '/scan', screen: Scan, tab: 'home' },
   { path: '/scanner-test', screen: ScannerTest, tab: 'home' },
   { path: '/stocktake', screen: Stocktake, tab: 'home' },
+  { path: '/admin', screen: AdminUsers, tab: 'admin-users' },
+  { path: '/admin/users', screen: AdminUsers, tab: 'admin-users' },
+  { path: '/admin/devices', screen: AdminDevices, tab: 'admin-devices' },
 ];
 
 const TABS = [
@@ -62,6 +68,34 @@ function BottomNav({ tab }) {
     </nav>`;
 }
 
+// The desktop layout's extra pages (docs/admin.md), each with the permission that shows it.
+const ADMIN_TABS = [
+  ['admin-users', '/admin/users', '☷', 'users.read'],
+  ['admin-devices', '/admin/devices', '▣', 'devices.read'],
+];
+
+/** The left navigation of admins and managers on a wide window: the phone's tabs, then the
+ * admin pages the role may see, then settings. */
+function SideNav({ tab, role }) {
+  const open = useOpenConflicts()?.length ?? 0;
+  const item = ([name, href, icon]) => html`
+    <${Link} href=${href} data-testid=${`nav-${name}`} class=${name === tab ? 'side-item active' : 'side-item'}
+      aria-current=${name === tab ? 'page' : undefined}>
+      <span class="tab-icon" aria-hidden="true">${icon}</span>
+      <span class="side-label">${t(`nav.${name}`)}</span>
+      ${name === 'conflicts' && open > 0 &&
+        html`<span class="side-badge" data-testid="conflicts-badge">${open}</span>`}
+    <//>`;
+  return html`
+    <nav class="side-nav" aria-label=${t('nav.label')} data-testid="side-nav">
+      <div class="brand">${t('app.name')}</div>
+      ${TABS.map(item)}
+      <div class="side-heading">${t('nav.admin')}</div>
+      ${ADMIN_TABS.filter(([, , , permission]) => may(role, permission)).map(item)}
+      ${item(['settings', '/settings', '⚙'])}
+    </nav>`;
+}
+
 /** "Update ready" with the button that applies it (update.js hands us apply). */
 export function UpdateBanner({ update }) {
   const apply = useObservable(update);
@@ -83,6 +117,20 @@ export function App({ session }) {
   const { path, query } = useLocation();
   const found = match(ROUTES, path);
   const Screen = found?.route.screen ?? NotFound;
+  const wide = useWide();
+  const role = session.me.user.role;
+  if (wide && isAdminRole(role)) {
+    const tab = path === '/settings' ? 'settings' : found?.route.tab;
+    return html`
+      <${AppContext.Provider} value=${session}>
+        <div class="app desktop" data-testid="desktop-layout">
+          <${SideNav} tab=${tab} role=${role} />
+          <main>
+            <${Screen} key=${path} params=${found?.params ?? {}} query=${query} />
+          </main>
+        </div>
+      <//>`;
+  }
   return html`
     <${AppContext.Provider} value=${session}>
       <div class="app">
