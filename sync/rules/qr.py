@@ -79,7 +79,9 @@ def decoded(text: str) -> tuple[str, qr.Claims]:
         raise MutationRejected("invalid_token", "malformed: not a QR token") from None
 
 
-async def verified(ctx: MutationContext, token: str, claims: qr.Claims) -> tuple[qr.Verdict, Row | None]:
+async def verified(
+    ctx: MutationContext, token: str, claims: qr.Claims
+) -> tuple[qr.Verdict, Row | None]:
     """``shared.qr.verify`` against the server's signing keys and revocations; and the key."""
     key = await ctx.tx.get("signing_keys", claims.key_id)
     keys = {} if key is None or key["deleted"] else {key["id"]: key}
@@ -91,14 +93,20 @@ async def verified(ctx: MutationContext, token: str, claims: qr.Claims) -> tuple
     return qr.verify(token, keys, [revoked["id"]] if revoked else []), key
 
 
-async def issue(ctx: MutationContext, args: QrIssue) -> Outcome:
-    """``qr.issue``: a token the pushing device signed for an order it can see."""
+def require_order_uuid(order_id: str) -> None:
+    """A token names its order by the 16 bytes of a UUID: the id must be one, in its canonical
+    (lower-case) text, or the token could never match it."""
     try:
-        canonical = str(uuid.UUID(args.order_id))
+        canonical = str(uuid.UUID(order_id))
     except ValueError:
         raise MutationRejected("invalid_args", "order_id is not a UUID") from None
-    if canonical != args.order_id:
+    if canonical != order_id:
         raise MutationRejected("invalid_args", "order_id is not a canonical (lower-case) UUID")
+
+
+async def issue(ctx: MutationContext, args: QrIssue) -> Outcome:
+    """``qr.issue``: a token the pushing device signed for an order it can see."""
+    require_order_uuid(args.order_id)
     token, claims = decoded(args.token)
     existing = await ctx.tx.get("qr_tokens", claims.token_id)
     if existing is not None and existing["order_id"] == args.order_id:

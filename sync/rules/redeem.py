@@ -9,8 +9,6 @@ for a manager (``pending_review``), who approves or refuses it with ``redemption
 
 from __future__ import annotations
 
-import uuid
-
 from shared.mutations import QrRedeem, RedemptionReview
 from shared.roles import has_permission
 from shared.states import REDEEMABLE
@@ -19,7 +17,7 @@ from sync import writer
 from sync.context import MutationContext
 from sync.errors import MutationRejected
 from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_row
-from sync.rules.qr import decoded, verified
+from sync.rules.qr import decoded, require_order_uuid, verified
 from sync.rules.scans import hlc_iso
 from sync.store import Row
 
@@ -41,9 +39,7 @@ async def current_token(ctx: MutationContext, text: str, order_id: str) -> str:
     record = await ctx.tx.get("qr_tokens", claims.token_id)
     if not verdict.ok:
         why = f" ({record['reason']})" if verdict.reason == "revoked_token" and record else ""
-        raise MutationRejected(
-            "invalid_token", f"{verdict.reason}: the token does not verify{why}"
-        )
+        raise MutationRejected("invalid_token", f"{verdict.reason}: the token does not verify{why}")
     if claims.order_id != order_id:
         raise MutationRejected("invalid_token", "wrong_order: the token is for another order")
     if record is None:
@@ -73,12 +69,7 @@ async def paid(ctx: MutationContext, order: Row) -> int:
 
 
 async def redeem(ctx: MutationContext, args: QrRedeem) -> Outcome:
-    try:
-        canonical = str(uuid.UUID(args.order_id))
-    except ValueError:
-        raise MutationRejected("invalid_args", "order_id is not a UUID") from None
-    if canonical != args.order_id:
-        raise MutationRejected("invalid_args", "order_id is not a canonical (lower-case) UUID")
+    require_order_uuid(args.order_id)
     existing = await ctx.tx.get("redemptions", args.id)
     if existing is not None:
         if existing["order_id"] != args.order_id:
@@ -177,7 +168,11 @@ async def review(ctx: MutationContext, args: RedemptionReview) -> Outcome:
         ctx,
         "redemptions",
         r,
-        {"status": decided, "reviewer_id": ctx.actor.user_id, "reviewed_at": ctx.now,
-         "reason": args.reason},  # fmt: skip
+        {
+            "status": decided,
+            "reviewer_id": ctx.actor.user_id,
+            "reviewed_at": ctx.now,
+            "reason": args.reason,
+        },  # fmt: skip
     )
     return APPLIED
