@@ -211,6 +211,16 @@ def add_authenticator(context: BrowserContext, page: Page) -> Authenticator:
     return Authenticator(cdp, added["authenticatorId"])
 
 
+@pytest.fixture(scope="module")
+def api(server: Server) -> Iterator:
+    """An admin API client (bearer token) of this module's ``server``."""
+    from tests.e2e.sales import Api  # sales.py imports this module
+
+    client = Api.admin(server)
+    yield client
+    client.http.close()
+
+
 @pytest.fixture
 def authenticator(context: BrowserContext, page: Page) -> Authenticator:
     return add_authenticator(context, page)

@@ -45,20 +45,13 @@ PRODUCTS = {  # sku: (name, unit price in minor units)
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """An ``orderly serve`` of this module's own (conftest's, by the same name, is shared by the
-    whole run): its auth endpoints are limited per client address (30 a minute by default), and
-    three enrollments with their page loads here on top of the other tests' would pass that."""
+    whole run): passkey ceremonies are limited per client address (30 a minute by default), and
+    the enrollments here on top of the other tests' could pass that."""
     data = tmp_path_factory.mktemp("sales")
     port = _free_port()
     env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
     with serving(Server(f"http://localhost:{port}", env, data / "server.log")) as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def api(server: Server) -> Iterator[Api]:
-    client = Api.admin(server)
-    yield client
-    client.http.close()
 
 
 @pytest.fixture(scope="module")

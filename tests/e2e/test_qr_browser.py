@@ -39,13 +39,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield srv
 
 
-@pytest.fixture(scope="module")
-def api(server: Server) -> Iterator[Api]:
-    client = Api.admin(server)
-    yield client
-    client.http.close()
-
-
 def decode_on_screen(page: Page) -> list[str]:
     """What a phone's camera would read: a screenshot of the QR code as drawn on the page,
     decoded by the app's scanner (BarcodeDetector or the zxing polyfill, pwa/js/camera.js)."""

@@ -57,13 +57,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def api(server: Server) -> Iterator[Api]:
-    client = Api.admin(server)
-    yield client
-    client.http.close()
-
-
-@pytest.fixture(scope="module")
 def catalog(api: Api) -> dict[str, dict]:
     """The demo products, by id."""
     return api.pull_all()["products"]
