@@ -105,6 +105,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Open a stocktake session and see its variances; apply it (writes the count moves).
     "stocktakes.run": frozenset({"admin", "manager", "warehouse"}),
     "stocktakes.apply": frozenset({"admin", "manager"}),
+    # The admin console (docs/admin.md). Orders: the server-paged list, detail and timeline,
+    # export; assign a warehouse and a person; the review queue and the review rules.
+    "orders.read": frozenset({"admin", "manager", "finance", "support"}),
+    "orders.assign": frozenset({"admin", "manager"}),
+    "orders.review": frozenset({"admin", "manager", "finance"}),
+    "reviewrules.edit": frozenset({"admin", "manager"}),
+    # Batch import of orders and products (CSV/XLSX).
+    "imports.run": frozenset({"admin", "manager"}),
+    # Products, warehouses, stock levels, the moves ledger, low-stock alerts; and changing them.
+    "inventory.read": frozenset({"admin", "manager", "warehouse"}),
+    "inventory.manage": frozenset({"admin", "manager"}),
+    # Complaints and returns linked to orders; refunds (recorded as payments).
+    "aftersales.read": frozenset({"admin", "manager", "support", "finance"}),
+    "aftersales.manage": frozenset({"admin", "manager", "support"}),
+    "refunds.record": frozenset({"admin", "manager", "finance"}),
+    "reports.read": frozenset({"admin", "manager", "finance"}),
 }
 
 

@@ -5,8 +5,27 @@
 import en from './locales/en.js';
 import zhHans from './locales/zh-Hans.js';
 import zhHant from './locales/zh-Hant.js';
+import adminAftersales from './locales/admin/aftersales.js';
+import adminAudit from './locales/admin/audit.js';
+import adminConflicts from './locales/admin/conflicts.js';
+import adminInventory from './locales/admin/inventory.js';
+import adminIo from './locales/admin/io.js';
+import adminOrders from './locales/admin/orders.js';
+import adminReports from './locales/admin/reports.js';
+import adminReview from './locales/admin/review.js';
 
-export const LOCALES = { en, 'zh-Hans': zhHans, 'zh-Hant': zhHant };
+// The admin pages keep their texts in a file each (locales/admin/), all languages together.
+const ADMIN_TEXTS = [
+  adminAftersales, adminAudit, adminConflicts, adminInventory, adminIo, adminOrders, adminReports,
+  adminReview,
+];
+const merged = (lang, base) => Object.assign({}, base, ...ADMIN_TEXTS.map((texts) => texts[lang]));
+
+export const LOCALES = {
+  en: merged('en', en),
+  'zh-Hans': merged('zh-Hans', zhHans),
+  'zh-Hant': merged('zh-Hant', zhHant),
+};
 
 /** The choices of the language switch, each named in its own language. */
 export const LANGUAGES = [

@@ -47,7 +47,9 @@ test('the Chinese locales are translated, and differ where the scripts differ', 
 test('every key the screens name exists', () => {
   const dir = join(ROOT, 'pwa/js/ui');
   const used = new Set();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+  const files = readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.js'));
+  assert.ok(files.some((f) => f.startsWith('admin/')), 'the admin pages are read too');
+  for (const file of files) {
     const source = readFileSync(join(dir, file), 'utf8');
     for (const m of source.matchAll(/\b(?:t|hasKey)\('([^']+)'/g)) used.add(m[1]);
   }

@@ -5,7 +5,15 @@ import { html } from 'htm/preact';
 
 import { t } from '../i18n.js';
 import { isAdminRole, may, useWide } from './admin/common.js';
+import { AdminAfterSales } from './admin/aftersales.js';
+import { AdminAudit } from './admin/audit.js';
+import { AdminConflicts } from './admin/conflicts.js';
 import { AdminDevices } from './admin/devices.js';
+import { AdminInventory } from './admin/inventory.js';
+import { AdminImport } from './admin/io.js';
+import { AdminOrders } from './admin/orders.js';
+import { AdminReports } from './admin/reports.js';
+import { AdminReview } from './admin/review.js';
 import { AdminUsers } from './admin/users.js';
 import { ConflictDetail, ConflictList } from './conflicts.js';
 import { AppContext } from './context.js';
@@ -43,6 +51,16 @@ const ROUTES = [
   { path: '/admin', screen: AdminUsers, tab: 'admin-users' },
   { path: '/admin/users', screen: AdminUsers, tab: 'admin-users' },
   { path: '/admin/devices', screen: AdminDevices, tab: 'admin-devices' },
+  { path: '/admin/orders', screen: AdminOrders, tab: 'admin-orders' },
+  { path: '/admin/orders/:id', screen: AdminOrders, tab: 'admin-orders' },
+  { path: '/admin/review', screen: AdminReview, tab: 'admin-review' },
+  { path: '/admin/conflicts', screen: AdminConflicts, tab: 'admin-conflicts' },
+  { path: '/admin/conflicts/:id', screen: AdminConflicts, tab: 'admin-conflicts' },
+  { path: '/admin/inventory', screen: AdminInventory, tab: 'admin-inventory' },
+  { path: '/admin/after-sales', screen: AdminAfterSales, tab: 'admin-aftersales' },
+  { path: '/admin/import', screen: AdminImport, tab: 'admin-import' },
+  { path: '/admin/reports', screen: AdminReports, tab: 'admin-reports' },
+  { path: '/admin/audit', screen: AdminAudit, tab: 'admin-audit' },
 ];
 
 const TABS = [
@@ -72,6 +90,14 @@ function BottomNav({ tab }) {
 const ADMIN_TABS = [
   ['admin-users', '/admin/users', '☷', 'users.read'],
   ['admin-devices', '/admin/devices', '▣', 'devices.read'],
+  ['admin-orders', '/admin/orders', '☰', 'orders.read'],
+  ['admin-review', '/admin/review', '⚖', 'orders.review'],
+  ['admin-conflicts', '/admin/conflicts', '⚠', 'conflicts.resolve'],
+  ['admin-inventory', '/admin/inventory', '▤', 'inventory.read'],
+  ['admin-aftersales', '/admin/after-sales', '↺', 'aftersales.read'],
+  ['admin-import', '/admin/import', '⇅', 'imports.run'],
+  ['admin-reports', '/admin/reports', '▁▃▅', 'reports.read'],
+  ['admin-audit', '/admin/audit', '✓', 'audit.read'],
 ];
 
 /** The left navigation of admins and managers on a wide window: the phone's tabs, then the

@@ -20,8 +20,14 @@ export function may(role, permission) {
 
 /** Whether the role sees the admin pages at all. */
 export function isAdminRole(role) {
-  return may(role, 'users.read') || may(role, 'devices.read');
+  return ADMIN_PERMISSIONS.some((permission) => may(role, permission));
 }
+
+/** The permissions of the admin pages (app.js ADMIN_TABS): any one of them shows the console. */
+export const ADMIN_PERMISSIONS = [
+  'users.read', 'devices.read', 'orders.read', 'orders.review', 'conflicts.resolve', 'inventory.read',
+  'aftersales.read', 'imports.run', 'reports.read', 'audit.read',
+];
 
 /** Whether the window is at least 900 px wide (kept current). */
 export function useWide() {

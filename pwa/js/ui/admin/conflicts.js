@@ -1,0 +1,10 @@
+// /admin/conflicts (docs/admin.md): to be built. Scaffolding: the route, the navigation entry and
+// the texts file (locales/admin/conflicts.js) exist so the page can be built without touching them.
+
+import { html } from 'htm/preact';
+
+import { Screen } from '../components.js';
+
+export function AdminConflicts() {
+  return html`<${Screen} title="Conflicts" testid="admin-conflicts" />`;
+}

@@ -1,0 +1,10 @@
+// /admin/import (docs/admin.md): to be built. Scaffolding: the route, the navigation entry and
+// the texts file (locales/admin/io.js) exist so the page can be built without touching them.
+
+import { html } from 'htm/preact';
+
+import { Screen } from '../components.js';
+
+export function AdminImport() {
+  return html`<${Screen} title="Import" testid="admin-import" />`;
+}
