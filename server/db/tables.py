@@ -265,6 +265,18 @@ class QrTokens(Table, tablename="qr_tokens"):
     reason = Varchar(length=40, null=True, default=None)
 
 
+class ReviewRules(Table, tablename="review_rules"):
+    """The review rules an order meets when it is submitted (docs/admin.md § Review): one row
+    per rule, ``id`` its kind (abnormal_amount, credit_limit, required_fields). Server side only,
+    read by the sync rules in the push's transaction; a missing row means the rule's default."""
+
+    id = Varchar(length=40, primary_key=True)
+    enabled = Boolean(default=False)
+    params = Text(default="{}")  # JSON: {"amount": N} or {"fields": [...]}
+    updated_at = Varchar(length=32, null=True, default=None)
+    updated_by = Varchar(length=64, null=True, default=None)
+
+
 # ---- the warehouse: scans, redemption, leases, stocktaking (docs/warehouse.md) -------------
 
 
@@ -442,6 +454,7 @@ TABLES: tuple[type[Table], ...] = (
     SigningKeys,
     QrRevocations,
     QrTokens,
+    ReviewRules,
     Scans,
     Redemptions,
     RedemptionLeases,
