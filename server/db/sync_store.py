@@ -89,7 +89,7 @@ class SqlWriteTx:
         return {r["id"]: self._fix(table, r) for r in rows}  # type: ignore[index]
 
     async def find(self, table: str, column: str, value: Any) -> list[Row]:
-        if column not in ("order_id", "number", "session_id"):
+        if column not in ("order_id", "number", "session_id", "customer_id"):
             raise ValueError(f"no lookup by {column}")
         rows = await self.conn.fetch(
             f"SELECT * FROM {_table(table)} WHERE {column} = ? ORDER BY id", (value,)
