@@ -31,6 +31,8 @@ class Settings(msgspec.Struct, frozen=True):
     # A redemption of an order whose total is above this (minor units) waits for a manager's
     # review (docs/warehouse.md).
     redeem_review_amount: int = 100_000
+    # A device that has not synced for this long is flagged stale on the admin devices page.
+    device_stale_hours: int = 72
 
     @property
     def sqlite_path(self) -> Path:
@@ -82,6 +84,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         ("auth_rate_per_minute", int),
         ("qr_page_rate_per_minute", int),
         ("redeem_review_amount", int),
+        ("device_stale_hours", int),
     ):
         raw = env.get(f"ORDERLY_{name.upper()}")
         if raw is not None and raw != "":
