@@ -14,6 +14,7 @@ from sync.context import MutationContext
 from sync.errors import MutationRejected
 from sync.merge import merge_fields
 from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_row
+from sync.rules import review
 from sync.store import Row
 
 
@@ -88,6 +89,11 @@ async def create(ctx: MutationContext, args: OrderCreate) -> Outcome:
         "created_at": ctx.now,
         "updated_at": ctx.now,
     }
+    if args.status == "submitted" and (why := await review.reasons(ctx, order)):
+        # Failed a review rule: on hold for a person, in this same write (the device learns it
+        # on its next pull).
+        history = [*msgspec.json.decode(order["status_history"]), review.hold_step(ctx, why)]
+        order["status"], order["status_history"] = "on_hold", writer.dumps(history)
     buckets = bk.for_order(order)
     lines = [
         {

@@ -10,6 +10,7 @@ from sync import writer
 from sync.context import MutationContext
 from sync.errors import MutationRejected
 from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_row
+from sync.rules import review
 from sync.rules.orders import save_order
 
 
@@ -49,10 +50,15 @@ async def transition(ctx: MutationContext, args: OrderTransition) -> Outcome:
             "reason": args.reason,
         }
     )
+    status = args.to
+    if status == "submitted" and (why := await review.reasons(ctx, order)):
+        # Failed a review rule: on hold for a person, in the same write.
+        history.append(review.hold_step(ctx, why))
+        status = "on_hold"
     await save_order(
         ctx,
         order,
-        {"status": args.to, "status_history": writer.dumps(history), "updated_at": ctx.now},
+        {"status": status, "status_history": writer.dumps(history), "updated_at": ctx.now},
     )
     # Applied on a different status than the client saw: still allowed, so merged.
     return APPLIED if current == args.from_ else MERGED
