@@ -1,0 +1,150 @@
+"""``GET /api/admin/conflicts``: every conflict, filtered and paged on the server, with its
+author's name and device code, or all matching as a CSV/XLSX file (docs/admin.md).
+
+The console's list lives in the browser's store (admins and managers sync every conflict); this
+answers what the store cannot: names of users and devices, and the export. Resolving stays a
+``conflict.resolve`` mutation, so it syncs like any other write.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
+
+from server.admin.period import bounds, check_page
+from server.admin.tabular import ExportFormat, export_response
+from server.auth.principal import Principal, needs
+from server.db.sql import Database
+from server.state import AppState
+
+Status = Literal["open", "referred", "resolved"]
+Severity = Literal["low", "normal", "high"]
+
+
+class ConflictRow(msgspec.Struct):
+    id: str
+    kind: str
+    severity: str
+    status: str
+    table_name: str
+    row_id: str
+    field: str | None
+    base_value: str | None  # JSON texts, as stored
+    server_value: str | None
+    client_value: str | None
+    reason: str
+    mutation: str
+    user_id: str
+    user_name: str | None
+    device_id: str | None
+    device_code: str | None
+    client_id: str
+    created_at: str
+    resolution: str | None
+    resolved_value: str | None
+    resolver_id: str | None
+    resolver_name: str | None
+    resolved_at: str | None
+
+
+class ConflictPage(msgspec.Struct):
+    rows: list[ConflictRow]
+    total: int
+    next: int | None  # the offset of the next page
+
+
+class Filters(msgspec.Struct, frozen=True):
+    status: str | None = None
+    severity: str | None = None
+    kind: str | None = None
+    user_id: str | None = None
+    device_id: str | None = None
+    created_from: str | None = None
+    created_to: str | None = None
+
+
+_COLUMNS = [f for f in ConflictRow.__struct_fields__]
+
+_FROM = (
+    " FROM conflicts c LEFT JOIN users u ON u.id = c.user_id"
+    " LEFT JOIN devices d ON d.id = c.device_id LEFT JOIN users r ON r.id = c.resolver_id"
+)
+
+
+def _where(f: Filters) -> tuple[str, list[Any]]:
+    where, args = ["c.deleted = ?"], [False]
+    for column, value in (
+        ("c.status", f.status), ("c.severity", f.severity), ("c.kind", f.kind),
+        ("c.user_id", f.user_id), ("c.device_id", f.device_id),
+    ):  # fmt: skip
+        if value:
+            where.append(f"{column} = ?")
+            args.append(value)
+    lower, upper = bounds(f.created_from, f.created_to)
+    if lower:
+        where.append("c.created_at >= ?")
+        args.append(lower)
+    if upper:
+        where.append("c.created_at < ?")
+        args.append(upper)
+    return " WHERE " + " AND ".join(where), args
+
+
+_SELECT = (
+    "SELECT c.id, c.kind, c.severity, c.status, c.table_name, c.row_id, c.field, c.base_value,"
+    " c.server_value, c.client_value, c.reason, c.mutation, c.user_id, u.name AS user_name,"
+    " c.device_id, d.code AS device_code, c.client_id, c.created_at, c.resolution,"
+    " c.resolved_value, c.resolver_id, r.name AS resolver_name, c.resolved_at"
+)
+_ORDER = " ORDER BY c.created_at DESC, c.id DESC"
+
+
+async def page(db: Database, f: Filters, limit: int = 50, offset: int = 0) -> ConflictPage:
+    """Newest first."""
+    check_page(limit, offset)
+    where, args = _where(f)
+    async with db.read() as conn:
+        total = int(await conn.fetchval("SELECT COUNT(*)" + _FROM + where, args))
+        rows = await conn.fetch(
+            _SELECT + _FROM + where + _ORDER + " LIMIT ? OFFSET ?", (*args, limit, offset)
+        )
+    more = offset + len(rows) < total
+    return ConflictPage([ConflictRow(**r) for r in rows], total, offset + limit if more else None)
+
+
+async def every(db: Database, f: Filters) -> list[tuple]:
+    where, args = _where(f)
+    async with db.read() as conn:
+        return await conn.fetch_tuples(_SELECT + _FROM + where + _ORDER, args)
+
+
+class ConflictsController(Controller):
+    path = "/api/admin/conflicts"
+    tags = ["admin"]
+
+    @get("/", operation_id="adminConflicts",
+         summary="Conflicts, newest first: filtered, paged, or exported (format=csv|xlsx)",
+         dependencies={"me": needs("conflicts.resolve")})  # fmt: skip
+    async def conflicts(
+        self,
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+        status: FromQuery[Status | None] = None,
+        severity: FromQuery[Severity | None] = None,
+        kind: FromQuery[str | None] = None,
+        user_id: FromQuery[str | None] = None,
+        device_id: FromQuery[str | None] = None,
+        created_from: Annotated[str | None, QueryParameter(name="from")] = None,
+        created_to: Annotated[str | None, QueryParameter(name="to")] = None,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
+        format: FromQuery[ExportFormat | None] = None,
+    ) -> Response[Any]:
+        f = Filters(status, severity, kind, user_id, device_id, created_from, created_to)
+        if format is not None:
+            return export_response("conflicts", format, _COLUMNS, await every(app_state.db, f))
+        return Response(await page(app_state.db, f, limit, offset))
