@@ -19,6 +19,7 @@ from server import errors
 from server.admin.conflicts import ConflictsController
 from server.admin.controller import AdminController
 from server.admin.reports_controller import ReportsController
+from server.admin.review import ReviewController
 from server.admin.service import AdminService
 from server.auth.controller import AuthController
 from server.auth.principal import sync_actor
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     limits = {"max_mutations": settings.push_max_mutations, "max_bytes": settings.push_max_bytes}
     route_handlers: list = [
         SyncController, AuthController, AdminController, ReportsController, CatalogController,
-        QrController, ConflictsController,
+        QrController, ConflictsController, ReviewController,
         LeaseController, StocktakeController, status_page, status_page_upper, health, *web_routes(),
     ]  # fmt: skip
     # Per client address, on the passkey ceremonies only (what an attacker would hammer); the
