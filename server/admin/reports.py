@@ -373,7 +373,7 @@ async def per_employee(conn: Conn, r: Range) -> Report:
         for u in await conn.fetch("SELECT id, name, role FROM users")
         if u["id"] in counts
     }
-    ids = sorted(counts, key=lambda u: (users.get(u, {}).get("name") or u))
+    ids = sorted(counts, key=lambda u: users.get(u, {}).get("name") or u)
     names = [users.get(u, {}).get("name") or u for u in ids]
     series = [Series(k, [counts[u][k] for u in ids], "activity") for k in _EMPLOYEE]
     rows = [
