@@ -26,7 +26,7 @@ SYNCED_TABLES: tuple[str, ...] = (
 # Server-side tables the mutation rules read and write through the same transaction, never
 # synced and without the sync columns: the record of every QR token issued, the review rules
 # orders meet on submit.
-LOCAL_TABLES: tuple[str, ...] = ("qr_tokens", "review_rules")
+LOCAL_TABLES: tuple[str, ...] = ("qr_tokens", "review_rules", "after_sales_cases")
 
 # Columns the server keeps for itself; never sent in a pull.
 SERVER_ONLY: frozenset[str] = frozenset({"field_versions", "buckets", "deleted", "notes_hlc"})

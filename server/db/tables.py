@@ -277,6 +277,32 @@ class ReviewRules(Table, tablename="review_rules"):
     updated_by = Varchar(length=64, null=True, default=None)
 
 
+class AfterSalesCases(Table, tablename="after_sales_cases"):
+    """Complaints and returns linked to orders (docs/admin.md § After-sales). Server side only:
+    support and finance work them on the desktop console; devices never sync them (a refund
+    reaches devices as a payment of the order)."""
+
+    id = Varchar(length=64, primary_key=True)
+    seq = BigInt(default=0)  # the case's number: AS-000123
+    number = Varchar(length=16, unique=True)
+    kind = Varchar(length=16)  # complaint | return
+    order_id = Varchar(length=64, index=True)
+    customer_id = Varchar(length=64, index=True)
+    status = Varchar(length=16, index=True)  # open | in_progress | resolved | rejected
+    category = Varchar(length=24)
+    description = Text(default="")
+    resolution = Text(null=True, default=None)
+    notes = Text(null=True, default=None)
+    lines = Text(default="[]")  # JSON [{"product_id": ..., "qty": N}] of a return
+    refund_amount = BigInt(null=True, default=None)  # agreed, minor units
+    refunded = BigInt(default=0)  # recorded through the case, minor units
+    created_by = Varchar(length=64)
+    created_at = Varchar(length=32, index=True)
+    updated_at = Varchar(length=32)
+    resolved_by = Varchar(length=64, null=True, default=None)
+    resolved_at = Varchar(length=32, null=True, default=None)
+
+
 # ---- the warehouse: scans, redemption, leases, stocktaking (docs/warehouse.md) -------------
 
 
@@ -455,6 +481,7 @@ TABLES: tuple[type[Table], ...] = (
     QrRevocations,
     QrTokens,
     ReviewRules,
+    AfterSalesCases,
     Scans,
     Redemptions,
     RedemptionLeases,
