@@ -57,6 +57,7 @@ PROBES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], set[int]]] = {
         lambda c: c.post("/api/stocktakes", json={"warehouse_id": WAREHOUSE}), {201, 404}
     ),
     "stocktakes.apply": (lambda c: c.post("/api/stocktakes/no-such/apply"), {404}),
+    "reports.read": (lambda c: c.get("/api/admin/reports/sales"), {200}),
     "orders.review": (lambda c: c.get("/api/admin/review"), {200}),
     # The default credit-limit rule, saved as it is: nothing changes for the other probes.
     "reviewrules.edit": (
