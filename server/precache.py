@@ -46,6 +46,8 @@ VENDOR: tuple[Vendor, ...] = (
     # loads: served and precached from our origin, never fetched from a CDN (offline scanning).
     Vendor("barcode-detector", "dist/es", ("*.js",)),
     Vendor("zxing-wasm", "dist/reader", ("zxing_reader.wasm",)),
+    # The admin reports' charts (pwa/js/ui/admin/reports.js): the ES module and its stylesheet.
+    Vendor("uplot", "", ("dist/uPlot.esm.js", "dist/uPlot.min.css")),
 )
 
 # The app's own folders under pwa/: every file is served and precached (except these).

@@ -32,7 +32,7 @@ SPECIFIER = re.compile(
 )
 NEEDED = [
     "dexie", "preact", "preact/hooks", "htm", "htm/preact", "uuid", "@simplewebauthn/browser",
-    "barcode-detector/ponyfill", "lean-qr",
+    "barcode-detector/ponyfill", "lean-qr", "uplot",
 ]  # fmt: skip
 
 
@@ -110,6 +110,9 @@ def test_the_vendor_files_close_the_module_graph(web: LiveServer, app_copy: Path
             if url.endswith(".wasm"):  # zxing's reader, for offline camera scans
                 assert response.headers["content-type"] == "application/wasm", url
                 assert response.content[:4] == b"\0asm", url
+                continue
+            if url.endswith(".css"):  # uPlot's stylesheet, linked from the shell
+                assert response.headers["content-type"].startswith("text/css"), url
                 continue
             assert response.headers["content-type"].startswith("text/javascript"), url
             for spec in SPECIFIER.findall(response.text):
