@@ -111,26 +111,83 @@ async def verify(db: Database, page: int = 5000) -> ChainCheck:
     return ChainCheck(True, count)
 
 
-async def entries(
-    db: Database, *, action: str | None = None, actor_id: str | None = None,
-    before_seq: int | None = None, limit: int = 100,
-) -> list[AuditRecord]:  # fmt: skip
-    """Newest first, filtered, paged by ``before_seq``."""
-    where, args = [], []
+class AuditPage(msgspec.Struct, frozen=True):
+    rows: list[AuditRecord]
+    total: int
+    next: int | None  # ``before_seq`` of the next page
+    names: dict[str, str]  # the actors' names: user id -> name
+
+
+def _where(action: str | None, actor_id: str | None, subject: str | None,
+           lower: str | None, upper: str | None) -> tuple[list[str], list[Any]]:  # fmt: skip
+    where: list[str] = []
+    args: list[Any] = []
     if action:
         where.append("action LIKE ?")
         args.append(action.replace("*", "%"))
     if actor_id:
         where.append("actor_id = ?")
         args.append(actor_id)
+    if subject:
+        where.append("subject LIKE ?")
+        args.append(subject.replace("*", "%"))
+    if lower:
+        where.append("at >= ?")
+        args.append(lower)
+    if upper:
+        where.append("at < ?")
+        args.append(upper)
+    return where, args
+
+
+_COLUMNS = "SELECT seq, at, actor_id, action, subject, detail, prev_hash, hash FROM audit_log"
+
+
+async def entries(
+    db: Database, *, action: str | None = None, actor_id: str | None = None,
+    subject: str | None = None, at_from: str | None = None, at_to: str | None = None,
+    before_seq: int | None = None, limit: int | None = 100,
+) -> list[AuditRecord]:  # fmt: skip
+    """Newest first, filtered (``*`` is a wildcard in ``action`` and ``subject``; ``at_from`` /
+    ``at_to`` are bounds on ``at`` as stored: ``at >= at_from AND at < at_to``), paged by
+    ``before_seq``; ``limit=None``: every match (exports)."""
+    where, args = _where(action, actor_id, subject, at_from, at_to)
     if before_seq is not None and 0 < before_seq < 2**62:  # else: no bound, not a DB error
         where.append("seq < ?")
         args.append(before_seq)
-    sql = "SELECT seq, at, actor_id, action, subject, detail, prev_hash, hash FROM audit_log"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    sql = _COLUMNS + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(max(1, min(limit, 1000)))
     async with db.read() as conn:
-        rows = await conn.fetch(
-            sql + " ORDER BY seq DESC LIMIT ?", (*args, max(1, min(limit, 1000)))
-        )
+        rows = await conn.fetch(sql, args)
     return [AuditRecord(**r) for r in rows]
+
+
+async def page(
+    db: Database, *, action: str | None = None, actor_id: str | None = None,
+    subject: str | None = None, at_from: str | None = None, at_to: str | None = None,
+    before_seq: int | None = None, limit: int = 100,
+) -> AuditPage:  # fmt: skip
+    """A page of ``entries`` with the count of every match and where the next page starts."""
+    rows = await entries(db, action=action, actor_id=actor_id, subject=subject, at_from=at_from,
+                         at_to=at_to, before_seq=before_seq, limit=limit + 1)  # fmt: skip
+    where, args = _where(action, actor_id, subject, at_from, at_to)
+    async with db.read() as conn:
+        total = await conn.fetchval(
+            "SELECT COUNT(*) FROM audit_log" + (" WHERE " + " AND ".join(where) if where else ""),
+            args,
+        )
+        names = await actor_names(conn, {r.actor_id for r in rows[:limit] if r.actor_id})
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AuditPage(rows, int(total), rows[-1].seq if more and rows else None, names)
+
+
+async def actor_names(conn: Conn, ids: set[str]) -> dict[str, str]:
+    """user id -> name for the ``ids`` that name a user (others: API tokens, the system)."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    rows = await conn.fetch(f"SELECT id, name FROM users WHERE id IN ({marks})", sorted(ids))
+    return {r["id"]: r["name"] for r in rows}

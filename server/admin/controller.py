@@ -3,12 +3,16 @@ each names the permission it needs (shared/roles.py)."""
 
 from __future__ import annotations
 
-from litestar import Controller, get, patch, post
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from server import audit
+from server.admin.period import bounds, check_page
 from server.admin.service import DeviceRow, Invited, NewUser, UserChange, UserRow
+from server.admin.tabular import ExportFormat, export_response
 from server.auth.enrollment import EnrollmentLink
 from server.auth.principal import Principal, needs
 from server.auth.service import PasskeyOut
@@ -102,14 +106,46 @@ class AdminController(Controller):
     ) -> None:
         await app_state.admin.revoke_passkey(me.actor.user_id, passkey_id)
 
-    @get("/audit", operation_id="adminAudit", summary="The audit log, newest first",
+    @get("/audit", operation_id="adminAudit",
+         summary="The audit log, newest first: filtered, paged (before_seq), or exported",
          dependencies={"me": needs("audit.read")})  # fmt: skip
     async def audit_log(
-        self, me: NamedDependency[Principal], app_state: NamedDependency[AppState], action: FromQuery[str | None] = None,
-        actor_id: FromQuery[str | None] = None, before_seq: FromQuery[int | None] = None, limit: FromQuery[int] = 100,
-    ) -> list[audit.AuditRecord]:  # fmt: skip
-        return await audit.entries(app_state.db, action=action, actor_id=actor_id,
-                                   before_seq=before_seq, limit=limit)  # fmt: skip
+        self,
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+        action: FromQuery[str | None] = None,
+        actor_id: FromQuery[str | None] = None,
+        subject: FromQuery[str | None] = None,
+        at_from: Annotated[str | None, QueryParameter(name="from")] = None,
+        at_to: Annotated[str | None, QueryParameter(name="to")] = None,
+        before_seq: FromQuery[int | None] = None,
+        limit: FromQuery[int] = 100,
+        format: FromQuery[ExportFormat | None] = None,
+    ) -> Response[Any]:
+        lower, upper = bounds(at_from, at_to)
+        filters = {"action": action, "actor_id": actor_id, "subject": subject,
+                   "at_from": lower, "at_to": upper}  # fmt: skip
+        if format is not None:
+            rows = await audit.entries(app_state.db, **filters, limit=None)
+            async with app_state.db.read() as conn:
+                names = await audit.actor_names(conn, {r.actor_id for r in rows if r.actor_id})
+            columns = ["seq", "at", "actor_id", "actor", "action", "subject", "detail"]
+            table = [
+                (
+                    r.seq,
+                    r.at,
+                    r.actor_id,
+                    names.get(r.actor_id or ""),
+                    r.action,
+                    r.subject,
+                    r.detail,
+                )
+                for r in rows  # fmt: skip
+            ]
+            return export_response("audit", format, columns, table)
+        check_page(limit, 0)
+        return Response(await audit.page(app_state.db, **filters, before_seq=before_seq,
+                                         limit=limit))  # fmt: skip
 
     @get("/audit/verify", operation_id="adminAuditVerify", summary="Check the audit hash chain",
          dependencies={"me": needs("audit.read")})  # fmt: skip

@@ -40,7 +40,7 @@ def test_auth_admin_and_mutations_are_chained(serve: Callable[..., LiveServer]):
         check = c.get("/api/admin/audit/verify").json()
         assert check == {"ok": True, "entries": len(rows), "first_bad_seq": None, "reason": None}
         newest = c.get("/api/admin/audit", params={"action": "auth.*"}).json()
-        assert [e["action"] for e in newest] == ["auth.login", "auth.enroll"]
+        assert [e["action"] for e in newest["rows"]] == ["auth.login", "auth.enroll"]
 
 
 async def _tamper(settings: Settings, seq: int) -> None:
