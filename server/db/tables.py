@@ -163,7 +163,7 @@ class StockMoves(SyncedTable, tablename="stock_moves"):
     delta = BigInt()
     reason = Varchar(length=16)
     ref = Varchar(length=2000, null=True, default=None)
-    created_at = Varchar(length=32)
+    created_at = Varchar(length=32, index=True)  # the admin ledger pages newest first
     created_by = Varchar(length=64)
 
 
