@@ -20,6 +20,7 @@ from server.admin.tabular import ExportFormat, export_response
 from server.auth.principal import Principal, needs
 from server.db.sql import Database
 from server.state import AppState
+from sync.pull import decode_json_columns
 
 Status = Literal["open", "referred", "resolved"]
 Severity = Literal["low", "normal", "high"]
@@ -33,11 +34,11 @@ class ConflictRow(msgspec.Struct):
     table_name: str
     row_id: str
     field: str | None
-    base_value: str | None  # JSON texts, as stored
-    server_value: str | None
-    client_value: str | None
+    base_value: Any  # JSON columns decoded, as a device gets them in a pull
+    server_value: Any
+    client_value: Any
     reason: str
-    mutation: str
+    mutation: Any  # {client_id, id, name, args, hlc}
     user_id: str
     user_name: str | None
     device_id: str | None
@@ -45,7 +46,7 @@ class ConflictRow(msgspec.Struct):
     client_id: str
     created_at: str
     resolution: str | None
-    resolved_value: str | None
+    resolved_value: Any
     resolver_id: str | None
     resolver_name: str | None
     resolved_at: str | None
@@ -58,6 +59,7 @@ class ConflictPage(msgspec.Struct):
 
 
 class Filters(msgspec.Struct, frozen=True):
+    id: str | None = None
     status: str | None = None
     severity: str | None = None
     kind: str | None = None
@@ -78,7 +80,7 @@ _FROM = (
 def _where(f: Filters) -> tuple[str, list[Any]]:
     where, args = ["c.deleted = ?"], [False]
     for column, value in (
-        ("c.status", f.status), ("c.severity", f.severity), ("c.kind", f.kind),
+        ("c.id", f.id), ("c.status", f.status), ("c.severity", f.severity), ("c.kind", f.kind),
         ("c.user_id", f.user_id), ("c.device_id", f.device_id),
     ):  # fmt: skip
         if value:
@@ -113,10 +115,12 @@ async def page(db: Database, f: Filters, limit: int = 50, offset: int = 0) -> Co
             _SELECT + _FROM + where + _ORDER + " LIMIT ? OFFSET ?", (*args, limit, offset)
         )
     more = offset + len(rows) < total
-    return ConflictPage([ConflictRow(**r) for r in rows], total, offset + limit if more else None)
+    decoded = [ConflictRow(**decode_json_columns("conflicts", r)) for r in rows]
+    return ConflictPage(decoded, total, offset + limit if more else None)
 
 
 async def every(db: Database, f: Filters) -> list[tuple]:
+    """Every match, newest first, JSON columns as stored text (one cell each)."""
     where, args = _where(f)
     async with db.read() as conn:
         return await conn.fetch_tuples(_SELECT + _FROM + where + _ORDER, args)
@@ -133,6 +137,7 @@ class ConflictsController(Controller):
         self,
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
+        id: FromQuery[str | None] = None,
         status: FromQuery[Status | None] = None,
         severity: FromQuery[Severity | None] = None,
         kind: FromQuery[str | None] = None,
@@ -144,7 +149,7 @@ class ConflictsController(Controller):
         offset: FromQuery[int] = 0,
         format: FromQuery[ExportFormat | None] = None,
     ) -> Response[Any]:
-        f = Filters(status, severity, kind, user_id, device_id, created_from, created_to)
+        f = Filters(id, status, severity, kind, user_id, device_id, created_from, created_to)
         if format is not None:
             return export_response("conflicts", format, _COLUMNS, await every(app_state.db, f))
         return Response(await page(app_state.db, f, limit, offset))

@@ -124,9 +124,12 @@ def test_conflicts_answer_who_and_where(scene: Scene):
         assert row["user_name"] == "rep-a"
         assert row["device_id"] == scene.phone2.device_id
         assert row["device_code"] and row["device_code"] in scene.codes
-        assert row["client_value"].endswith('Hill Street"')  # JSON text, as stored
-        assert '"order.update"' in row["mutation"]
+        assert row["client_value"].endswith(" Hill Street")  # decoded, as a pull has it
+        assert row["mutation"]["name"] == "order.update"
+        assert row["mutation"]["args"]["set"] == {"delivery_address": row["client_value"]}
     assert {r["row_id"] for r in page["rows"]} == set(scene.orders)
+    one = _rows(scene, id=page["rows"][1]["id"])
+    assert (one["total"], one["rows"]) == (1, [page["rows"][1]])
 
 
 def test_conflict_filters(scene: Scene):
@@ -182,6 +185,7 @@ def test_conflict_export(scene: Scene):
     assert len(table) == 2
     assert {t["user_name"] for t in table} == {"rep-a"}
     assert {t["row_id"] for t in table} == set(scene.orders)
+    assert {t["client_value"][:1] for t in table} == {'"'}  # JSON text, one cell
     r = scene.get("/api/admin/conflicts", format="xlsx", device_id=scene.phone2.device_id)
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
