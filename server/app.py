@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from server import errors
+from server.admin.aftersales import AfterSalesController
 from server.admin.conflicts import ConflictsController
 from server.admin.controller import AdminController
 from server.admin.inventory_controller import InventoryController
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     limits = {"max_mutations": settings.push_max_mutations, "max_bytes": settings.push_max_bytes}
     route_handlers: list = [
         SyncController, AuthController, AdminController, ReportsController, CatalogController,
-        QrController, ConflictsController, ReviewController, InventoryController,
+        QrController, ConflictsController, ReviewController, AfterSalesController, InventoryController,
         LeaseController, StocktakeController, status_page, status_page_upper, health, *web_routes(),
     ]  # fmt: skip
     # Per client address, on the passkey ceremonies only (what an attacker would hammer); the
