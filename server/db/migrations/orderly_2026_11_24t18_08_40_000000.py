@@ -15,6 +15,8 @@ STATEMENTS = (
     "CREATE INDEX orders_assignee_created ON orders (assignee_id, created_at, id)",
     "CREATE INDEX orders_due ON orders (due_date, status)",
     "CREATE INDEX orders_updated ON orders (updated_at)",
+    # An order's timeline shows the admin actions on it (audit entries with it as subject).
+    "CREATE INDEX audit_log_subject ON audit_log (subject, seq)",
 )
 
 # The order a logged mutation names: ``order_id`` of its arguments, else their ``id`` (the order
