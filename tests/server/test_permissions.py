@@ -59,6 +59,12 @@ PROBES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], set[int]]] = {
     "stocktakes.apply": (lambda c: c.post("/api/stocktakes/no-such/apply"), {404}),
     "reports.read": (lambda c: c.get("/api/admin/reports/sales"), {200}),
     "orders.review": (lambda c: c.get("/api/admin/review"), {200}),
+    "inventory.read": (lambda c: c.get("/api/admin/stock"), {200}),
+    # No such product: allowed roles get past the permission check to the 404.
+    "inventory.manage": (
+        lambda c: c.patch("/api/admin/products/no-such", json={"name": "Probe"}),
+        {404},
+    ),
     # The default credit-limit rule, saved as it is: nothing changes for the other probes.
     "reviewrules.edit": (
         lambda c: c.put("/api/admin/review-rules", json={"credit_limit": {"enabled": True}}),
