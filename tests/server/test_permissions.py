@@ -70,6 +70,18 @@ PROBES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], set[int]]] = {
         lambda c: c.put("/api/admin/review-rules", json={"credit_limit": {"enabled": True}}),
         {200},
     ),
+    "aftersales.read": (lambda c: c.get("/api/admin/after-sales"), {200}),
+    # No such case: allowed roles get past the permission check to the 404.
+    "aftersales.manage": (
+        lambda c: c.patch(f"/api/admin/after-sales/{uuid7()}", json={"status": "in_progress"}),
+        {404},
+    ),
+    "refunds.record": (
+        lambda c: c.post(
+            f"/api/admin/after-sales/{uuid7()}/refund", json={"amount": 100, "method": "cash"}
+        ),
+        {404},
+    ),
 }
 
 
