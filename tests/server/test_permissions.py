@@ -59,6 +59,12 @@ PROBES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], set[int]]] = {
     "stocktakes.apply": (lambda c: c.post("/api/stocktakes/no-such/apply"), {404}),
     "reports.read": (lambda c: c.get("/api/admin/reports/sales"), {200}),
     "orders.review": (lambda c: c.get("/api/admin/review"), {200}),
+    "orders.read": (lambda c: c.get("/api/admin/orders", params={"limit": 1}), {200}),
+    # No such order: allowed roles get past the permission check to the 404.
+    "orders.assign": (
+        lambda c: c.post(f"/api/admin/orders/{uuid7()}/assign", json={"warehouse_id": None}),
+        {404},
+    ),
     "inventory.read": (lambda c: c.get("/api/admin/stock"), {200}),
     # No such product: allowed roles get past the permission check to the 404.
     "inventory.manage": (
