@@ -19,6 +19,7 @@ from server import errors
 from server.admin.aftersales import AfterSalesController
 from server.admin.conflicts import ConflictsController
 from server.admin.controller import AdminController
+from server.admin.import_controller import ImportController
 from server.admin.inventory_controller import InventoryController
 from server.admin.orders import OrdersController
 from server.admin.reports_controller import ReportsController
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     route_handlers: list = [
         SyncController, AuthController, AdminController, ReportsController, CatalogController,
         QrController, ConflictsController, ReviewController, AfterSalesController, InventoryController,
-        OrdersController,
+        OrdersController, ImportController,
         LeaseController, StocktakeController, status_page, status_page_upper, health, *web_routes(),
     ]  # fmt: skip
     # Per client address, on the passkey ceremonies only (what an attacker would hammer); the
