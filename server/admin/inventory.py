@@ -219,6 +219,13 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
+# A product whose SKU, name or barcode contains the text (case-insensitive; ``_like``).
+_PRODUCT_MATCH = (
+    "(LOWER(p.sku) LIKE ? ESCAPE '\\' OR LOWER(p.name) LIKE ? ESCAPE '\\'"
+    " OR LOWER(COALESCE(p.barcode, '')) LIKE ? ESCAPE '\\')"
+)
+
+
 def _bool(row: dict, *keys: str) -> dict:
     return {**row, **{k: bool(row[k]) for k in keys}}
 
@@ -258,10 +265,7 @@ class ProductFilters(msgspec.Struct, frozen=True):
 def _product_where(f: ProductFilters) -> tuple[str, list[Any]]:
     where, args = ["p.deleted = ?"], [False, False]  # the join's deleted, then the products'
     if f.q and f.q.strip():
-        where.append(
-            "(LOWER(p.sku) LIKE ? ESCAPE '\\' OR LOWER(p.name) LIKE ? ESCAPE '\\'"
-            " OR LOWER(COALESCE(p.barcode, '')) LIKE ? ESCAPE '\\')"
-        )
+        where.append(_PRODUCT_MATCH)
         args += [_like(f.q)] * 3
     if f.active is not None:
         where.append("p.active = ?")
@@ -452,10 +456,7 @@ def _level_where(f: LevelFilters) -> tuple[str, list[Any]]:
         where.append("l.warehouse_id = ?")
         args.append(f.warehouse_id)
     if f.q and f.q.strip():
-        where.append(
-            "(LOWER(p.sku) LIKE ? ESCAPE '\\' OR LOWER(p.name) LIKE ? ESCAPE '\\'"
-            " OR LOWER(COALESCE(p.barcode, '')) LIKE ? ESCAPE '\\')"
-        )
+        where.append(_PRODUCT_MATCH)
         args += [_like(f.q)] * 3
     if f.low:
         where.append(_LOW)
@@ -577,6 +578,7 @@ class MoveFilters(msgspec.Struct, frozen=True):
     ref: str | None = None
     created_from: str | None = None
     created_to: str | None = None
+    q: str | None = None  # the product's SKU, name or barcode contains it
 
 
 def _move_where(f: MoveFilters) -> tuple[list[str], list[Any]]:
@@ -586,6 +588,9 @@ def _move_where(f: MoveFilters) -> tuple[list[str], list[Any]]:
         if value:
             where.append(f"{column} = ?")
             args.append(value)
+    if f.q and f.q.strip():
+        where.append(_PRODUCT_MATCH)
+        args += [_like(f.q)] * 3
     lower, upper = bounds(f.created_from, f.created_to)
     if lower:
         where.append("m.created_at >= ?")
@@ -614,7 +619,8 @@ async def moves(db: Database, f: MoveFilters, limit: int, cursor: str | None) ->
     """Newest first, keyset-paged on (created_at, id): a page costs the same deep in the ledger."""
     check_page(limit, 0)
     where, args = _move_where(f)
-    total_sql = "SELECT COUNT(*) FROM stock_moves m WHERE " + " AND ".join(where)
+    joined = " LEFT JOIN products p ON p.id = m.product_id" if f.q else ""
+    total_sql = f"SELECT COUNT(*) FROM stock_moves m{joined} WHERE " + " AND ".join(where)
     total_args = list(args)
     if cursor:
         at, move_id = _uncursor(cursor)

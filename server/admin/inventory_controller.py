@@ -157,13 +157,14 @@ class InventoryController(Controller):
         warehouse_id: FromQuery[str | None] = None,
         reason: FromQuery[StockReason | None] = None,
         ref: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
         created_from: Annotated[str | None, QueryParameter(name="from")] = None,
         created_to: Annotated[str | None, QueryParameter(name="to")] = None,
         limit: FromQuery[int] = 50,
         cursor: FromQuery[str | None] = None,
         format: FromQuery[ExportFormat | None] = None,
     ) -> Response[Any]:
-        f = inv.MoveFilters(product_id, warehouse_id, reason, ref, created_from, created_to)
+        f = inv.MoveFilters(product_id, warehouse_id, reason, ref, created_from, created_to, q)
         if format is not None:
             rows = await inv.every_move(app_state.db, f)
             return export_response("stock-moves", format, inv.MOVE_COLUMNS, rows)

@@ -244,6 +244,8 @@ def test_moves_ledger_filters_keyset_paging_and_export(live_server: LiveServer, 
         assert [m["delta"] for m in got] == [-1]
         got = c.get("/api/admin/stock-moves", params={"warehouse_id": north["id"]}).json()
         assert [m["sku"] for m in got["rows"]] == ["COF"]
+        got = c.get("/api/admin/stock-moves", params={"q": "co"}).json()
+        assert (got["total"], [m["sku"] for m in got["rows"]]) == (1, ["COF"])
         got = c.get("/api/admin/stock-moves", params={"ref": "PO-3"}).json()["rows"]
         assert [m["delta"] for m in got] == [4]
         assert c.get("/api/admin/stock-moves?from=2000-01-01&to=2000-01-02").json()["total"] == 0
