@@ -17,6 +17,7 @@ import { may, useAdminList } from './common.js';
 export const REPORTS = [
   'orders-per-day', 'sales', 'processing-time', 'overdue', 'return-rate', 'per-employee', 'sync-health',
 ];
+const WEEKLY = new Set(['processing-time', 'return-rate']);
 const MONEY = new Set(['order_total', 'received', 'refunded']);
 const COLORS = ['#2b5d8a', '#d35400', '#27ae60', '#8e44ad', '#c0392b', '#16a085', '#f39c12', '#7f8c8d',
   '#2c3e50', '#e84393', '#00838f', '#6d4c41'];
@@ -67,7 +68,16 @@ function cellText(column, value) {
 export function chartSpec(report, width) {
   const people = report.name === 'per-employee';
   const xs = people ? report.x.map((_, i) => i) : report.x.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000);
-  const bars = people ? uPlot.paths.bars({ size: [0.7, 40] }) : undefined;
+  // People: grouped bars, series k of n in the k-th slice of 0.8 around each person.
+  const slot = 0.8 / Math.max(report.series.length, 1);
+  const bars = people
+    ? uPlot.paths.bars({
+      disp: {
+        x0: { unit: 1, values: (u, k) => u.data[0].map((x) => x - 0.4 + (k - 1) * slot) },
+        size: { unit: 1, values: () => [slot] },
+      },
+    })
+    : undefined;
   const series = report.series.map((s, i) => ({
     label: seriesLabel(s),
     stroke: COLORS[i % COLORS.length],
@@ -86,7 +96,7 @@ export function chartSpec(report, width) {
       height: 300,
       scales: { x: { time: !people, ...(people ? { range: [-0.5, Math.max(xs.length - 0.5, 0.5)] } : {}) } },
       axes: [xAxis, {}],
-      series: [{ label: people ? t('admin.reports.col.user') : t('admin.reports.col.day') }, ...series],
+      series: [{ label: t(`admin.reports.col.${people ? 'user' : WEEKLY.has(report.name) ? 'week' : 'day'}`) }, ...series],
       legend: { show: true },
     },
     data: [xs, ...report.series.map((s) => s.values)],
