@@ -300,31 +300,44 @@ def _ordered(lines: list[dict[str, Any]]) -> Counter[str]:
     return out
 
 
+async def _case_order(conn: Conn, order: dict[str, Any]) -> CaseOrder:
+    lines = await conn.fetch(
+        "SELECT l.product_id, p.name AS product_name, l.qty, l.unit_price FROM order_lines l"
+        " LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = ? AND l.deleted = ?"
+        " ORDER BY l.id",
+        (order["id"], False),
+    )
+    payments = await _live(conn, "payments", order["id"])
+    returned = await _returned(conn, order["id"])
+    paid, refunded = _money(payments)
+    return CaseOrder(
+        id=order["id"], number=order["number"], status=order["status"], total=order["total"],
+        lines=[OrderLineOut(**ln, returned=returned[ln["product_id"]]) for ln in lines],
+        payments=[PaymentOut(p["id"], p["method"], p["amount"], p["status"], p["created_at"])
+                  for p in sorted(payments, key=lambda p: p["created_at"])],
+        paid=paid, refunded=refunded, refundable=paid - refunded,
+    )  # fmt: skip
+
+
 async def detail(app_state: AppState, case_id: str) -> CaseDetail:
     async with app_state.db.read() as conn:
         case = await _case_row(conn, case_id)
         order = await conn.fetchrow("SELECT * FROM orders WHERE id = ?", (case.order_id,))
         if order is None:  # orders are never removed; a tombstone still answers
             raise OrderNotFound(f"the order of case {case.number} is gone")
-        lines = await conn.fetch(
-            "SELECT l.product_id, p.name AS product_name, l.qty, l.unit_price FROM order_lines l"
-            " LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = ? AND l.deleted = ?"
-            " ORDER BY l.id",
-            (case.order_id, False),
+        return CaseDetail(case=case, order=await _case_order(conn, order))
+
+
+async def order_by_number(app_state: AppState, number: str) -> CaseOrder:
+    """The order a new case is about: its lines, what returns took, its payments."""
+    async with app_state.db.read() as conn:
+        order = await conn.fetchrow(
+            "SELECT * FROM orders WHERE number = ? AND deleted = ? ORDER BY id LIMIT 1",
+            (number.strip(), False),
         )
-        payments = await _live(conn, "payments", case.order_id)
-        returned = await _returned(conn, case.order_id)
-    paid, refunded = _money(payments)
-    return CaseDetail(
-        case=case,
-        order=CaseOrder(
-            id=order["id"], number=order["number"], status=order["status"], total=order["total"],
-            lines=[OrderLineOut(**ln, returned=returned[ln["product_id"]]) for ln in lines],
-            payments=[PaymentOut(p["id"], p["method"], p["amount"], p["status"], p["created_at"])
-                      for p in sorted(payments, key=lambda p: p["created_at"])],
-            paid=paid, refunded=refunded, refundable=paid - refunded,
-        ),
-    )  # fmt: skip
+        if order is None:
+            raise OrderNotFound(f"no order {number}")
+        return await _case_order(conn, order)
 
 
 # ---- writing -----------------------------------------------------------------------------------
@@ -503,6 +516,17 @@ class AfterSalesController(Controller):
         if format is not None:
             return export_response("after-sales", format, _COLUMNS, await every(app_state, f))
         return Response(await page(app_state, f, limit, offset))
+
+    @get("/orders", operation_id="adminAfterSalesOrder",
+         summary="An order by number, for a new case: lines, what returns took, payments",
+         dependencies={"me": needs("aftersales.read")})  # fmt: skip
+    async def order(
+        self,
+        number: FromQuery[str],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> CaseOrder:
+        return await order_by_number(app_state, number)
 
     @get("/{case_id:str}", operation_id="adminAfterSalesCase",
          summary="A case with its order's lines (what returns took back) and payments",

@@ -35,7 +35,7 @@ def _order(server: LiveServer, number: str, to: str = "delivered", paid: int = 1
     customer, order = uuid7(), uuid7()
     lines = [{"id": uuid7(), "product_id": "p-tea", "qty": 2, "unit_price": 500},
              {"id": uuid7(), "product_id": "p-cup", "qty": 1, "unit_price": 300}]  # fmt: skip
-    res = push(server, rep, f"rep1-{number}",
+    res = push(server, rep, f"rep1-{uuid7()}",
                mutation(1, "customer.upsert", id=customer, name=f"Customer of {number}"),
                mutation(2, "order.create", id=order, number=number, customer_id=customer,
                         warehouse_id="wh-1", lines=lines))  # fmt: skip
@@ -48,7 +48,7 @@ def _order(server: LiveServer, number: str, to: str = "delivered", paid: int = 1
         muts.append(mutation(len(muts) + 1, "payment.record", id=uuid7(), order_id=order,
                              method="cash", amount=paid))  # fmt: skip
     if muts:
-        res = push(server, boss, f"boss-{number}", *muts)
+        res = push(server, boss, f"boss-{uuid7()}", *muts)
         assert {r["status"] for r in res} == {"applied"}, res
     return order
 
@@ -309,3 +309,16 @@ def test_the_detail_shows_the_order_lines_and_what_returns_took(
         ("p-tea", 2, 1), ("p-cup", 1, 0)}  # fmt: skip
     assert (body["order"]["number"], body["order"]["paid"], body["order"]["total"]) == (
         "SO-50", 1300, 1300)  # fmt: skip
+
+
+def test_an_order_is_looked_up_by_number_for_a_new_case(server: LiveServer, support: httpx.Client):
+    _order(server, "SO/60 x")
+    r = support.get(f"{API}/orders", params={"number": "SO/60 x"})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["number"], got["status"], got["paid"], got["refundable"]) == (
+        "SO/60 x", "delivered", 1300, 1300)  # fmt: skip
+    assert {(ln["product_id"], ln["product_name"], ln["returned"]) for ln in got["lines"]} == {
+        ("p-tea", "Tea", 0), ("p-cup", "Cup", 0)}  # fmt: skip
+    assert_error(support.get(f"{API}/orders", params={"number": "NOPE"}), 404, "order_not_found")
+    assert_error(support.get(f"{API}/orders"), 400, "invalid_request")
