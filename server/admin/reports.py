@@ -192,6 +192,10 @@ async def orders_per_day(conn: Conn, r: Range) -> Report:
 
 
 async def sales(conn: Conn, r: Range) -> Report:
+    """Per day: orders created and not cancelled (count, total); payments by the day recorded.
+    Money in = positive payments ``paid`` or ``refunded`` (it came in, whatever happened next);
+    refunded = negative payments (how after-sales records a refund) plus positive ones marked
+    ``refunded``. ``pending`` and ``failed`` payments count nowhere."""
     wh, args = _wh(r)
     orders = await conn.fetch(
         "SELECT SUBSTR(created_at, 1, 10) AS day, COUNT(*) AS n, SUM(total) AS total FROM orders"
@@ -202,13 +206,13 @@ async def sales(conn: Conn, r: Range) -> Report:
     pwh, pargs = _wh(r, "o.warehouse_id")
     payments = await conn.fetch(
         "SELECT SUBSTR(p.created_at, 1, 10) AS day,"
-        " SUM(CASE WHEN p.status = ? AND p.amount > 0 THEN p.amount ELSE 0 END) AS received,"
-        " SUM(CASE WHEN p.status = ? AND p.amount < 0 THEN -p.amount"
-        "          WHEN p.status = ? THEN ABS(p.amount) ELSE 0 END) AS refunded"
+        " SUM(CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END) AS received,"
+        " SUM(CASE WHEN p.amount < 0 THEN -p.amount"
+        "          WHEN p.status = ? THEN p.amount ELSE 0 END) AS refunded"
         " FROM payments p JOIN orders o ON o.id = p.order_id"
-        " WHERE p.deleted = ? AND p.created_at >= ? AND p.created_at < ?" + pwh
-        + " GROUP BY SUBSTR(p.created_at, 1, 10)",
-        ["paid", "paid", "refunded", False, r.start, r.end, *pargs],
+        " WHERE p.deleted = ? AND p.status IN (?, ?) AND p.created_at >= ? AND p.created_at < ?"
+        + pwh + " GROUP BY SUBSTR(p.created_at, 1, 10)",
+        ["refunded", False, "paid", "refunded", r.start, r.end, *pargs],
     )  # fmt: skip
     days = r.days()
     count = {o["day"]: int(o["n"]) for o in orders}

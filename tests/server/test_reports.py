@@ -96,7 +96,9 @@ def world(shared_server: LiveServer) -> dict[str, Any]:
              mutation(8, "payment.record", id=uuid7(), order_id=ids["B"], method="card",
                       amount=500),
              mutation(9, "payment.record", id=uuid7(), order_id=ids["A"], method="card",
-                      amount=300, status="refunded")))  # fmt: skip
+                      amount=300, status="refunded"),
+             mutation(10, "payment.record", id=uuid7(), order_id=ids["A"], method="card",
+                      amount=-200, status="refunded")))  # fmt: skip
     _ok(push(server, rep2, "rep2-phone",
              mutation(1, "customer.upsert", id=cust2, name="Noodle Bar"),
              *[mutation(i + 2, "order.create", **orders[k]) for i, k in enumerate("CD")],
@@ -140,7 +142,14 @@ def world(shared_server: LiveServer) -> dict[str, Any]:
                     " WHERE id = ?",
                     (times[0], times[-1], msgspec.json.encode(history).decode(), ids[key]),
                 )
-            pay = {1000: _t(3, 10), 500: _t(3, 11), -400: _t(4, 11), 300: _t(4, 11), 1500: _t(5, 9)}
+            pay = {
+                1000: _t(3, 10),
+                500: _t(3, 11),
+                -400: _t(4, 11),
+                300: _t(4, 11),
+                -200: _t(4, 12),
+                1500: _t(5, 9),
+            }
             for amount, at in pay.items():
                 await conn.execute("UPDATE payments SET created_at = ? WHERE amount = ?",
                                    (at, amount))  # fmt: skip
@@ -206,10 +215,11 @@ def test_sales_totals_and_payments(world) -> None:
     rows = {r[0]: r[1:] for r in body["table"]["rows"]}
     assert rows["2026-03-02"] == [2, 1500, 0, 0]  # A 1000 + B 500
     assert rows["2026-03-03"] == [2, 1800, 1500, 0]  # C 1500 + D 300; A's and B's payments
-    assert rows["2026-03-04"] == [0, 0, 0, 700]  # E cancelled; refunds: -400 paid, 300 refunded
+    # E cancelled. In: 300 (refunded since). Out: 400 (-400 paid), 300, 200 (-200 refunded).
+    assert rows["2026-03-04"] == [0, 0, 300, 900]
     assert rows["2026-03-05"] == [0, 0, 0, 0]  # C's payment is pending
     assert sum(sum(r[1:]) for d, r in rows.items() if d not in DAYS[1:5]) == 0
-    assert _series(body)["received"] == _on({"2026-03-03": 1500})
+    assert _series(body)["received"] == _on({"2026-03-03": 1500, "2026-03-04": 300})
 
 
 def test_processing_time_percentiles(world) -> None:
