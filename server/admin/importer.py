@@ -499,7 +499,8 @@ async def plan_orders(conn: Conn, sheet: Sheet) -> Plan:
     for line in lines:
         parsed.append((line, {
             "number": line.get("number", _text, 40, required=True),
-            "customer": line.get("customer", _text, 200, required=True),
+            # On the first row of an order at least; its other rows may leave it blank.
+            "customer": line.get("customer", _text, 200),
             "sku": line.get("sku", _text, 64, required=True),
             "qty": line.get("qty", _int, 1, MAX_QTY, required=True),
             "unit_price": line.get("unit_price", _money),
@@ -570,7 +571,11 @@ async def plan_orders(conn: Conn, sheet: Sheet) -> Plan:
                   "status": p["status"]}  # fmt: skip
         order = orders.get(number)
         if order is None:
-            order = orders[number] = {"row": line.number, "header": {}, "lines": []}
+            order = orders[number] = {"row": line.number, "first": line, "header": {},
+                                      "customer": False, "lines": []}  # fmt: skip
+        order["customer"] |= p["customer"] is not None or "customer" in {
+            e.column for e in line.errors
+        }
         for key in _HEADER:
             value = header[key]
             if value is None or p[key] is None:
@@ -587,6 +592,8 @@ async def plan_orders(conn: Conn, sheet: Sheet) -> Plan:
             order["lines"].append({"id": uuid7(), "product_id": product["id"], "qty": p["qty"],
                                    "unit_price": int(price)})  # fmt: skip
     for number, order in orders.items():
+        if not order["customer"]:
+            order["first"].fail("customer", "required", f"order {number} needs a customer")
         h = order["header"]
         plan.orders.append({
             "id": uuid7(), "number": number, "customer_id": h.get("customer"),
