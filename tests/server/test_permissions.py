@@ -58,6 +58,11 @@ PROBES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], set[int]]] = {
     ),
     "stocktakes.apply": (lambda c: c.post("/api/stocktakes/no-such/apply"), {404}),
     "reports.read": (lambda c: c.get("/api/admin/reports/sales"), {200}),
+    # A dry run of an empty file: allowed roles get past the permission check to the 400.
+    "imports.run": (
+        lambda c: c.post("/api/admin/import/orders", params={"dry_run": "true"}, content=b""),
+        {400},
+    ),
     "orders.review": (lambda c: c.get("/api/admin/review"), {200}),
     "orders.read": (lambda c: c.get("/api/admin/orders", params={"limit": 1}), {200}),
     # No such order: allowed roles get past the permission check to the 404.
