@@ -9,6 +9,7 @@ import io
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -51,13 +52,14 @@ def _orders(server: Server) -> None:
     rep = Api.of(server, "Rita Rep", "sales")
     customer = str(uuid.uuid4())
     ids = [str(uuid.uuid4()) for _ in range(3)]
+    past = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()  # overdue
     orders = [
         ("order.create", {"id": ids[i], "number": f"RPT-{i}", "customer_id": customer,
                           "channel": channel, "priority": priority, "due_date": due,
                           "lines": [{"id": str(uuid.uuid4()), "product_id": product,
                                      "qty": i + 1, "unit_price": 500}]})
         for i, (channel, priority, due) in enumerate(
-            [("field", "normal", None), ("phone", "normal", None), ("field", "high", "2026-01-05")]
+            [("field", "normal", None), ("phone", "normal", None), ("field", "high", past)]
         )
     ]  # fmt: skip
     for order in orders:  # no due date: leave it out (the API takes a date or nothing)
