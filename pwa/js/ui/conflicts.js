@@ -26,7 +26,7 @@ export function showValue(field, value) {
   return String(value);
 }
 
-function what(c) {
+export function what(c) {
   const kind = hasKey(`conflict.kind.${c.kind}`) ? t(`conflict.kind.${c.kind}`) : c.kind;
   const field = c.field ? (hasKey(`field.${c.field}`) ? t(`field.${c.field}`) : c.field) : null;
   return field ? `${kind} · ${field}` : kind;
@@ -62,9 +62,9 @@ function Values({ conflict }) {
 
 // The server takes a value of its own ("use mine", "type a value") for field conflicts of
 // orders and customers; other kinds are settled by keeping the server's or by an admin.
-const VALUE_TABLES = new Set(['orders', 'customers']);
+export const VALUE_TABLES = new Set(['orders', 'customers']);
 
-function CustomInput({ field, value, onInput }) {
+export function CustomInput({ field, value, onInput }) {
   if (field === 'priority') {
     return html`<${Select} label=${t('conflict.newValue')} value=${value} onChange=${onInput} testid="conflict-custom-value"
       options=${PRIORITIES.map((p) => [p, t(`priority.${p}`)])} />`;

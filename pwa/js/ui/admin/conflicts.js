@@ -1,10 +1,270 @@
-// /admin/conflicts (docs/admin.md): to be built. Scaffolding: the route, the navigation entry and
-// the texts file (locales/admin/conflicts.js) exist so the page can be built without touching them.
+// /admin/conflicts and /admin/conflicts/:id (docs/admin.md): every conflict, filtered (status,
+// severity, kind, user, device, dates), a page at a time, with a detail beside the list (base,
+// server and device values side by side, who, where, when, the change that was sent, the reason)
+// and resolving: keep the server value, take the device value, or type a new one; several like
+// conflicts (same kind, table and field) at once. conflicts.resolve to see and act.
+//
+// Where the data comes from: the list is a page of GET /api/admin/conflicts (server-side filters
+// and paging, with user names and device codes, which the store has not), laid over with the
+// same rows from the store (admins and managers sync every conflict), so a decision shows at once
+// (the optimistic port of conflict.resolve) and the page reloads when a sync changes conflicts.
+// Every decision is a conflict.resolve mutation through the store, like the phone's: it syncs,
+// and every device holding the order pulls the value.
 
 import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
 
-import { Screen } from '../components.js';
+import { formatDateTime } from '../../format.js';
+import { hasKey, t } from '../../i18n.js';
+import { Badge, Empty, ErrorBox, Field, Loading, Screen, Select, useAction } from '../components.js';
+import { CustomInput, showValue, VALUE_TABLES, what } from '../conflicts.js';
+import { useApp } from '../context.js';
+import { OPEN_CONFLICT } from '../hooks.js';
+import { useLive } from '../live.js';
+import { Link, navigate } from '../router.js';
+import { may, useAdminList } from './common.js';
 
-export function AdminConflicts() {
-  return html`<${Screen} title="Conflicts" testid="admin-conflicts" />`;
+const FILTERS = ['status', 'severity', 'kind', 'user_id', 'device_id', 'from', 'to'];
+const STATUSES = ['open', 'referred', 'resolved'];
+const SEVERITIES = ['low', 'normal', 'high'];
+const KINDS = [
+  'field', 'transition', 'locked', 'line_changed', 'line_removed', 'missing_reference',
+  'negative_stock', 'payment', 'double_redemption',
+];
+const PAGE = 50;
+
+/** The filters of the address (?status=open&…): the list's state survives opening a detail. */
+function filtersOf(query) {
+  const f = Object.fromEntries(FILTERS.map((k) => [k, query?.get(k) ?? '']));
+  if (!query?.has('status')) f.status = 'open';
+  return f;
+}
+
+/** The address's query: an empty status is kept (it means "all", none means "open"). */
+function queryOf(filters) {
+  const q = new URLSearchParams();
+  for (const k of FILTERS) if (filters[k] || k === 'status') q.set(k, filters[k] ?? '');
+  return q.toString();
+}
+
+/** The API's query: only the filters that are set. */
+function apiQueryOf(filters) {
+  const q = new URLSearchParams();
+  for (const k of FILTERS) if (filters[k]) q.set(k, filters[k]);
+  return q.toString();
+}
+
+/** Conflicts that can be settled together: the same kind on the same table's field. */
+const likeKey = (c) => `${c.kind}|${c.table_name}|${c.field ?? ''}`;
+const takesValue = (c) => c.kind === 'field' && VALUE_TABLES.has(c.table_name);
+const label = (prefix, value) => (hasKey(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : value);
+
+function Filters({ filters, onChange, users, devices }) {
+  const set = (key) => (value) => onChange({ ...filters, [key]: value });
+  const all = [['', t('common.all')]];
+  return html`
+    <div class="filters admin-filters" data-testid="conflict-filters">
+      <${Select} label=${t('admin.conflicts.status')} value=${filters.status} onChange=${set('status')} testid="conflict-filter-status"
+        options=${[...all, ...STATUSES.map((s) => [s, label('conflict.status', s)])]} />
+      <${Select} label=${t('admin.conflicts.severity')} value=${filters.severity} onChange=${set('severity')} testid="conflict-filter-severity"
+        options=${[...all, ...SEVERITIES.map((s) => [s, label('admin.conflicts.severity', s)])]} />
+      <${Select} label=${t('admin.conflicts.kind')} value=${filters.kind} onChange=${set('kind')} testid="conflict-filter-kind"
+        options=${[...all, ...KINDS.map((k) => [k, label('conflict.kind', k)])]} />
+      <${Select} label=${t('admin.conflicts.user')} value=${filters.user_id} onChange=${set('user_id')} testid="conflict-filter-user"
+        options=${[...all, ...(users ?? []).map((u) => [u.id, u.name])]} />
+      <${Select} label=${t('admin.conflicts.device')} value=${filters.device_id} onChange=${set('device_id')} testid="conflict-filter-device"
+        options=${[...all, ...(devices ?? []).map((d) => [d.id, `${d.code} · ${d.user_name}`])]} />
+      <${Field} label=${t('admin.conflicts.from')} type="date" value=${filters.from} onInput=${set('from')} testid="conflict-filter-from" />
+      <${Field} label=${t('admin.conflicts.to')} type="date" value=${filters.to} onInput=${set('to')} testid="conflict-filter-to" />
+    </div>`;
+}
+
+function Bulk({ selected, onDone }) {
+  const { actions } = useApp();
+  const [run, busy, error] = useAction();
+  const alike = new Set(selected.map(likeKey)).size === 1;
+  const resolveAll = (resolution) => run(async () => {
+    for (const c of selected) await actions.resolveConflict(c.id, resolution);
+    onDone();
+  });
+  return html`
+    <div class="card bulk" data-testid="conflict-bulk" data-count=${selected.length}>
+      <strong>${t('admin.conflicts.selected', { count: selected.length })}</strong>
+      ${alike ? html`
+        <button type="button" data-testid="conflict-bulk-server" disabled=${busy}
+          onClick=${() => resolveAll('server')}>${t('admin.conflicts.bulkServer', { count: selected.length })}</button>
+        ${takesValue(selected[0]) && html`<button type="button" data-testid="conflict-bulk-device" disabled=${busy}
+          onClick=${() => resolveAll('client')}>${t('admin.conflicts.bulkDevice', { count: selected.length })}</button>`}`
+        : html`<span class="muted" data-testid="conflict-bulk-unlike">${t('admin.conflicts.notAlike')}</span>`}
+      <button type="button" class="link" data-testid="conflict-bulk-clear" onClick=${onDone}>${t('admin.conflicts.clear')}</button>
+      <${ErrorBox} error=${error} />
+    </div>`;
+}
+
+function Row({ c, open, picked, onPick, href }) {
+  const settled = !OPEN_CONFLICT.includes(c.status);
+  return html`
+    <tr data-testid="admin-conflict-row" data-id=${c.id} data-status=${c.status} data-kind=${c.kind}
+      class=${open ? 'selected' : ''}>
+      <td><input type="checkbox" data-testid="conflict-select" aria-label=${t('admin.conflicts.select')}
+        checked=${picked} disabled=${settled} onChange=${(e) => onPick(e.currentTarget.checked)} /></td>
+      <td>${formatDateTime(c.created_at)}</td>
+      <td><${Link} href=${href} data-testid="conflict-open">${what(c)}<//></td>
+      <td>${c.user_name ?? c.user_id}</td>
+      <td><code>${c.device_code ?? '—'}</code></td>
+      <td>${label('admin.conflicts.severity', c.severity)}</td>
+      <td data-testid="conflict-row-status">${label('conflict.status', c.status)}</td>
+      <td class="muted">${c.reason}</td>
+    </tr>`;
+}
+
+function Value({ c, label: caption, value, testid }) {
+  return html`<div class="value" data-testid=${testid}><small>${caption}</small><strong>${showValue(c.field, value)}</strong></div>`;
+}
+
+function Resolve({ c }) {
+  const { actions } = useApp();
+  const [custom, setCustom] = useState(null);
+  const [run, busy, error] = useAction();
+  const resolve = (resolution, value) => run(() => actions.resolveConflict(c.id, resolution, value));
+  return html`
+    <div class="resolve actions">
+      <button type="button" data-testid="admin-conflict-keep-server" disabled=${busy}
+        onClick=${() => resolve('server')}>${t('admin.conflicts.keepServer')}</button>
+      ${takesValue(c) && html`
+        <button type="button" data-testid="admin-conflict-take-device" disabled=${busy}
+          onClick=${() => resolve('client')}>${t('admin.conflicts.takeDevice')}</button>
+        ${custom === null
+          ? html`<button type="button" data-testid="admin-conflict-custom" disabled=${busy}
+              onClick=${() => setCustom(typeof c.client_value === 'string' ? c.client_value : '')}>${t('admin.conflicts.typeValue')}</button>`
+          : html`<div class="inset">
+              <${CustomInput} field=${c.field} value=${custom} onInput=${setCustom} />
+              <button type="button" class="primary" data-testid="admin-conflict-custom-save" disabled=${busy}
+                onClick=${() => resolve('custom', custom)}>${t('common.save')}</button></div>`}`}
+      <${ErrorBox} error=${error} />
+    </div>`;
+}
+
+/** The order (or customer) a conflict names, as a link when this browser holds it. */
+function Subject({ c }) {
+  const { store } = useApp();
+  const row = useLive(() => (store.db[c.table_name] ? store.db.table(c.table_name).get(c.row_id) : null),
+    [store, c.table_name, c.row_id]);
+  if (c.table_name === 'orders' && row) return html`<${Link} href=${`/orders/${row.id}`} data-testid="admin-conflict-subject">${row.number}<//>`;
+  if (c.table_name === 'customers' && row) return html`<${Link} href=${`/customers/${row.id}`} data-testid="admin-conflict-subject">${row.name}<//>`;
+  return html`<code data-testid="admin-conflict-subject">${c.table_name} ${c.row_id}</code>`;
+}
+
+function Detail({ id, listed, back }) {
+  const { store } = useApp();
+  const local = useLive(() => store.db.conflicts.get(id), [store, id]);
+  const [fetched, error] = useAdminList(`/api/admin/conflicts?id=${encodeURIComponent(id)}`, !listed);
+  const server = listed ?? fetched?.rows?.[0];
+  if (!server && !local) {
+    return html`<div class="card" data-testid="admin-conflict-detail">
+      <${ErrorBox} error=${error} />${fetched || local === null ? html`<p class="empty">${t('common.notFound')}</p>` : html`<${Loading} />`}</div>`;
+  }
+  // The store's row is the freshest (a decision made here shows before it syncs); the server's
+  // adds the names.
+  const c = { ...server, ...(local ?? {}) };
+  const mutation = c.mutation ?? {};
+  const open = OPEN_CONFLICT.includes(c.status);
+  const pending = server && local && local.status !== server.status;
+  return html`
+    <div class="card conflict-detail" data-testid="admin-conflict-detail" data-id=${c.id} data-status=${c.status}>
+      <div class="actions"><h2>${what(c)}</h2>
+        <${Link} href=${back} data-testid="admin-conflict-close">${t('admin.conflicts.close')}<//></div>
+      <p><${Subject} c=${c} /> · <span data-testid="admin-conflict-status">${label('conflict.status', c.status)}</span>
+        ${c.severity !== 'normal' && html` <${Badge} kind="warn">${label('admin.conflicts.severity', c.severity)}<//>`}</p>
+      <p class="muted" data-testid="admin-conflict-reason">${c.reason}</p>
+      <div class="side-by-side">
+        <${Value} c=${c} label=${t('admin.conflicts.base')} value=${c.base_value} testid="admin-conflict-base" />
+        <${Value} c=${c} label=${t('admin.conflicts.server')} value=${c.server_value} testid="admin-conflict-server" />
+        <${Value} c=${c} label=${t('admin.conflicts.deviceValue')} value=${c.client_value} testid="admin-conflict-device" />
+      </div>
+      <dl class="facts">
+        <dt>${t('admin.conflicts.who')}</dt><dd data-testid="admin-conflict-who">${c.user_name ?? c.user_id}</dd>
+        <dt>${t('admin.conflicts.where')}</dt><dd data-testid="admin-conflict-where"><code>${c.device_code ?? '—'}</code> <small class="muted">${c.client_id}</small></dd>
+        <dt>${t('admin.conflicts.when')}</dt><dd data-testid="admin-conflict-when">${formatDateTime(c.created_at)}</dd>
+        <dt>${t('admin.conflicts.mutation')}</dt><dd data-testid="admin-conflict-mutation">
+          <code>${mutation.name ?? '—'}</code>
+          <pre class="mutation-args">${JSON.stringify(mutation.args ?? {}, null, 2)}</pre></dd>
+        ${c.resolution && html`<dt>${t('admin.conflicts.resolution')}</dt><dd data-testid="admin-conflict-resolution">
+          ${t('admin.conflicts.resolvedBy', {
+            resolution: label('admin.conflicts.resolution', c.resolution),
+            name: c.resolver_name ?? c.resolver_id ?? '—',
+            when: formatDateTime(c.resolved_at),
+          })}${c.status === 'resolved' ? html`: <strong data-testid="admin-conflict-resolved-value">${showValue(c.field, c.resolved_value)}</strong>` : ''}</dd>`}
+      </dl>
+      ${pending && html`<p class="note" data-testid="admin-conflict-pending">${t('admin.conflicts.pendingSync')}</p>`}
+      ${open && html`<${Resolve} key=${c.id} c=${c} />`}
+    </div>`;
+}
+
+export function AdminConflicts({ params = {}, query }) {
+  const { me, store } = useApp();
+  const role = me.user.role;
+  const allowed = may(role, 'conflicts.resolve');
+  const filters = filtersOf(query);
+  const qs = queryOf(filters);
+  const apiQs = apiQueryOf(filters);
+  const [offset, setOffset] = useState(0);
+  const [picked, setPicked] = useState({});
+  const [page, error, reload] = useAdminList(`/api/admin/conflicts?${apiQs}&limit=${PAGE}&offset=${offset}`, allowed);
+  const [users] = useAdminList('/api/admin/users', allowed && may(role, 'users.read'));
+  const [devices] = useAdminList('/api/admin/devices', allowed && may(role, 'devices.read'));
+  // A sync that brings or settles conflicts changes these counts: the page is asked again.
+  const changed = useLive(() => Promise.all([
+    store.db.conflicts.count(), store.db.conflicts.where('status').anyOf(OPEN_CONFLICT).count(),
+  ]).then((n) => n.join(':')), [store]);
+  useEffect(() => { if (changed !== undefined && page) reload(); }, [changed]);
+  const ids = (page?.rows ?? []).map((r) => r.id);
+  const local = useLive(() => store.db.conflicts.bulkGet(ids), [store, ids.join(',')]);
+  if (!allowed) {
+    return html`<${Screen} title=${t('admin.conflicts.title')} testid="admin-conflicts">
+      <p class="error" data-testid="admin-forbidden">${t('admin.forbidden')}</p><//>`;
+  }
+  // The store's rows by id (a live answer may still be of the page before).
+  const fresh = Object.fromEntries((local ?? []).filter(Boolean).map((c) => [c.id, c]));
+  const rows = (page?.rows ?? []).map((r) => ({ ...r, ...(fresh[r.id] ?? {}) }));
+  const selected = rows.filter((r) => picked[r.id] && OPEN_CONFLICT.includes(r.status));
+  const change = (next) => {
+    setOffset(0);
+    setPicked({});
+    navigate(`${params.id ? `/admin/conflicts/${params.id}` : '/admin/conflicts'}?${queryOf(next)}`, { replace: true });
+  };
+  const exportHref = (format) => `/api/admin/conflicts?${apiQs}&format=${format}`;
+  return html`
+    <${Screen} title=${t('admin.conflicts.title')} testid="admin-conflicts"
+      actions=${html`<button type="button" data-testid="conflicts-reload" onClick=${reload}>${t('admin.reload')}</button>`}>
+      <${Filters} filters=${filters} onChange=${change} users=${users} devices=${devices} />
+      <div class="actions">
+        ${page && html`<span class="muted" data-testid="conflicts-total">${t('admin.conflicts.total', { count: page.total })}</span>`}
+        <a href=${exportHref('csv')} download data-testid="conflicts-export-csv">${t('admin.conflicts.exportCsv')}</a>
+        <a href=${exportHref('xlsx')} download data-testid="conflicts-export-xlsx">${t('admin.conflicts.exportXlsx')}</a>
+      </div>
+      <${ErrorBox} error=${error} />
+      ${selected.length > 0 && html`<${Bulk} selected=${selected} onDone=${() => setPicked({})} />`}
+      ${params.id && html`<${Detail} key=${params.id} id=${params.id} listed=${page?.rows.find((r) => r.id === params.id)}
+        back=${`/admin/conflicts?${qs}`} />`}
+      ${page === undefined && !error ? html`<${Loading} />` : rows.length === 0 ? html`<${Empty}>${t('admin.conflicts.none')}<//>` : html`
+        <div class="table-wrap">
+          <table class="admin-table" data-testid="conflicts-table">
+            <thead><tr>
+              <th></th><th>${t('admin.conflicts.when')}</th><th>${t('admin.conflicts.what')}</th><th>${t('admin.conflicts.user')}</th>
+              <th>${t('admin.conflicts.device')}</th><th>${t('admin.conflicts.severity')}</th><th>${t('admin.conflicts.status')}</th>
+              <th>${t('admin.conflicts.reason')}</th>
+            </tr></thead>
+            <tbody>${rows.map((c) => html`<${Row} key=${c.id} c=${c} open=${c.id === params.id} picked=${!!picked[c.id]}
+              href=${`/admin/conflicts/${c.id}?${qs}`}
+              onPick=${(on) => setPicked((p) => ({ ...p, [c.id]: on }))} />`)}</tbody>
+          </table>
+        </div>
+        <div class="actions pager">
+          <button type="button" data-testid="conflicts-previous" disabled=${offset === 0}
+            onClick=${() => setOffset(Math.max(0, offset - PAGE))}>${t('admin.conflicts.previous')}</button>
+          <button type="button" data-testid="conflicts-next" disabled=${page?.next == null}
+            onClick=${() => setOffset(page.next)}>${t('admin.conflicts.next')}</button>
+        </div>`}
+    <//>`;
 }

@@ -1,6 +1,7 @@
 // /admin/devices (docs/admin.md): every device (user, platform, app version, code, last seen,
-// last sync, pending mutations, revoked) with a flag on those that have not synced for
-// STALE_DAYS, revoking a device, and a user's passkeys with revoking one.
+// last sync, pending mutations, open conflicts, rejected mutations, revoked) with the server's
+// stale flag (no sync for ORDERLY_DEVICE_STALE_HOURS), revoking a device, and a user's passkeys
+// with revoking one.
 // devices.read to see; devices.revoke, passkeys.revoke (and users.read for passkeys) to act.
 
 import { html } from 'htm/preact';
@@ -11,16 +12,14 @@ import { formatAgo, formatDateTime } from '../../format.js';
 import { t } from '../../i18n.js';
 import { Badge, Empty, ErrorBox, Loading, Screen, Select, useAction } from '../components.js';
 import { useApp } from '../context.js';
+import { Link } from '../router.js';
 import { may, useAdminList } from './common.js';
 
-/** A device that has not synced for this long is flagged (ORDERLY_DEVICE_STALE_HOURS later). */
-export const STALE_DAYS = 3;
-
-/** Whether a device has not synced for more than STALE_DAYS (never synced: since it was made). */
-export function isStale(device, now = Date.now()) {
-  if (device.revoked) return false;
-  const last = device.last_sync_at ?? device.created_at;
-  return now - new Date(last).getTime() > STALE_DAYS * 86_400_000;
+/** "3 days" or "12 hours": how long without a sync makes a device stale (the server's setting). */
+export function staleSpan(hours) {
+  return hours % 24 === 0
+    ? t('admin.devices.days', { count: hours / 24 })
+    : t('admin.devices.hours', { count: hours });
 }
 
 function RevokeButton({ testid, label, confirmLabel, onRevoke }) {
@@ -37,7 +36,7 @@ function RevokeButton({ testid, label, confirmLabel, onRevoke }) {
 }
 
 function DeviceRow({ device, revocable, onUser, onChanged }) {
-  const stale = isStale(device);
+  const stale = device.stale;
   return html`
     <tr data-testid="device-row" data-code=${device.code} data-id=${device.id} data-user=${device.user_name}
       data-revoked=${String(device.revoked)} data-stale=${String(stale)} class=${device.revoked ? 'disabled' : stale ? 'stale' : ''}>
@@ -47,8 +46,12 @@ function DeviceRow({ device, revocable, onUser, onChanged }) {
       <td>${device.app_version || '—'}</td>
       <td title=${formatDateTime(device.last_seen_at)}>${formatAgo(device.last_seen_at)}</td>
       <td title=${formatDateTime(device.last_sync_at)}>${formatAgo(device.last_sync_at)}
-        ${stale && html` <${Badge} kind="warn" testid="device-stale">${t('admin.devices.stale', { days: STALE_DAYS })}<//>`}</td>
+        ${stale && html` <${Badge} kind="warn" testid="device-stale">${t('admin.devices.staleFor', { span: staleSpan(device.stale_after_hours) })}<//>`}</td>
       <td data-testid="device-pending">${device.pending_count}</td>
+      <td data-testid="device-conflicts">${device.open_conflicts > 0
+        ? html`<${Link} href=${`/admin/conflicts?device_id=${device.id}`} data-testid="device-conflicts-link">${device.open_conflicts}<//>`
+        : 0}</td>
+      <td data-testid="device-errors" class=${device.errors > 0 ? 'warn' : ''}>${device.errors}</td>
       <td>${device.revoked
         ? html`<${Badge} kind="muted" testid="device-revoked">${t('admin.devices.revoked')}<//>
           <br /><small class="muted">${formatDateTime(device.revoked_at)}</small>`
@@ -96,21 +99,22 @@ export function AdminDevices() {
   }
   const users = Object.fromEntries((devices ?? []).map((d) => [d.user_id, d.user_name]));
   const shown = (devices ?? []).filter((d) => !userId || d.user_id === userId);
-  const stale = shown.filter((d) => isStale(d)).length;
+  const stale = shown.filter((d) => d.stale).length;
   return html`
     <${Screen} title=${t('admin.devices.title')} testid="admin-devices"
       actions=${html`<button type="button" data-testid="devices-reload" onClick=${reload}>${t('admin.reload')}</button>`}>
       <${ErrorBox} error=${error} />
       <${Select} label=${t('admin.devices.user')} value=${userId} onChange=${setUserId} testid="devices-user"
         options=${[['', t('common.all')], ...Object.entries(users).sort((a, b) => a[1].localeCompare(b[1]))]} />
-      ${stale > 0 && html`<p class="note" data-testid="devices-stale-count">${t('admin.devices.staleCount', { count: stale, days: STALE_DAYS })}</p>`}
+      ${stale > 0 && html`<p class="note" data-testid="devices-stale-count">${t('admin.devices.staleCountFor', { count: stale, span: staleSpan(shown[0].stale_after_hours) })}</p>`}
       ${devices === undefined && !error ? html`<${Loading} />` : shown.length === 0 ? html`<${Empty}>${t('admin.devices.none')}<//>` : html`
         <div class="table-wrap">
           <table class="admin-table" data-testid="devices-table">
             <thead><tr>
               <th>${t('admin.devices.user')}</th><th>${t('admin.devices.code')}</th><th>${t('admin.devices.platform')}</th>
               <th>${t('admin.devices.version')}</th><th>${t('admin.devices.lastSeen')}</th><th>${t('admin.devices.lastSync')}</th>
-              <th>${t('admin.devices.pending')}</th><th></th>
+              <th>${t('admin.devices.pending')}</th><th>${t('admin.devices.openConflicts')}</th>
+              <th title=${t('admin.devices.errorsHint')}>${t('admin.devices.errors')}</th><th></th>
             </tr></thead>
             <tbody>${shown.map((d) => html`<${DeviceRow} key=${d.id} device=${d} revocable=${may(role, 'devices.revoke')}
               onUser=${setUserId} onChanged=${reload} />`)}</tbody>
