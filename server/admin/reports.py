@@ -34,6 +34,7 @@ OPEN_STATUSES = ("submitted", "on_hold", "confirmed", "picking", "packed")
 # Statuses an order can only have after it shipped: what the status-history reports look at.
 AFTER_SHIPPING = ("shipped", "delivered", "completed", "returned", "refunded")
 DEVICE_BUCKETS = ("lt_1h", "lt_1d", "lt_3d", "older", "never")
+_EMPLOYEE = ("orders", "transitions", "scans", "redemptions")  # per-employee columns
 
 
 class RangeTooLong(SyncError):
@@ -386,9 +387,6 @@ async def per_employee(conn: Conn, r: Range) -> Report:
     ]
     table = Table(["user_id", "user", "role", *_EMPLOYEE], rows)
     return _report("per-employee", r, names, series, table)
-
-
-_EMPLOYEE = ("orders", "transitions", "scans", "redemptions")
 
 
 async def sync_health(conn: Conn, r: Range, now: datetime | None = None) -> Report:
