@@ -204,3 +204,30 @@ def test_an_admin_settles_like_conflicts_in_one_action(
     ]  # fmt: skip
     assert {(truth["conflicts"][c]["status"], truth["conflicts"][c]["resolution"])
             for c in conflicts} == {("resolved", "client")}  # fmt: skip
+
+
+def test_an_admin_reads_the_audit_log_and_checks_its_chain(
+    server: Server, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    admin = device(browser, contexts, viewport=DESKTOP)
+    enroll(admin, server.create_admin("Aud Admin"))
+    by(admin, "nav-admin-audit").click()
+    expect(by(admin, "admin-audit")).to_be_visible()
+    by(admin, "audit-verify").click()
+    expect(by(admin, "audit-chain-ok")).to_be_visible()
+    expect(by(admin, "audit-chain-broken")).to_have_count(0)
+    # The admin's own enrollment and login, by action and actor.
+    by(admin, "audit-filter-action").fill("auth.*")
+    by(admin, "audit-filter-actor").select_option(label="Aud Admin")
+    by(admin, "audit-search").click()
+    rows = by(admin, "audit-row")
+    others = admin.locator('#app [data-testid="audit-row"]:not([data-action^="auth."])')
+    expect(others).to_have_count(0)
+    expect(rows.first).to_have_attribute("data-action", re.compile(r"^auth\."))
+    expect(by(admin, "audit-actor").first).to_have_text("Aud Admin")
+    actions = {rows.nth(i).get_attribute("data-action") for i in range(rows.count())}
+    assert {"auth.enroll", "auth.login"} >= actions and "auth.enroll" in actions, actions
+    # A subject no entry has: nothing.
+    by(admin, "audit-filter-subject").fill("no-such-subject")
+    by(admin, "audit-search").click()
+    expect(by(admin, "audit-row")).to_have_count(0)

@@ -4,6 +4,10 @@
 
 export default {
   en: {
+    'admin.conflicts.total#one': '{count} conflict',
+    'admin.devices.days#one': '{count} day',
+    'admin.devices.hours#one': '{count} hour',
+    'admin.devices.staleCountFor#one': '{count} device has not synced for more than {span}.',
     'admin.conflicts.title': 'Conflicts',
     'admin.conflicts.status': 'Status',
     'admin.conflicts.severity': 'Severity',
@@ -58,6 +62,10 @@ export default {
     'admin.devices.hours': '{count} hours',
   },
   'zh-Hans': {
+    'admin.conflicts.total#one': '共 {count} 个冲突',
+    'admin.devices.days#one': '{count} 天',
+    'admin.devices.hours#one': '{count} 小时',
+    'admin.devices.staleCountFor#one': '{count} 台设备已超过 {span} 未同步。',
     'admin.conflicts.title': '冲突',
     'admin.conflicts.status': '状态',
     'admin.conflicts.severity': '严重程度',
@@ -112,6 +120,10 @@ export default {
     'admin.devices.hours': '{count} 小时',
   },
   'zh-Hant': {
+    'admin.conflicts.total#one': '共 {count} 個衝突',
+    'admin.devices.days#one': '{count} 天',
+    'admin.devices.hours#one': '{count} 小時',
+    'admin.devices.staleCountFor#one': '{count} 台裝置已超過 {span} 未同步。',
     'admin.conflicts.title': '衝突',
     'admin.conflicts.status': '狀態',
     'admin.conflicts.severity': '嚴重程度',
