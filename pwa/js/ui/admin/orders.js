@@ -1,10 +1,293 @@
-// /admin/orders (docs/admin.md): to be built. Scaffolding: the route, the navigation entry and
-// the texts file (locales/admin/orders.js) exist so the page can be built without touching them.
+// /admin/orders and /admin/orders/:id (docs/admin.md § Orders): every order, filtered and paged
+// on the server (GET /api/admin/orders: 100,000 orders do not belong in a browser list), the
+// overdue alert, CSV/XLSX export of the current filter, and an order's detail: header, lines,
+// payments, the timeline of all that happened to it, and assigning a warehouse and a picker.
+// orders.read to see; orders.assign to assign.
+//
+// The filters live in the address (?status=…&q=…), so a detail's "back" returns to the same list.
+// Paging is by the server's keyset cursor: "next" follows it, "previous" goes back along the
+// cursors already followed. Exports are plain links: a GET authenticates with the session cookie.
 
 import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
 
-import { Screen } from '../components.js';
+import { api } from '../../api.js';
+import { formatDate, formatDateTime, formatMoney } from '../../format.js';
+import { hasKey, t } from '../../i18n.js';
+import { Badge, Empty, ErrorBox, Field, Loading, Screen, Select, StatusBadge, useAction } from '../components.js';
+import { useApp } from '../context.js';
+import { useWarehouses } from '../hooks.js';
+import { Link, navigate } from '../router.js';
+import { may, useAdminList } from './common.js';
 
-export function AdminOrders() {
-  return html`<${Screen} title="Orders" testid="admin-orders" />`;
+const FILTERS = [
+  'q', 'status', 'priority', 'overdue', 'warehouse_id', 'owner_id', 'assignee_id', 'channel',
+  'synced_from', 'synced_to',
+];
+const STATUSES = [
+  'draft', 'submitted', 'on_hold', 'confirmed', 'picking', 'packed', 'shipped', 'delivered',
+  'completed', 'cancelled', 'returned', 'refunded',
+];
+const LOCKED = new Set(['shipped', 'delivered', 'completed', 'cancelled', 'returned', 'refunded']);
+const PRIORITIES = ['high', 'normal', 'low'];
+const CHANNELS = ['field', 'phone', 'web'];
+const PAGE = 50;
+
+const label = (prefix, value) => (hasKey(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : value);
+
+/** The filters of the address (?status=submitted&…). */
+function filtersOf(query) {
+  return Object.fromEntries(FILTERS.map((k) => [k, query?.get(k) ?? '']));
+}
+
+/** A query string of the filters that are set. */
+function queryOf(filters) {
+  const q = new URLSearchParams();
+  for (const k of FILTERS) if (filters[k]) q.set(k, filters[k]);
+  return q.toString();
+}
+
+function SearchBox({ value, onSearch }) {
+  const [text, setText] = useState(value);
+  return html`
+    <form class="search-form" role="search" onSubmit=${(e) => { e.preventDefault(); onSearch(text.trim()); }}>
+      <${Field} label=${t('admin.orders.search')} type="search" value=${text} onInput=${setText} testid="orders-search"
+        placeholder=${t('admin.orders.searchHint')} />
+      <button type="submit" data-testid="orders-search-go">${t('admin.orders.find')}</button>
+    </form>`;
+}
+
+function Filters({ filters, onChange, warehouses, users }) {
+  const set = (key) => (value) => onChange({ ...filters, [key]: value });
+  const all = [['', t('common.all')]];
+  const reps = (users ?? []).filter((u) => u.role === 'sales');
+  const pickers = (users ?? []).filter((u) => u.role === 'warehouse');
+  return html`
+    <div class="filters admin-filters" data-testid="orders-filters">
+      <${SearchBox} key=${filters.q} value=${filters.q} onSearch=${set('q')} />
+      <${Select} label=${t('admin.orders.status')} value=${filters.status} onChange=${set('status')} testid="orders-filter-status"
+        options=${[...all, ...STATUSES.map((s) => [s, label('status', s)])]} />
+      <${Select} label=${t('admin.orders.priority')} value=${filters.priority} onChange=${set('priority')} testid="orders-filter-priority"
+        options=${[...all, ...PRIORITIES.map((p) => [p, label('priority', p)])]} />
+      <label class="field checkbox"><input type="checkbox" data-testid="orders-filter-overdue" checked=${filters.overdue === 'true'}
+        onChange=${(e) => set('overdue')(e.currentTarget.checked ? 'true' : '')} /> <span>${t('admin.orders.overdueOnly')}</span></label>
+      <${Select} label=${t('admin.orders.warehouse')} value=${filters.warehouse_id} onChange=${set('warehouse_id')} testid="orders-filter-warehouse"
+        options=${[...all, ...warehouses.map((w) => [w.id, `${w.code} · ${w.name}`])]} />
+      ${users && html`<${Select} label=${t('admin.orders.rep')} value=${filters.owner_id} onChange=${set('owner_id')} testid="orders-filter-rep"
+        options=${[...all, ...reps.map((u) => [u.id, u.name])]} />
+      <${Select} label=${t('admin.orders.assignee')} value=${filters.assignee_id} onChange=${set('assignee_id')} testid="orders-filter-assignee"
+        options=${[...all, ...pickers.map((u) => [u.id, u.name])]} />`}
+      <${Select} label=${t('admin.orders.channel')} value=${filters.channel} onChange=${set('channel')} testid="orders-filter-channel"
+        options=${[...all, ...CHANNELS.map((c) => [c, label('admin.orders.channel', c)])]} />
+      <${Field} label=${t('admin.orders.syncedFrom')} type="date" value=${filters.synced_from} onInput=${set('synced_from')} testid="orders-filter-synced-from" />
+      <${Field} label=${t('admin.orders.syncedTo')} type="date" value=${filters.synced_to} onInput=${set('synced_to')} testid="orders-filter-synced-to" />
+    </div>`;
+}
+
+function OverdueAlert({ filters, onShow }) {
+  const [got] = useAdminList('/api/admin/orders/overdue/count');
+  if (!got?.count) return null;
+  return html`
+    <p class="note warn" role="status" data-testid="overdue-alert" data-count=${got.count}>
+      ${t('admin.orders.overdueAlert', { count: got.count })}
+      ${filters.overdue !== 'true' && html` <button type="button" class="link" data-testid="overdue-show"
+        onClick=${onShow}>${t('admin.orders.showOverdue')}</button>`}
+    </p>`;
+}
+
+function Row({ o, href }) {
+  return html`
+    <tr data-testid="order-row" data-number=${o.number} data-id=${o.id} data-status=${o.status} class=${o.overdue ? 'overdue' : ''}>
+      <td><${Link} href=${href} data-testid="order-open">${o.number}<//></td>
+      <td>${o.customer_name ?? '—'}</td>
+      <td>${o.owner_name ?? '—'}</td>
+      <td><${StatusBadge} status=${o.status} /></td>
+      <td>${label('priority', o.priority)}</td>
+      <td>${o.due_date ? formatDate(o.due_date) : '—'}
+        ${o.overdue && html` <${Badge} kind="warn" testid="order-overdue">${t('admin.orders.overdue')}<//>`}</td>
+      <td data-testid="order-warehouse">${o.warehouse_code ?? '—'}</td>
+      <td data-testid="order-assignee">${o.assignee_name ?? '—'}</td>
+      <td>${label('admin.orders.channel', o.channel)}</td>
+      <td class="num">${formatMoney(o.total)}</td>
+      <td>${formatDateTime(o.created_at)}</td>
+    </tr>`;
+}
+
+function List({ query, role }) {
+  const filters = filtersOf(query);
+  const qs = queryOf(filters);
+  const [cursors, setCursors] = useState([]); // the cursors followed to reach this page
+  const cursor = cursors[cursors.length - 1];
+  const [page, error, reload] = useAdminList(
+    `/api/admin/orders?${qs}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+  );
+  const [users] = useAdminList('/api/admin/users', may(role, 'users.read'));
+  const warehouses = useWarehouses();
+  const change = (next) => {
+    setCursors([]);
+    navigate(`/admin/orders?${queryOf(next)}`, { replace: true });
+  };
+  const exportHref = (format) => `/api/admin/orders?${qs}${qs ? '&' : ''}format=${format}`;
+  return html`
+    <${Screen} title=${t('admin.orders.title')} testid="admin-orders"
+      actions=${html`<button type="button" data-testid="orders-reload" onClick=${reload}>${t('admin.reload')}</button>`}>
+      <${OverdueAlert} filters=${filters} onShow=${() => change({ ...filters, overdue: 'true' })} />
+      <${Filters} filters=${filters} onChange=${change} warehouses=${warehouses} users=${users} />
+      <div class="actions">
+        ${page && html`<span class="muted" data-testid="orders-total" data-total=${page.total}>${
+          t(page.total_capped ? 'admin.orders.totalMore' : 'admin.orders.total', { count: page.total })}</span>`}
+        ${qs && html`<button type="button" class="link" data-testid="orders-clear" onClick=${() => change({})}>${t('admin.orders.clear')}</button>`}
+        <a href=${exportHref('csv')} download data-testid="orders-export-csv">${t('admin.orders.exportCsv')}</a>
+        <a href=${exportHref('xlsx')} download data-testid="orders-export-xlsx">${t('admin.orders.exportXlsx')}</a>
+      </div>
+      <${ErrorBox} error=${error} />
+      ${page === undefined && !error ? html`<${Loading} />` : !page?.rows.length ? html`<${Empty}>${t('admin.orders.none')}<//>` : html`
+        <div class="table-wrap">
+          <table class="admin-table" data-testid="orders-table">
+            <thead><tr>
+              <th>${t('admin.orders.number')}</th><th>${t('admin.orders.customer')}</th><th>${t('admin.orders.rep')}</th>
+              <th>${t('admin.orders.status')}</th><th>${t('admin.orders.priority')}</th><th>${t('admin.orders.due')}</th>
+              <th>${t('admin.orders.warehouse')}</th><th>${t('admin.orders.assignee')}</th><th>${t('admin.orders.channel')}</th>
+              <th class="num">${t('admin.orders.amount')}</th><th>${t('admin.orders.created')}</th>
+            </tr></thead>
+            <tbody>${page.rows.map((o) => html`<${Row} key=${o.id} o=${o} href=${`/admin/orders/${o.id}${qs ? `?${qs}` : ''}`} />`)}</tbody>
+          </table>
+        </div>
+        <div class="actions pager">
+          <button type="button" data-testid="orders-previous" disabled=${cursors.length === 0}
+            onClick=${() => setCursors(cursors.slice(0, -1))}>${t('admin.orders.previous')}</button>
+          <span class="muted" data-testid="orders-page">${t('admin.orders.page', { n: cursors.length + 1 })}</span>
+          <button type="button" data-testid="orders-next" disabled=${page.next == null}
+            onClick=${() => setCursors([...cursors, page.next])}>${t('admin.orders.next')}</button>
+        </div>`}
+    <//>`;
+}
+
+function Assign({ order, onDone, users }) {
+  const warehouses = useWarehouses();
+  const [warehouse, setWarehouse] = useState(order.order.warehouse_id ?? '');
+  const [assignee, setAssignee] = useState(order.order.assignee_id ?? '');
+  const [done, setDone] = useState(false);
+  const [run, busy, error] = useAction();
+  const pickers = (users ?? []).filter((u) => !u.disabled && (u.role === 'warehouse' || u.id === assignee));
+  const submit = (e) => {
+    e.preventDefault();
+    setDone(false);
+    run(async () => {
+      const after = await api('POST', `/api/admin/orders/${order.order.id}/assign`,
+        { warehouse_id: warehouse || null, assignee_id: assignee || null });
+      onDone(after);
+      setDone(true);
+    });
+  };
+  if (LOCKED.has(order.order.status)) {
+    return html`<p class="muted" data-testid="assign-locked">${t('admin.orders.assignLocked', { status: label('status', order.order.status) })}</p>`;
+  }
+  return html`
+    <form class="card assign" data-testid="assign-form" onSubmit=${submit}>
+      <h2>${t('admin.orders.assignTitle')}</h2>
+      <${Select} label=${t('admin.orders.warehouse')} value=${warehouse} onChange=${setWarehouse} testid="assign-warehouse"
+        options=${[['', t('common.none')], ...warehouses.map((w) => [w.id, `${w.code} · ${w.name}`])]} />
+      ${users
+        ? html`<${Select} label=${t('admin.orders.assignee')} value=${assignee} onChange=${setAssignee} testid="assign-assignee"
+            options=${[['', t('common.none')], ...pickers.map((u) => [u.id, u.name])]} />`
+        : html`<p class="muted">${t('admin.orders.noUsers')}</p>`}
+      <button type="submit" class="primary" data-testid="assign-save" disabled=${busy}>${t('admin.orders.assign')}</button>
+      ${done && html`<p class="note" role="status" data-testid="assign-result">${t('admin.orders.assigned', {
+        warehouse: order.order.warehouse_code ?? '—', assignee: order.order.assignee_name ?? '—' })}</p>`}
+      <${ErrorBox} error=${error} />
+    </form>`;
+}
+
+function Timeline({ entries, truncated }) {
+  if (!entries.length) return html`<${Empty}>${t('admin.orders.noTimeline')}<//>`;
+  return html`
+    ${truncated && html`<p class="note" data-testid="timeline-truncated">${t('admin.orders.timelineTruncated')}</p>`}
+    <div class="table-wrap">
+      <table class="admin-table" data-testid="order-timeline">
+        <thead><tr><th>${t('admin.orders.when')}</th><th>${t('admin.orders.kind')}</th><th>${t('admin.orders.what')}</th>
+          <th>${t('admin.orders.outcome')}</th><th>${t('admin.orders.who')}</th><th>${t('admin.orders.device')}</th><th></th></tr></thead>
+        <tbody>${entries.map((e, i) => html`
+          <tr key=${i} data-testid="timeline-entry" data-kind=${e.kind} data-summary=${e.summary}>
+            <td>${formatDateTime(e.at)}</td>
+            <td>${label('admin.orders.kind', e.kind)}</td>
+            <td><code>${e.kind === 'status' ? e.summary.split(' → ').map((s) => label('status', s)).join(' → ') : e.summary}</code></td>
+            <td>${e.outcome ?? ''}</td>
+            <td>${e.who === 'review' ? t('admin.orders.byReview') : e.who ?? '—'}</td>
+            <td><code>${e.device_code ?? ''}</code></td>
+            <td class="muted">${e.detail ?? ''}</td>
+          </tr>`)}</tbody>
+      </table>
+    </div>`;
+}
+
+function Detail({ id, query, role }) {
+  const [loaded, error] = useAdminList(`/api/admin/orders/${encodeURIComponent(id)}`);
+  const [changed, setChanged] = useState(null);
+  const [users] = useAdminList('/api/admin/users', may(role, 'users.read'));
+  const d = changed ?? loaded;
+  const back = `/admin/orders${query?.toString() ? `?${query}` : ''}`;
+  const o = d?.order;
+  return html`
+    <${Screen} title=${o ? t('admin.orders.detailTitle', { number: o.number }) : t('admin.orders.title')} testid="admin-orders"
+      actions=${html`<${Link} href=${back} data-testid="order-back">${t('admin.orders.back')}<//>`}>
+      <${ErrorBox} error=${error} />
+      ${!d ? (!error && html`<${Loading} />`) : html`
+        <div class="card" data-testid="order-detail" data-id=${o.id} data-number=${o.number}>
+          <h2>${o.number} <${StatusBadge} status=${o.status} testid="order-status" />
+            ${o.overdue && html` <${Badge} kind="warn" testid="order-overdue">${t('admin.orders.overdue')}<//>`}</h2>
+          <dl class="facts">
+            <dt>${t('admin.orders.customer')}</dt><dd data-testid="order-customer">${d.customer?.name ?? o.customer_name ?? '—'}
+              ${d.customer?.phone && html` <small class="muted">${d.customer.phone}</small>`}</dd>
+            <dt>${t('admin.orders.rep')}</dt><dd>${o.owner_name ?? '—'}</dd>
+            <dt>${t('admin.orders.priority')}</dt><dd>${label('priority', o.priority)}</dd>
+            <dt>${t('admin.orders.due')}</dt><dd>${o.due_date ? formatDate(o.due_date) : '—'}</dd>
+            <dt>${t('admin.orders.warehouse')}</dt><dd data-testid="order-detail-warehouse">${o.warehouse_code ?? '—'}</dd>
+            <dt>${t('admin.orders.assignee')}</dt><dd data-testid="order-detail-assignee">${o.assignee_name ?? '—'}</dd>
+            <dt>${t('admin.orders.channel')}</dt><dd>${label('admin.orders.channel', o.channel)}</dd>
+            <dt>${t('admin.orders.amount')}</dt><dd>${formatMoney(o.total)}</dd>
+            <dt>${t('admin.orders.address')}</dt><dd>${d.delivery_address ?? d.customer?.address ?? '—'}</dd>
+            <dt>${t('admin.orders.notes')}</dt><dd>${d.notes ?? '—'}</dd>
+            <dt>${t('admin.orders.created')}</dt><dd>${formatDateTime(o.created_at)}</dd>
+            <dt>${t('admin.orders.synced')}</dt><dd>${formatDateTime(o.updated_at)}</dd>
+          </dl>
+        </div>
+        ${may(role, 'orders.assign') && html`<${Assign} key=${o.id} order=${d} users=${users} onDone=${setChanged} />`}
+        <div class="card">
+          <h2>${t('admin.orders.lines')}</h2>
+          <table class="admin-table" data-testid="order-lines">
+            <thead><tr><th>${t('admin.orders.sku')}</th><th>${t('admin.orders.product')}</th><th class="num">${t('admin.orders.qty')}</th>
+              <th class="num">${t('admin.orders.price')}</th><th class="num">${t('admin.orders.amount')}</th></tr></thead>
+            <tbody>${d.lines.map((l) => html`<tr key=${l.id} data-testid="order-line">
+              <td><code>${l.sku ?? l.product_id}</code></td><td>${l.name ?? '—'}</td><td class="num">${l.qty}</td>
+              <td class="num">${formatMoney(l.unit_price)}</td><td class="num">${formatMoney(l.amount)}</td></tr>`)}</tbody>
+          </table>
+        </div>
+        <div class="card">
+          <h2>${t('admin.orders.payments')}</h2>
+          ${d.payments.length === 0 ? html`<${Empty}>${t('admin.orders.noPayments')}<//>` : html`
+            <table class="admin-table" data-testid="order-payments">
+              <thead><tr><th>${t('admin.orders.when')}</th><th>${t('admin.orders.method')}</th>
+                <th>${t('admin.orders.status')}</th><th class="num">${t('admin.orders.amount')}</th></tr></thead>
+              <tbody>${d.payments.map((p) => html`<tr key=${p.id} data-testid="order-payment">
+                <td>${formatDateTime(p.created_at)}</td><td>${label('payment.method', p.method)}</td>
+                <td>${label('payment.status', p.status)}</td><td class="num">${formatMoney(p.amount)}</td></tr>`)}</tbody>
+            </table>`}
+        </div>
+        <div class="card">
+          <h2>${t('admin.orders.timeline')}</h2>
+          <${Timeline} entries=${d.timeline} truncated=${d.timeline_truncated} />
+        </div>`}
+    <//>`;
+}
+
+export function AdminOrders({ params = {}, query }) {
+  const { me } = useApp();
+  const role = me.user.role;
+  if (!may(role, 'orders.read')) {
+    return html`<${Screen} title=${t('admin.orders.title')} testid="admin-orders">
+      <p class="error" data-testid="admin-forbidden">${t('admin.forbidden')}</p><//>`;
+  }
+  if (params.id) return html`<${Detail} key=${params.id} id=${params.id} query=${query} role=${role} />`;
+  return html`<${List} query=${query} role=${role} />`;
 }
