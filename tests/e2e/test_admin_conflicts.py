@@ -231,3 +231,13 @@ def test_an_admin_reads_the_audit_log_and_checks_its_chain(
     by(admin, "audit-filter-subject").fill("no-such-subject")
     by(admin, "audit-search").click()
     expect(by(admin, "audit-row")).to_have_count(0)
+
+    # On a narrow window (a phone) there is no left navigation: settings lists the admin pages.
+    admin.set_viewport_size({"width": 400, "height": 800})
+    expect(by(admin, "side-nav")).to_have_count(0)
+    by(admin, "nav-home").click()
+    by(admin, "nav-settings").click()
+    expect(by(admin, "settings-admin")).to_be_visible()
+    expect(by(admin, "settings-admin-conflicts")).to_be_visible()
+    by(admin, "settings-admin-audit").click()
+    expect(by(admin, "admin-audit")).to_be_visible()

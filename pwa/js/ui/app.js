@@ -87,7 +87,7 @@ function BottomNav({ tab }) {
 }
 
 // The desktop layout's extra pages (docs/admin.md), each with the permission that shows it.
-const ADMIN_TABS = [
+export const ADMIN_TABS = [
   ['admin-users', '/admin/users', '☷', 'users.read'],
   ['admin-devices', '/admin/devices', '▣', 'devices.read'],
   ['admin-orders', '/admin/orders', '☰', 'orders.read'],

@@ -7,9 +7,12 @@ import { useState } from 'preact/hooks';
 import { APP_VERSION } from '../device.js';
 import { formatNumber } from '../format.js';
 import { LANGUAGES, getLang, setLang, t } from '../i18n.js';
+import { may } from './admin/common.js';
+import { ADMIN_TABS } from './app.js';
 import { ErrorBox, Facts, Screen, Select, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useLive } from './live.js';
+import { Link } from './router.js';
 import { isStandalone, useStorageInfo } from './storage.js';
 
 function StorageFacts() {
@@ -28,6 +31,20 @@ function StorageFacts() {
     ${info && !persisted && html`<button type="button" data-testid="storage-persist" onClick=${ask}>${t('settings.persist')}</button>`}`;
 }
 
+/** The admin pages the role may see: on a narrow window (a phone) the way into them, which a
+ * wide one has in its left navigation. */
+function AdminPages({ role }) {
+  const pages = ADMIN_TABS.filter(([, , , permission]) => may(role, permission));
+  if (!pages.length) return null;
+  return html`
+    <h2>${t('nav.admin')}</h2>
+    <ul class="list" data-testid="settings-admin">
+      ${pages.map(([name, href, icon]) => html`<li key=${name}>
+        <${Link} href=${href} data-testid=${`settings-${name}`}><span class="main">
+          <span aria-hidden="true">${icon}</span> ${t(`nav.${name}`)}</span><//></li>`)}
+    </ul>`;
+}
+
 export function Settings() {
   const { me, store, logout } = useApp();
   const pending = useLive(() => store.db.outbox.count(), [store]) ?? 0;
@@ -44,6 +61,7 @@ export function Settings() {
         [t('settings.clientId'), html`<code>${store.clientId}</code>`],
         [t('settings.version'), APP_VERSION],
       ]} />
+      <${AdminPages} role=${me.user.role} />
       <h2>${t('settings.storage')}</h2>
       <${StorageFacts} />
       <h2>${t('me.logout')}</h2>
