@@ -66,8 +66,8 @@ export function ProductForm({ product, onSaved, onCancel }) {
         onInput=${set('safety_stock')} testid="product-safety" />
       <${Field} label=${t('admin.inventory.reorder')} type="number" min="0" step="1" value=${form.reorder_point}
         onInput=${set('reorder_point')} testid="product-reorder" />
-      <label class="row"><input type="checkbox" data-testid="product-active" checked=${form.active}
-        onChange=${(e) => set('active')(e.currentTarget.checked)} /> ${t('admin.inventory.active')}</label>
+      <${Select} label=${t('admin.inventory.active')} value=${form.active ? 'true' : 'false'} testid="product-active"
+        onChange=${(v) => set('active')(v === 'true')} options=${[['true', t('common.yes')], ['false', t('common.no')]]} />
       <${ErrorBox} error=${error} />
       <div class="actions">
         <button type="submit" class="primary" data-testid="product-save" disabled=${busy}>${t('common.save')}</button>

@@ -6,7 +6,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { t } from '../../i18n.js';
-import { Empty, ErrorBox, Field, Loading } from '../components.js';
+import { Empty, ErrorBox, Field, Loading, Select } from '../components.js';
 import { navigate } from '../router.js';
 import { may, useAdminList } from './common.js';
 import { ExportLinks, Pager, StateBadge, WarehouseSelect, qs } from './inventory-common.js';
@@ -33,8 +33,8 @@ export function StockTab({ query, round, warehouses, role }) {
         onChange=${(v) => change({ warehouse_id: v })} />
       <${Field} label=${t('admin.inventory.search')} value=${text} onInput=${setText} testid="stock-search"
         placeholder=${t('admin.inventory.searchHint')} />
-      <label class="row"><input type="checkbox" data-testid="stock-low" checked=${filters.low}
-        onChange=${(e) => change({ low: e.currentTarget.checked })} /> ${t('admin.inventory.lowOnly')}</label>
+      <${Select} label=${t('admin.inventory.stockLabel')} value=${filters.low ? 'true' : ''} testid="stock-low"
+        onChange=${(v) => change({ low: v === 'true' })} options=${[['', t('common.all')], ['true', t('admin.inventory.lowOnly')]]} />
       <div class="actions"><button type="submit" data-testid="stock-search-go">${t('admin.inventory.find')}</button></div>
     </form>
     <div class="actions">

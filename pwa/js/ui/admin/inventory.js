@@ -40,8 +40,7 @@ function LowStockAlert({ alerts, onShow }) {
       <span> ${t('admin.inventory.alert.counts', { reorder, critical, negative })}</span>
       <ul class="low-stock-list">${alerts.rows.slice(0, 5).map((r) => html`
         <li key=${r.id} data-testid="low-stock-item" data-sku=${r.sku} data-state=${r.state}>
-          <code>${r.sku}</code> ${r.name} · ${r.warehouse_code ?? r.warehouse_id}:
-          ${t('admin.inventory.alert.item', { available: r.available, reorder: r.reorder_point, safety: r.safety_stock })}
+          <code>${r.sku}</code> ${r.name} · ${r.warehouse_code ?? r.warehouse_id}: ${t('admin.inventory.alert.item', { available: r.available, reorder: r.reorder_point, safety: r.safety_stock })}
         </li>`)}</ul>
       <div class="actions">
         <button type="button" data-testid="low-stock-show" onClick=${onShow}>${t('admin.inventory.alert.show')}</button>
