@@ -86,7 +86,7 @@ function OrderFacts({ order }) {
               <td class="num">${formatMoney(p.amount)}</td><td>${t(`admin.aftersales.payment.${p.status}`)}</td></tr>`)}</tbody>
         </table>`}
       <${Facts} rows=${[
-        [t('admin.aftersales.total'), formatMoney(order.total), 'case-order-total'],
+        [t('admin.aftersales.orderTotal'), formatMoney(order.total), 'case-order-total'],
         [t('admin.aftersales.paid'), formatMoney(order.paid), 'case-paid'],
         [t('admin.aftersales.refunded'), formatMoney(order.refunded), 'case-refunded'],
         [t('admin.aftersales.refundable'), formatMoney(order.refundable), 'case-refundable'],
