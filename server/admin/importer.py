@@ -34,7 +34,7 @@ from shared.mutations import CATALOG
 from sync import writer
 from sync.context import Actor, MutationContext, Policy, now_iso
 from sync.direct import buckets_of, server_context
-from sync.errors import BadRequest, SyncError
+from sync.errors import BadRequest, MutationRejected, SyncError
 from sync.hlc import Clock
 from sync.ids import uuid7
 from sync.protocol import MutationIn
@@ -434,7 +434,7 @@ async def plan_products(conn: Conn, sheet: Sheet) -> Plan:
         }
         parsed.append((line, row))
     skus = [row["sku"] for _, row in parsed if row["sku"]]
-    existing = {r["sku"]: r for r in await _by(conn, "products", "sku", skus, "id, sku, deleted",
+    existing = {r["sku"]: r for r in await _by(conn, "products", "sku", skus, "*",
                                                live=False)}  # fmt: skip
     seen: dict[str, int] = {}
     for line, row in parsed:
@@ -459,7 +459,11 @@ async def plan_products(conn: Conn, sheet: Sheet) -> Plan:
             if current["deleted"]:
                 line.fail("sku", "unknown_sku", f"product {sku} was deleted")
                 continue
-            plan.changed.append({"id": current["id"], **given})
+            # Only what differs (SQLite answers booleans as 0/1): an unchanged row writes nothing.
+            changes = {k: v for k, v in given.items()
+                       if (bool(current[k]) if k == "active" else current[k]) != v}  # fmt: skip
+            if changes:
+                plan.changed.append({"id": current["id"], **changes})
     return plan
 
 
@@ -476,9 +480,13 @@ async def write_products(tx: WriteTx, actor: Actor, plan: Plan) -> tuple[int, in
         if changes:
             await writer.update(ctx, "products", before, changes,
                                 buckets_of("products", {**before, **changes}))  # fmt: skip
+            # As sync/direct.py put_rows audits a catalog write.
+            tx.audit("server.update.products", row["id"], {"fields": sorted(changes)},
+                     actor.user_id)  # fmt: skip
             updated += 1
     for row in plan.new:
         await writer.insert(ctx, "products", row, buckets_of("products", row))
+        tx.audit("server.insert.products", row["id"], {}, actor.user_id)
     return len(plan.new), updated
 
 
@@ -618,7 +626,6 @@ async def write_orders(
     handler, shape = HANDLERS["order.create"], CATALOG["order.create"]
     client_id = f"import-{import_id}"
     received_at = now_iso()
-    held = 0
     for i, args in enumerate(plan.orders, start=1):
         hlc = _clock.now()
         m = MutationIn(id=i, name="order.create", args=args, hlc=str(hlc))
@@ -626,9 +633,8 @@ async def write_orders(
                               policy=policy)  # fmt: skip
         try:
             outcome = await handler(ctx, msgspec.convert(args, shape))
-        except Exception as e:
-            code = getattr(e, "code", "internal_error")
-            raise _EngineRefused(i, code, getattr(e, "message", str(e))) from e
+        except MutationRejected as e:
+            raise _EngineRefused(i, e.code, e.message) from None
         if outcome.status != "applied":
             raise _EngineRefused(i, outcome.status, f"order {args['number']}: {outcome.status}")
         await tx.log_mutation(LoggedMutation(
@@ -637,9 +643,18 @@ async def write_orders(
             device_id=actor.device_id, status="applied", conflict_id=None, error=None,
             message=None, received_at=received_at,
         ))  # fmt: skip
-        if args["status"] == "submitted":
-            after = await tx.get("orders", args["id"])
-            held += bool(after and after["status"] == "on_hold")
+        # As a push audits each applied mutation (sync/push.py).
+        tx.audit("mutation.applied", f"{client_id}#{i}",
+                 {"name": "order.create", "device": actor.device_id, "conflict": None},
+                 actor.user_id)  # fmt: skip
+    # What the review rules held (sync/rules/review.py, on create): counted once at the end.
+    submitted = [o["id"] for o in plan.orders if o["status"] == "submitted"]
+    held = 0
+    for i in range(0, len(submitted), _CHUNK):
+        chunk = submitted[i : i + _CHUNK]
+        held += int(await tx.conn.fetchval(  # type: ignore[attr-defined]
+            f"SELECT COUNT(*) FROM orders WHERE id IN ({','.join('?' * len(chunk))})"
+            " AND status = ?", [*chunk, "on_hold"]))  # fmt: skip
     return len(plan.orders), held
 
 

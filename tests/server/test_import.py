@@ -131,6 +131,11 @@ def test_products_csv_creates_and_updates_through_the_engine(world: World):
     # Devices pull both (the catalog reaches every device).
     got = {p["sku"]: p for p in pulled(server, watcher, "products")}
     assert got[sku]["unit_price"] == 1250 and got["T2"]["unit_price"] == 990
+    # The same file again changes nothing: no new versions for devices to pull.
+    again = world.counts()
+    r = world.post("products", body)
+    assert r.status_code == 200 and (r.json()["created"], r.json()["updated"]) == (0, 0)
+    assert world.counts()["change_log"] == again["change_log"]
 
 
 def test_products_xlsx_with_numbers_in_cells(world: World):
@@ -365,3 +370,18 @@ def test_a_thousand_orders_in_seconds(world: World, capsys: pytest.CaptureFixtur
         print(f"\n1,000 orders (2,000 lines) imported in {took:.2f} s "
               f"(server {r.json()['elapsed_ms']} ms)")  # fmt: skip
     assert took < 30
+
+
+def test_review_rules_hold_imported_orders(live_server: LiveServer):
+    world = World(live_server)
+    with live_server.client(world.admin) as c:
+        r = c.put("/api/admin/review-rules",
+                  json={"abnormal_amount": {"enabled": True, "amount": 100_000}})  # fmt: skip
+        assert r.status_code == 200, r.text
+    body = csv_bytes(ORDER_HEADER, "BIG-1,Acme Tea,T1,300", "SMALL-1,Acme Tea,T1,1",
+                     "DRAFT-1,Acme Tea,T1,300,,,,,,draft")  # fmt: skip
+    r = world.post("orders", body)
+    assert r.status_code == 200, r.text
+    assert (r.json()["created"], r.json()["on_hold"]) == (3, 1)
+    got = {o["number"]: o["status"] for o in live_server.query("SELECT number, status FROM orders")}
+    assert got == {"BIG-1": "on_hold", "SMALL-1": "submitted", "DRAFT-1": "draft"}
