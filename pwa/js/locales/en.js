@@ -413,8 +413,6 @@ export default {
   'admin.devices.lastSync': 'Last sync',
   'admin.devices.pending': 'Pending',
   'admin.devices.none': 'No devices.',
-  'admin.devices.stale': 'not synced for {days}+ days',
-  'admin.devices.staleCount': '{count} devices have not synced for more than {days} days.',
   'admin.devices.revoked': 'Revoked',
   'admin.devices.revoke': 'Revoke',
   'admin.devices.revokeConfirm': 'Revoke device {code}',

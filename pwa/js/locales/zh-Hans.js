@@ -412,8 +412,6 @@ export default {
   'admin.devices.lastSync': '最后同步',
   'admin.devices.pending': '待发送',
   'admin.devices.none': '没有设备。',
-  'admin.devices.stale': '超过 {days} 天未同步',
-  'admin.devices.staleCount': '{count} 台设备超过 {days} 天未同步。',
   'admin.devices.revoked': '已吊销',
   'admin.devices.revoke': '吊销',
   'admin.devices.revokeConfirm': '确认吊销设备 {code}',

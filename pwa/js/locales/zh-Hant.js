@@ -412,8 +412,6 @@ export default {
   'admin.devices.lastSync': '最後同步',
   'admin.devices.pending': '待傳送',
   'admin.devices.none': '沒有裝置。',
-  'admin.devices.stale': '超過 {days} 天未同步',
-  'admin.devices.staleCount': '{count} 台裝置超過 {days} 天未同步。',
   'admin.devices.revoked': '已撤銷',
   'admin.devices.revoke': '撤銷',
   'admin.devices.revokeConfirm': '確認撤銷裝置 {code}',
