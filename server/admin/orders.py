@@ -154,12 +154,19 @@ def _where(f: Filters, day: str, dialect: str) -> tuple[str, list[Any]]:
     if f.q and f.q.strip():
         # Case-insensitive: SQLite's LIKE is (for ASCII), PostgreSQL has ILIKE. The customers
         # matched first (a small table), so no order row is joined to its customer to search.
-        like = "ILIKE" if dialect == "postgres" else "LIKE"
+        # PostgreSQL reads both through trigram indexes where pg_trgm is installed (migration
+        # 2026-11-24T18:20): ``= ANY(ARRAY(…))`` lets it OR two index scans.
         pattern = _like(f.q.strip())
-        where.append(
-            f"(o.number {like} ? ESCAPE '\\' OR o.customer_id IN"
-            f" (SELECT id FROM customers WHERE name {like} ? ESCAPE '\\'))"
-        )
+        if dialect == "postgres":
+            where.append(
+                "(o.number ILIKE ? OR o.customer_id = ANY(ARRAY("
+                "SELECT id FROM customers WHERE name ILIKE ?)))"
+            )
+        else:
+            where.append(
+                "(o.number LIKE ? ESCAPE '\\' OR o.customer_id IN"
+                " (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\\'))"
+            )
         args += [pattern, pattern]
     if f.statuses:
         where.append(f"o.status IN ({', '.join('?' * len(f.statuses))})")
