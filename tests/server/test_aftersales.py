@@ -97,6 +97,8 @@ def test_a_complaint_is_opened_worked_and_resolved(server: LiveServer, support: 
 
     r = support.patch(f"{API}/{case['id']}", json={"status": "in_progress", "notes": "called"})
     assert r.status_code == 200 and r.json()["status"] == "in_progress", r.text
+    assert_error(support.patch(f"{API}/{case['id']}", json={"status": "in_progress"}), 409,
+                 "bad_transition")  # fmt: skip
     # Resolving needs to say how.
     assert_error(support.patch(f"{API}/{case['id']}", json={"status": "resolved"}), 400,
                  "resolution_required")  # fmt: skip
