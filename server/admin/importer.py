@@ -20,7 +20,6 @@ import datetime as dt
 import io
 import re
 import time
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -170,17 +169,23 @@ def _take(numbered: Iterable[tuple[int, Sequence[Any]]], fmt: str, encoding: str
 
 
 def _xlsx(data: bytes) -> Sheet:
+    # Untrusted bytes: whatever openpyxl (zipfile, the XML parser) raises on them means "not a
+    # workbook we can read", a 400, never a 500. Our own file errors pass through.
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
+    except Exception as e:  # noqa: BLE001
         raise NotASpreadsheet(
             f"a zip file, but not an XLSX workbook ({type(e).__name__})"
         ) from None
     try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
+        if not book.worksheets:
             raise EmptyFile("the workbook has no sheet")
-        return _take(enumerate(sheet.iter_rows(values_only=True), start=1), "xlsx", None)
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        return _take(enumerate(rows, start=1), "xlsx", None)
+    except SyncError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        raise NotASpreadsheet(f"the workbook's sheet is unreadable ({type(e).__name__})") from None
     finally:
         book.close()
 

@@ -312,6 +312,17 @@ def _zip_not_xlsx() -> bytes:
     return out.getvalue()
 
 
+def _broken_sheet() -> bytes:
+    """A real XLSX whose sheet XML is cut off."""
+    src = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["sku", "name"], ["A", "B"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            data = src.read(item)
+            z.writestr(item, data[:40] if item.filename.startswith("xl/worksheets/") else data)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(("kind", "body", "status", "code"), [
     ("orders", b"", 400, "empty_file"),
     ("orders", b"\xef\xbb\xbf\r\n\r\n", 400, "empty_file"),
@@ -319,6 +330,8 @@ def _zip_not_xlsx() -> bytes:
     ("products", random.Random(6).randbytes(4096), 400, "not_a_spreadsheet"),
     ("products", b"%PDF-1.4\n1 0 obj << >> endobj\n", 400, "not_a_spreadsheet"),
     ("orders", _zip_not_xlsx(), 400, "not_a_spreadsheet"),
+    ("products", _broken_sheet(), 400, "not_a_spreadsheet"),
+    ("products", xlsx_bytes([["sku"], ["A"]])[:700], 400, "not_a_spreadsheet"),  # truncated
     ("orders", csv_bytes(ORDER_HEADER), 400, "no_rows"),
     ("orders", xlsx_bytes([["number", "customer", "sku", "qty"]]), 400, "no_rows"),
     ("orders", csv_bytes("number,customer,qty", "A-1,Acme Tea,1"), 400, "missing_columns"),
