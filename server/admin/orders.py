@@ -240,6 +240,10 @@ async def page(db: Database, f: Filters, limit: int = 50, cursor: str | None = N
     after = decode_cursor(cursor) if cursor else None
 
     async def work(conn: Conn) -> OrderPage:
+        if f.q and conn.dialect == "postgres":
+            # Plan the search for its pattern every time: after five runs of a prepared statement
+            # PostgreSQL may keep a generic plan, blind to how few orders a pattern matches.
+            await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         total = int(await conn.fetchval(
             f"SELECT COUNT(*) FROM (SELECT 1 FROM orders o{where} LIMIT ?) m", (*args, COUNT_CAP + 1)
         ))  # fmt: skip
