@@ -63,13 +63,13 @@ function Filters({ filters, onChange, warehouses, users }) {
   const reps = (users ?? []).filter((u) => u.role === 'sales');
   const pickers = (users ?? []).filter((u) => u.role === 'warehouse');
   return html`
-    <div class="filters admin-filters" data-testid="orders-filters">
+    <div class="filters admin-filters orders-filters" data-testid="orders-filters">
       <${SearchBox} key=${filters.q} value=${filters.q} onSearch=${set('q')} />
       <${Select} label=${t('admin.orders.status')} value=${filters.status} onChange=${set('status')} testid="orders-filter-status"
         options=${[...all, ...STATUSES.map((s) => [s, label('status', s)])]} />
       <${Select} label=${t('admin.orders.priority')} value=${filters.priority} onChange=${set('priority')} testid="orders-filter-priority"
         options=${[...all, ...PRIORITIES.map((p) => [p, label('priority', p)])]} />
-      <label class="field checkbox"><input type="checkbox" data-testid="orders-filter-overdue" checked=${filters.overdue === 'true'}
+      <label class="check"><input type="checkbox" data-testid="orders-filter-overdue" checked=${filters.overdue === 'true'}
         onChange=${(e) => set('overdue')(e.currentTarget.checked ? 'true' : '')} /> <span>${t('admin.orders.overdueOnly')}</span></label>
       <${Select} label=${t('admin.orders.warehouse')} value=${filters.warehouse_id} onChange=${set('warehouse_id')} testid="orders-filter-warehouse"
         options=${[...all, ...warehouses.map((w) => [w.id, `${w.code} · ${w.name}`])]} />
@@ -98,7 +98,7 @@ function OverdueAlert({ filters, onShow }) {
 function Row({ o, href }) {
   return html`
     <tr data-testid="order-row" data-number=${o.number} data-id=${o.id} data-status=${o.status} class=${o.overdue ? 'overdue' : ''}>
-      <td><${Link} href=${href} data-testid="order-open">${o.number}<//></td>
+      <td class="nowrap"><${Link} href=${href} data-testid="order-open">${o.number}<//></td>
       <td>${o.customer_name ?? '—'}</td>
       <td>${o.owner_name ?? '—'}</td>
       <td><${StatusBadge} status=${o.status} /></td>
@@ -199,6 +199,18 @@ function Assign({ order, onDone, users }) {
     </form>`;
 }
 
+/** An entry's detail: an admin action's fields set ("warehouse_id: wh-2"), else as sent. */
+function detailText(e) {
+  if (e.kind !== 'admin' || !e.detail) return e.detail ?? '';
+  try {
+    const detail = JSON.parse(e.detail);
+    const fields = detail.set ?? detail;
+    return Object.entries(fields).map(([k, v]) => `${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v ?? '—'}`).join(', ');
+  } catch {
+    return e.detail;
+  }
+}
+
 function Timeline({ entries, truncated }) {
   if (!entries.length) return html`<${Empty}>${t('admin.orders.noTimeline')}<//>`;
   return html`
@@ -209,13 +221,13 @@ function Timeline({ entries, truncated }) {
           <th>${t('admin.orders.outcome')}</th><th>${t('admin.orders.who')}</th><th>${t('admin.orders.device')}</th><th></th></tr></thead>
         <tbody>${entries.map((e, i) => html`
           <tr key=${i} data-testid="timeline-entry" data-kind=${e.kind} data-summary=${e.summary}>
-            <td>${formatDateTime(e.at)}</td>
+            <td class="nowrap">${formatDateTime(e.at)}</td>
             <td>${label('admin.orders.kind', e.kind)}</td>
-            <td><code>${e.kind === 'status' ? e.summary.split(' → ').map((s) => label('status', s)).join(' → ') : e.summary}</code></td>
-            <td>${e.outcome ?? ''}</td>
+            <td>${e.kind === 'status' ? e.summary.split(' → ').map((s) => label('status', s)).join(' → ') : html`<code>${e.summary}</code>`}</td>
+            <td>${e.kind === 'status' ? label('status', e.outcome) : e.outcome ?? ''}</td>
             <td>${e.who === 'review' ? t('admin.orders.byReview') : e.who ?? '—'}</td>
             <td><code>${e.device_code ?? ''}</code></td>
-            <td class="muted">${e.detail ?? ''}</td>
+            <td class="muted">${detailText(e)}</td>
           </tr>`)}</tbody>
       </table>
     </div>`;
