@@ -4,7 +4,7 @@
 import { html } from 'htm/preact';
 
 import { t } from '../i18n.js';
-import { isAdminRole, may, useWide } from './admin/common.js';
+import { ADMIN_TABS, isAdminRole, may, useAdminAlerts, useWide } from './admin/common.js';
 import { AdminAfterSales } from './admin/aftersales.js';
 import { AdminAudit } from './admin/audit.js';
 import { AdminConflicts } from './admin/conflicts.js';
@@ -86,24 +86,11 @@ function BottomNav({ tab }) {
     </nav>`;
 }
 
-// The desktop layout's extra pages (docs/admin.md), each with the permission that shows it.
-export const ADMIN_TABS = [
-  ['admin-users', '/admin/users', '☷', 'users.read'],
-  ['admin-devices', '/admin/devices', '▣', 'devices.read'],
-  ['admin-orders', '/admin/orders', '☰', 'orders.read'],
-  ['admin-review', '/admin/review', '⚖', 'orders.review'],
-  ['admin-conflicts', '/admin/conflicts', '⚠', 'conflicts.resolve'],
-  ['admin-inventory', '/admin/inventory', '▤', 'inventory.read'],
-  ['admin-aftersales', '/admin/after-sales', '↺', 'aftersales.read'],
-  ['admin-import', '/admin/import', '⇅', 'imports.run'],
-  ['admin-reports', '/admin/reports', '▁▃▅', 'reports.read'],
-  ['admin-audit', '/admin/audit', '✓', 'audit.read'],
-];
-
 /** The left navigation of admins and managers on a wide window: the phone's tabs, then the
  * admin pages the role may see, then settings. */
-function SideNav({ tab, role }) {
+function SideNav({ tab, role, path }) {
   const open = useOpenConflicts()?.length ?? 0;
+  const alerts = useAdminAlerts(role, path);
   const item = ([name, href, icon]) => html`
     <${Link} href=${href} data-testid=${`nav-${name}`} class=${name === tab ? 'side-item active' : 'side-item'}
       aria-current=${name === tab ? 'page' : undefined}>
@@ -111,6 +98,8 @@ function SideNav({ tab, role }) {
       <span class="side-label">${t(`nav.${name}`)}</span>
       ${name === 'conflicts' && open > 0 &&
         html`<span class="side-badge" data-testid="conflicts-badge">${open}</span>`}
+      ${alerts[name] > 0 && html`<span class="side-badge" data-testid=${`${name}-badge`}
+        title=${t(`nav.alert.${name}`, { count: alerts[name] })}>${alerts[name]}</span>`}
     <//>`;
   return html`
     <nav class="side-nav" aria-label=${t('nav.label')} data-testid="side-nav">
@@ -150,7 +139,7 @@ export function App({ session }) {
     return html`
       <${AppContext.Provider} value=${session}>
         <div class="app desktop" data-testid="desktop-layout">
-          <${SideNav} tab=${tab} role=${role} />
+          <${SideNav} tab=${tab} role=${role} path=${path} />
           <main>
             <${Screen} key=${path} params=${found?.params ?? {}} query=${query} />
           </main>

@@ -23,11 +23,22 @@ export function isAdminRole(role) {
   return ADMIN_PERMISSIONS.some((permission) => may(role, permission));
 }
 
-/** The permissions of the admin pages (app.js ADMIN_TABS): any one of them shows the console. */
-export const ADMIN_PERMISSIONS = [
-  'users.read', 'devices.read', 'orders.read', 'orders.review', 'conflicts.resolve', 'inventory.read',
-  'aftersales.read', 'imports.run', 'reports.read', 'audit.read',
+// The desktop layout's extra pages (docs/admin.md), each with the permission that shows it.
+export const ADMIN_TABS = [
+  ['admin-users', '/admin/users', '☷', 'users.read'],
+  ['admin-devices', '/admin/devices', '▣', 'devices.read'],
+  ['admin-orders', '/admin/orders', '☰', 'orders.read'],
+  ['admin-review', '/admin/review', '⚖', 'orders.review'],
+  ['admin-conflicts', '/admin/conflicts', '⚠', 'conflicts.resolve'],
+  ['admin-inventory', '/admin/inventory', '▤', 'inventory.read'],
+  ['admin-aftersales', '/admin/after-sales', '↺', 'aftersales.read'],
+  ['admin-import', '/admin/import', '⇅', 'imports.run'],
+  ['admin-reports', '/admin/reports', '◔', 'reports.read'],
+  ['admin-audit', '/admin/audit', '✓', 'audit.read'],
 ];
+
+/** The permissions of the admin pages: any one of them shows the console. */
+export const ADMIN_PERMISSIONS = ADMIN_TABS.map(([, , , permission]) => permission);
 
 /** Whether the window is at least 900 px wide (kept current). */
 export function useWide() {
@@ -56,4 +67,35 @@ export function useAdminList(path, enabled = true) {
     return () => { stale = true; };
   }, [path, round, enabled]);
   return [rows, error, () => setRound((n) => n + 1)];
+}
+
+// What the left navigation counts next to a page, with the permission it takes and how to read
+// the count from the answer: overdue orders, the review queue, low stock.
+const ALERTS = [
+  ['admin-orders', 'orders.read', '/api/admin/orders/overdue/count', (got) => got.count],
+  ['admin-review', 'orders.review', '/api/admin/review', (got) => got.orders_total + got.redemptions_total],
+  ['admin-inventory', 'inventory.read', '/api/admin/stock/alerts?limit=1', (got) => got.total],
+];
+const ALERT_EVERY_MS = 60_000;
+
+/** The alert counts of the admin pages the role may see, by tab name ({} until known). Asked
+ * again every minute and whenever `path` changes (an action on a page may have changed them);
+ * a failed ask keeps the last counts (the console is online; a blip should not blank them). */
+export function useAdminAlerts(role, path) {
+  const [counts, setCounts] = useState({});
+  useEffect(() => {
+    let stale = false;
+    const ask = () => {
+      for (const [tab, permission, url, count] of ALERTS) {
+        if (!may(role, permission)) continue;
+        api('GET', url)
+          .then((got) => { if (!stale) setCounts((now) => ({ ...now, [tab]: count(got) })); })
+          .catch(() => {});
+      }
+    };
+    ask();
+    const timer = setInterval(ask, ALERT_EVERY_MS);
+    return () => { stale = true; clearInterval(timer); };
+  }, [role, path]);
+  return counts;
 }
