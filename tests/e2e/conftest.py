@@ -38,6 +38,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 START_TIMEOUT = 30.0
+# The servers of these tests: /api/auth/* is limited per client address (30 a minute by
+# default), and every browser here comes from 127.0.0.1.
+AUTH_RATE = "1000"
+# The window of an admin's browser: wide enough for the console's desktop layout (a left
+# navigation, tables), not the phone layout a narrow window gets.
+DESKTOP = {"width": 1280, "height": 800}
 ENROLL_LINK = re.compile(r"https?://\S+/enroll#\S+")
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -142,6 +148,18 @@ def serving(srv: ServerT) -> Iterator[ServerT]:
             srv.process.wait()
 
 
+def new_server(tmp_path_factory: pytest.TempPathFactory, name: str, **extra: str) -> Server:
+    """A server of a module's own, not started yet (``serving`` runs it): a data directory
+    named ``name``, a free port, the /api/auth/* limit raised to ``AUTH_RATE`` and the
+    ``ORDERLY_*`` settings in ``extra``. A module has its own when its enrollments on top of the
+    other tests' would pass the default limit, or it wants its own data (``srv.cli("seed-demo")``
+    before or after it starts) or settings."""
+    data = tmp_path_factory.mktemp(name)
+    port = _free_port()
+    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE, **extra)
+    return Server(f"http://localhost:{port}", env, data / "server.log")
+
+
 def _wait_healthy(srv: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     health = f"http://127.0.0.1:{srv.env['ORDERLY_PORT']}/api/health"
@@ -209,6 +227,36 @@ def add_authenticator(context: BrowserContext, page: Page) -> Authenticator:
         },
     )
     return Authenticator(cdp, added["authenticatorId"])
+
+
+def passkey_page(browser: Browser, **options: object) -> Page:
+    """A device that can hold a passkey: a page in a browser context of its own (storage,
+    service worker; ``options`` as ``browser.new_context`` takes them) with its own virtual
+    platform authenticator. The caller closes ``page.context``; ``device`` has it closed at the
+    end of the test."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    add_authenticator(context, page)
+    return page
+
+
+@pytest.fixture
+def contexts() -> Iterator[list[BrowserContext]]:
+    """The browser contexts a test's ``device`` calls made, closed when the test ends."""
+    made: list[BrowserContext] = []
+    yield made
+    for context in made:
+        context.close()
+
+
+def device(browser: Browser, contexts: list[BrowserContext], **options: object) -> Page:
+    """A ``passkey_page`` whose context the ``contexts`` fixture closes at the end of the test:
+    one phone or desktop of the test, as many as it needs (``viewport=DESKTOP`` for an admin's
+    desktop)."""
+    page = passkey_page(browser, **options)
+    contexts.append(page.context)
+    return page
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.conftest import AUTH_RATE as AUTH_RATE  # re-exported: tests import it from here
 from tests.e2e.conftest import Server
 
 # The outbox entries an order made in the app adds besides its order.create: the QR code the
@@ -21,9 +22,6 @@ from tests.e2e.conftest import Server
 QR_PER_ORDER = 1
 
 SYNC_TIMEOUT = 30_000  # ms: anything that waits on a push or pull
-# The servers of these tests: /api/auth/* is limited per client address (30 a minute by
-# default), and every browser here comes from 127.0.0.1.
-AUTH_RATE = "1000"
 
 
 # ---- the server, through its API --------------------------------------------------------------

@@ -13,30 +13,21 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from sync.ids import uuid7
-from tests.e2e.conftest import Server, _free_port, add_authenticator, server_env, serving
-from tests.e2e.sales import AUTH_RATE, Api, by, enroll
+from tests.e2e.conftest import DESKTOP, Server, device, new_server, serving
+from tests.e2e.sales import Api, by, enroll
 
-DESKTOP = {"width": 1280, "height": 800}
 NUMBER = "AS-E2E-0001"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("admin-aftersales")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    with serving(Server(f"http://localhost:{port}", env, data / "server.log")) as srv:
+    with serving(new_server(tmp_path_factory, "admin-aftersales")) as srv:
         yield srv
 
 
 @pytest.fixture
-def admin_page(browser: Browser) -> Iterator[Page]:
-    context: BrowserContext = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    add_authenticator(context, page)
-    yield page
-    context.close()
+def admin_page(browser: Browser, contexts: list[BrowserContext]) -> Page:
+    return device(browser, contexts, viewport=DESKTOP)
 
 
 def delivered_paid_order(server: Server, api: Api) -> str:

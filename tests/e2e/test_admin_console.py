@@ -9,41 +9,18 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.e2e.conftest import Server, _free_port, add_authenticator, server_env, serving
-from tests.e2e.sales import AUTH_RATE, SYNC_TIMEOUT, by, enroll
-
-DESKTOP = {"width": 1280, "height": 800}
+from tests.e2e.conftest import DESKTOP, Server, device, new_server, serving
+from tests.e2e.sales import SYNC_TIMEOUT, by, enroll
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of this module's own: two enrollments and their page loads on top of the other
     tests' would pass the default limit of /api/auth/* per client address."""
-    data = tmp_path_factory.mktemp("admin-console")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    with serving(Server(f"http://localhost:{port}", env, data / "server.log")) as srv:
+    with serving(new_server(tmp_path_factory, "admin-console")) as srv:
         yield srv
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    made: list[BrowserContext] = []
-    yield made
-    for context in made:
-        context.close()
-
-
-def device(browser: Browser, contexts: list[BrowserContext], **options: object) -> Page:
-    """A browser of its own (storage, service worker) with its own platform authenticator."""
-    context = browser.new_context(**options)
-    context.set_default_timeout(15_000)
-    contexts.append(context)
-    page = context.new_page()
-    add_authenticator(context, page)
-    return page
 
 
 def test_an_admin_invites_a_rep_and_revokes_the_reps_device(

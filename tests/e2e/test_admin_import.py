@@ -14,29 +14,17 @@ import openpyxl
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.e2e.conftest import Server, _free_port, add_authenticator, server_env, serving
-from tests.e2e.sales import AUTH_RATE, Api, by, enroll
+from tests.e2e.conftest import DESKTOP, Server, device, new_server, serving
+from tests.e2e.sales import Api, by, enroll
 
-DESKTOP = {"width": 1280, "height": 800}
 ORDERS = 1000
 CUSTOMER = "Importer Test Trading Co."
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("admin-import")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    with serving(Server(f"http://localhost:{port}", env, data / "server.log")) as srv:
+    with serving(new_server(tmp_path_factory, "admin-import")) as srv:
         yield srv
-
-
-@pytest.fixture
-def admin_context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
 
 
 def orders_xlsx(path: Path) -> Path:
@@ -55,7 +43,7 @@ def orders_xlsx(path: Path) -> Path:
 
 
 def test_an_admin_imports_a_thousand_orders_and_finds_them(
-    server: Server, admin_context: BrowserContext, tmp_path: Path
+    server: Server, browser: Browser, contexts: list[BrowserContext], tmp_path: Path
 ) -> None:
     api = Api.admin(server)
     api.put_product("IM1", "Jasmine tea, 500 g", 4_800)
@@ -64,8 +52,7 @@ def test_an_admin_imports_a_thousand_orders_and_finds_them(
                         ("customer.upsert", {"id": str(uuid.uuid4()), "name": CUSTOMER}))  # fmt: skip
     assert result["status"] == "applied", result
 
-    page = admin_context.new_page()
-    add_authenticator(admin_context, page)
+    page = device(browser, contexts, viewport=DESKTOP)
     enroll(page, server.create_admin("Ivy Importer"))
     by(page, "nav-admin-import").click()
     expect(page).to_have_url(re.compile(r"/admin/import$"))

@@ -12,30 +12,21 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Server, _free_port, add_authenticator, server_env, serving
-from tests.e2e.sales import AUTH_RATE, Api, by, enroll
-
-DESKTOP = {"width": 1280, "height": 800}
+from tests.e2e.conftest import DESKTOP, Server, device, new_server, serving
+from tests.e2e.sales import Api, by, enroll
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("admin-inventory")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    with serving(Server(f"http://localhost:{port}", env, data / "server.log")) as srv:
+    with serving(new_server(tmp_path_factory, "admin-inventory")) as srv:
         yield srv
 
 
 @pytest.fixture
-def admin_page(browser: Browser, server: Server) -> Iterator[Page]:
-    context: BrowserContext = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    add_authenticator(context, page)
+def admin_page(browser: Browser, contexts: list[BrowserContext], server: Server) -> Page:
+    page = device(browser, contexts, viewport=DESKTOP)
     enroll(page, server.create_admin("Ada Admin"))
-    yield page
-    context.close()
+    return page
 
 
 def _stock_row(page: Page, sku: str):

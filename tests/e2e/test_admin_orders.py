@@ -12,32 +12,26 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Server, _free_port, add_authenticator, server_env, serving
-from tests.e2e.sales import AUTH_RATE, Api, by, enroll
+from tests.e2e.conftest import Server, device, new_server, serving
+from tests.e2e.sales import Api, by, enroll
 
-DESKTOP = {"width": 1400, "height": 900}
+# Wider than conftest's DESKTOP: the filter bar's grid of a wide window.
+WIDE_DESKTOP = {"width": 1400, "height": 900}
 ORDER = "DEMO1-00004"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("admin-orders")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    with serving(Server(f"http://localhost:{port}", env, data / "server.log")) as srv:
+    with serving(new_server(tmp_path_factory, "admin-orders")) as srv:
         srv.cli("seed-demo", "--orders", "30")
         yield srv
 
 
 @pytest.fixture
-def admin_page(browser: Browser, server: Server) -> Iterator[Page]:
-    context: BrowserContext = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    add_authenticator(context, page)
+def admin_page(browser: Browser, contexts: list[BrowserContext], server: Server) -> Page:
+    page = device(browser, contexts, viewport=WIDE_DESKTOP)
     enroll(page, server.create_admin("Olga Orders"))
-    yield page
-    context.close()
+    return page
 
 
 def _order_id(api: Api, number: str) -> str:

@@ -14,10 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Server, _free_port, add_authenticator, server_env, serving
-from tests.e2e.sales import AUTH_RATE, SYNC_TIMEOUT, Api, by, enroll
+from tests.e2e.conftest import DESKTOP, Server, device, new_server, serving
+from tests.e2e.sales import SYNC_TIMEOUT, Api, by, enroll
 
-DESKTOP = {"width": 1280, "height": 800}
 REPORTS = [
     "orders-per-day", "sales", "processing-time", "overdue", "return-rate", "per-employee",
     "sync-health",
@@ -26,22 +25,15 @@ REPORTS = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("admin-reports")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    with serving(Server(f"http://localhost:{port}", env, data / "server.log")) as srv:
+    with serving(new_server(tmp_path_factory, "admin-reports")) as srv:
         yield srv
 
 
 @pytest.fixture
-def admin_page(browser: Browser, server: Server) -> Iterator[Page]:
-    context: BrowserContext = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    add_authenticator(context, page)
+def admin_page(browser: Browser, contexts: list[BrowserContext], server: Server) -> Page:
+    page = device(browser, contexts, viewport=DESKTOP, accept_downloads=True)
     enroll(page, server.create_admin("Ada Admin"))
-    yield page
-    context.close()
+    return page
 
 
 def _orders(server: Server) -> None:

@@ -12,34 +12,20 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.e2e.conftest import Server, _free_port, add_authenticator, server_env, serving
-from tests.e2e.sales import AUTH_RATE, Api, by, enroll
-
-DESKTOP = {"width": 1280, "height": 800}
+from tests.e2e.conftest import DESKTOP, Server, device, new_server, serving
+from tests.e2e.sales import Api, by, enroll
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("admin-review")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    with serving(Server(f"http://localhost:{port}", env, data / "server.log")) as srv:
+    with serving(new_server(tmp_path_factory, "admin-review")) as srv:
         yield srv
 
 
-@pytest.fixture
-def admin_context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
-
-
 def test_an_order_above_the_limit_waits_in_the_queue_until_released(
-    server: Server, admin_context: BrowserContext
+    server: Server, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
-    page = admin_context.new_page()
-    add_authenticator(admin_context, page)
+    page = device(browser, contexts, viewport=DESKTOP)
     enroll(page, server.create_admin("Rosa Reviewer"))
     by(page, "nav-admin-review").click()
     expect(page).to_have_url(re.compile(r"/admin/review$"))

@@ -6,21 +6,13 @@ device that lost."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import (
-    Authenticator,
-    Server,
-    _free_port,
-    add_authenticator,
-    server_env,
-    serving,
-)
+from tests.e2e.conftest import Authenticator, Server, device, new_server, serving
 from tests.e2e.sales import (
-    AUTH_RATE,
     QR_PER_ORDER,
     SYNC_TIMEOUT,
     Api,
@@ -47,10 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """An ``orderly serve`` of this module's own (conftest's, by the same name, is shared by the
     whole run): passkey ceremonies are limited per client address (30 a minute by default), and
     the enrollments here on top of the other tests' could pass that."""
-    data = tmp_path_factory.mktemp("sales")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    with serving(Server(f"http://localhost:{port}", env, data / "server.log")) as srv:
+    with serving(new_server(tmp_path_factory, "sales")) as srv:
         yield srv
 
 
@@ -58,25 +47,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def catalog(api: Api) -> dict[str, str]:
     """The products, put through the catalog API: product name -> id."""
     return {name: api.put_product(sku, name, price) for sku, (name, price) in PRODUCTS.items()}
-
-
-@pytest.fixture
-def new_device(browser: Browser) -> Iterator[Callable[[], Page]]:
-    """Another phone: a browser context of its own (storage, service worker) with its own
-    platform authenticator."""
-    made: list[BrowserContext] = []
-
-    def make() -> Page:
-        context = browser.new_context()
-        context.set_default_timeout(15_000)
-        made.append(context)
-        page = context.new_page()
-        add_authenticator(context, page)
-        return page
-
-    yield make
-    for context in made:
-        context.close()
 
 
 def _price(name: str) -> int:
@@ -174,10 +144,14 @@ def test_a_rep_sells_offline_and_everything_reaches_the_server(
 
 
 def test_two_devices_change_one_order_offline_and_the_rep_settles_the_conflict(
-    server: Server, api: Api, catalog: dict[str, str], new_device: Callable[[], Page]
+    server: Server,
+    api: Api,
+    catalog: dict[str, str],
+    browser: Browser,
+    contexts: list[BrowserContext],
 ) -> None:
     user_id, link = api.invite("Carl Conflict")
-    a = new_device()
+    a = device(browser, contexts)
     code_a = enroll(a, link)
     create_customer(a, "Jade Garden Conflict")
     order_id, number = create_order(a, "Jade Garden Conflict", [("Offline clay teapot", 2)])
@@ -185,7 +159,7 @@ def test_two_devices_change_one_order_offline_and_the_rep_settles_the_conflict(
     wait_synced(a)
 
     # The rep's second phone: a new enrollment link from the admin; its first sync has the order.
-    b = new_device()
+    b = device(browser, contexts)
     code_b = enroll(b, api.enrollment_link(user_id))
     assert code_b != code_a
     open_order(b, number)

@@ -13,9 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shared import qr
-from tests.e2e.conftest import Authenticator, Server, _free_port, server_env, serving
+from tests.e2e.conftest import Authenticator, Server, new_server, serving
 from tests.e2e.sales import (
-    AUTH_RATE,
     SYNC_TIMEOUT,
     Api,
     by,
@@ -32,10 +31,7 @@ from tests.e2e.sales import (
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of this module's own (its auth rate limit raised, as test_offline_sales)."""
-    data = tmp_path_factory.mktemp("qr")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    with serving(Server(f"http://localhost:{port}", env, data / "server.log")) as srv:
+    with serving(new_server(tmp_path_factory, "qr")) as srv:
         yield srv
 
 

@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from sync.ids import uuid7
-from tests.e2e.conftest import ROOT, Server, _free_port, add_authenticator, server_env, serving
+from tests.e2e.conftest import ROOT, Server, device, new_server, serving
 from tests.e2e.sales import (
-    AUTH_RATE,
     QR_PER_ORDER,
     SYNC_TIMEOUT,
     Api,
@@ -37,10 +36,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2}
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of its own with the demo data (`orderly seed-demo`): customers, products with
     stock in two warehouses, orders of rep1 and rep2."""
-    data = tmp_path_factory.mktemp("demo")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    srv = Server(f"http://localhost:{port}", env, data / "server.log")
+    srv = new_server(tmp_path_factory, "demo")
     srv.cli("seed-demo", "--orders", "12")
     with serving(srv):
         yield srv
@@ -55,13 +51,8 @@ def shots(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(**PHONE, locale="en-US", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    add_authenticator(context, page)
-    yield page
-    context.close()
+def phone(browser: Browser, contexts: list[BrowserContext]) -> Page:
+    return device(browser, contexts, **PHONE, locale="en-US", timezone_id="Asia/Shanghai")
 
 
 def _prepare(server: Server) -> tuple[str, str, str]:

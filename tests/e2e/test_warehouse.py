@@ -18,12 +18,11 @@ from tests.e2e.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
     Server,
-    _free_port,
-    add_authenticator,
-    server_env,
+    new_server,
+    passkey_page,
     serving,
 )
-from tests.e2e.sales import AUTH_RATE, SYNC_TIMEOUT, Api, by, enroll, set_online
+from tests.e2e.sales import SYNC_TIMEOUT, Api, by, enroll, set_online
 from tests.e2e.warehouse import (
     Orders,
     open_scan,
@@ -42,15 +41,7 @@ TEA = ("p-tea-grn", 2, 4500)
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of this module's own with the demo catalog and no orders (`seed-demo
     --orders 0`); redemptions never wait for review here."""
-    data = tmp_path_factory.mktemp("warehouse")
-    port = _free_port()
-    env = server_env(
-        data,
-        port,
-        ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE,
-        ORDERLY_REDEEM_REVIEW_AMOUNT="1000000000",
-    )
-    srv = Server(f"http://localhost:{port}", env, data / "server.log")
+    srv = new_server(tmp_path_factory, "warehouse", ORDERLY_REDEEM_REVIEW_AMOUNT="1000000000")
     srv.cli("seed-demo", "--orders", "0")
     with serving(srv):
         yield srv
@@ -73,10 +64,7 @@ _handhelds = iter(range(1, 100))
 def handheld(browser: Browser, api: Api, name: str | None = None) -> Page:
     """A new warehouse handheld of wh-main: a browser context with a passkey authenticator,
     its user invited by the admin and enrolled; the first sync done, the app works offline."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    add_authenticator(context, page)
+    page = passkey_page(browser, viewport={"width": 390, "height": 844}, locale="en-US")
     invited = api._json(
         "POST",
         "/api/admin/users",
