@@ -34,6 +34,7 @@ from server.db.migrate import migrate
 from server.db.sql import open_database, refresh_statistics
 from server.db.sync_store import SqlSyncStore
 from server.keys import load as load_keys
+from server.pokes_pg import PokeListener
 from server.qr.controller import QrController, status_page, status_page_upper
 from server.qr.keys import publish as publish_keys
 from server.qr.limit import PerMinute
@@ -94,10 +95,16 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         async with store.read() as rtx:
             state.last_seq = (await rtx.state()).last_seq
         store.on_commit.append(state.committed)
+        # Several processes on PostgreSQL: commits of the others poke this one's event streams.
+        pokes = None
+        if db.dialect == "postgres":
+            pokes = await PokeListener(settings.database_url, state.relayed).start()
         app.state.orderly = state
         try:
             yield
         finally:
+            if pokes is not None:
+                await pokes.close()
             await db.close()
 
     limits = {"max_mutations": settings.push_max_mutations, "max_bytes": settings.push_max_bytes}

@@ -218,6 +218,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from server.app import create_app
 
     settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
+    if args.workers < 1:
+        print("orderly serve: --workers must be 1 or more", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not settings.is_postgres:
+        from server.workers import SQLITE_REFUSAL
+
+        print(f"orderly serve: {SQLITE_REFUSAL}", file=sys.stderr)
+        return 2
     if not os.environ.get("ORDERLY_PUBLIC_URL"):
         settings = settings.with_(public_url=local_url(settings.port))
     if args.demo:
@@ -227,6 +235,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         if link := asyncio.run(_admin_link(settings, "admin", only_without_passkey=True)):
             _show_link(link, settings)
     url = settings.public_url.rstrip("/")
+    if args.workers > 1:
+        from server import workers
+
+        _say(f"Orderly is serving {_where(settings)} at {url} with {args.workers} worker "
+             f"processes  (API schema: {url}/schema)")  # fmt: skip
+        workers.serve(settings, args.workers)
+        return 0
     _say(f"Orderly is serving {_where(settings)} at {url}  (API schema: {url}/schema)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     return 0
@@ -268,6 +283,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.add_argument("--demo", action="store_true", help="seed demo data into an empty database")
+    s.add_argument("--workers", type=int, default=1,
+                   help="server processes (above 1 needs PostgreSQL; docs/operations.md)")  # fmt: skip
     s.set_defaults(run=cmd_serve)
     s = sub.add_parser("migrate", help="apply database migrations")
     s.set_defaults(run=cmd_migrate)

@@ -41,3 +41,9 @@ class AppState:
     def committed(self, seq: int) -> None:
         self.last_seq = max(self.last_seq, seq)
         self.poker.poke(seq)
+
+    def relayed(self, seq: int) -> None:
+        """A commit heard from PostgreSQL (server/pokes_pg.py): by another process, or this
+        one's own, already poked by ``committed``."""
+        if seq > self.last_seq:
+            self.committed(seq)

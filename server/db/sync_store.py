@@ -18,6 +18,7 @@ from server import audit
 from server.audit import AuditEntry
 from server.db.sql import Conn, Database
 from server.db.tables import TABLES
+from server.pokes_pg import NOTIFY_SQL
 from sync import buckets as bk
 from sync.store import ClientState, LoggedMutation, Row, SyncState
 from sync.tables import LOCAL_TABLES, META_COLUMNS, SERVER_ONLY, SYNCED_TABLES
@@ -327,6 +328,9 @@ class SqlSyncStore:
         await audit.append(tx.conn, tx.audit_entries)
         if tx.seq != tx.start_seq:
             await tx.conn.execute("UPDATE sync_state SET last_seq = ? WHERE id = 1", (tx.seq,))
+            if tx.conn.dialect == "postgres":
+                # Delivered at commit, to every server process (server/pokes_pg.py).
+                await tx.conn.execute(NOTIFY_SQL, (str(tx.seq),))
 
     def _committed(self, tx: SqlWriteTx) -> None:
         if tx.seq != tx.start_seq:
