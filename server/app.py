@@ -34,11 +34,14 @@ from server.db.migrate import migrate
 from server.db.sql import open_database, refresh_statistics
 from server.db.sync_store import SqlSyncStore
 from server.keys import load as load_keys
+from server.metrics import http_metrics
+from server.metrics import metrics as metrics_endpoint
 from server.pokes_pg import PokeListener
 from server.qr.controller import QrController, status_page, status_page_upper
 from server.qr.keys import publish as publish_keys
 from server.qr.limit import PerMinute
 from server.qr.service import QrService
+from server.security import security_headers
 from server.state import AppState
 from server.syncapi.controller import SyncController
 from server.warehouse.controller import LeaseController, StocktakeController
@@ -111,7 +114,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     route_handlers: list = [
         SyncController, AuthController, AdminController, ReportsController, CatalogController,
         QrController, ConflictsController, ReviewController, AfterSalesController, InventoryController,
-        OrdersController, ImportController,
+        OrdersController, ImportController, metrics_endpoint,
         LeaseController, StocktakeController, status_page, status_page_upper, health, *web_routes(),
     ]  # fmt: skip
     # Per client address, on the passkey ceremonies only (what an attacker would hammer); the
@@ -123,7 +126,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     return Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
-        middleware=[auth_rate.middleware],
+        middleware=[auth_rate.middleware, http_metrics().middleware],
+        # CSP, frame denial, nosniff, HSTS behind TLS, ... on every answer (server/security.py).
+        before_send=[security_headers(settings)],
         dependencies={
             "app_state": Provide(app_state, sync_to_thread=False),
             "actor": Provide(sync_actor),

@@ -33,6 +33,8 @@ class Settings(msgspec.Struct, frozen=True):
     redeem_review_amount: int = 100_000
     # A device that has not synced for this long is flagged stale on the admin devices page.
     device_stale_hours: int = 72
+    # A bearer token that may read /metrics from anywhere (loopback needs none); empty: none.
+    metrics_token: str = ""
 
     @property
     def sqlite_path(self) -> Path:
@@ -85,6 +87,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         ("qr_page_rate_per_minute", int),
         ("redeem_review_amount", int),
         ("device_stale_hours", int),
+        ("metrics_token", str),
     ):
         raw = env.get(f"ORDERLY_{name.upper()}")
         if raw is not None and raw != "":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 from litestar import Controller, get, post
@@ -10,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from server import metrics
 from server.auth.devices import record_sync
 from server.state import AppState
 from sync.context import Actor
@@ -34,11 +36,11 @@ class SyncController(Controller):
         actor: NamedDependency[Actor],
         app_state: NamedDependency[AppState],
     ) -> PushResponse:
-        response = await push(
-            app_state.store, actor, data, app_state.push_limits, app_state.policy
-        )
+        started = time.perf_counter()
+        response = await push(app_state.store, actor, data, app_state.push_limits, app_state.policy)
         if actor.device_id:
             await record_sync(app_state.db, actor.device_id, data.pending)
+        metrics.pushed(response, time.perf_counter() - started)
         return response
 
     @post(
@@ -53,9 +55,11 @@ class SyncController(Controller):
         actor: NamedDependency[Actor],
         app_state: NamedDependency[AppState],
     ) -> PullResponse:
+        started = time.perf_counter()
         response = await pull(app_state.store, actor, data, app_state.settings.pull_max_limit)
         if actor.device_id:
             await record_sync(app_state.db, actor.device_id, None)
+        metrics.pulled(response, time.perf_counter() - started)
         return response
 
     @get(
@@ -71,6 +75,7 @@ class SyncController(Controller):
 
         async def stream() -> AsyncIterator[ServerSentEventMessage | str]:
             queue = poker.subscribe()
+            metrics.EVENT_STREAMS.inc()
             try:
                 yield ServerSentEventMessage(event="hello", data=str(app_state.last_seq))
                 while True:
@@ -81,6 +86,7 @@ class SyncController(Controller):
                         continue
                     yield ServerSentEventMessage(event="poke", data=seq)
             finally:
+                metrics.EVENT_STREAMS.dec()
                 poker.unsubscribe(queue)
 
         return ServerSentEvent(stream(), headers={"Cache-Control": "no-store"})

@@ -1,0 +1,148 @@
+"""Security headers on every response (docs/operations.md § 7).
+
+One ASGI middleware adds them as the response starts, so JSON, files, the app shell, the public
+status page and error answers all carry them:
+
+- ``Content-Security-Policy``: only this origin's scripts, styles, images and connections. The
+  app shell has two inline scripts (the import map and the service worker registration): their
+  sha256 hashes are allowed by name, read from the ``index.html`` being served (again whenever
+  the file changes). zxing's WebAssembly QR reader needs ``'wasm-unsafe-eval'`` (not
+  ``'unsafe-eval'``). Images may be ``data:``/``blob:`` (the admin's template CSV links, QR
+  images). The public status page ``/q/<token>`` has one inline ``<style>``: its hash too.
+  ``/schema`` (the API reference page, which loads its viewer from a CDN) gets a looser policy
+  of its own.
+- ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``: never framed (clickjacking).
+- ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` (a status-page URL
+  carries an order token), ``Cross-Origin-Opener-Policy: same-origin``,
+  ``Cross-Origin-Resource-Policy: same-origin``, ``Permissions-Policy`` (the camera for this
+  origin only: the scanner; nothing else).
+- ``Strict-Transport-Security`` only when the public URL is https (behind Caddy with TLS):
+  sent over plain http on localhost it would pin a developer's browser to https.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from litestar.types import Message, Scope
+
+from server.config import Settings
+from server.qr.page import CSS as STATUS_PAGE_CSS
+
+_INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+
+PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "bluetooth=(), interest-cohort=()"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+# The API reference page (Litestar's Scalar plugin): its viewer, styles and fonts come from a
+# CDN and it starts with an inline script. Only /schema pages get this.
+SCHEMA_CSP = (
+    "default-src 'self'; "
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com; "
+    "img-src 'self' data: https://cdn.jsdelivr.net; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def source_hash(text: str) -> str:
+    """A CSP hash source for an inline ``<script>`` or ``<style>`` body."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def inline_script_hashes(html: str) -> list[str]:
+    """The hash of every inline script of a page (scripts with ``src`` are not inline)."""
+    return [
+        source_hash(body)
+        for attrs, body in _INLINE_SCRIPT.findall(html)
+        if not re.search(r"\bsrc\s*=", attrs, re.IGNORECASE)
+    ]
+
+
+def content_security_policy(script_hashes: list[str]) -> str:
+    scripts = " ".join(["'self'", *script_hashes, "'wasm-unsafe-eval'"])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            f"style-src 'self' {source_hash(STATUS_PAGE_CSS)}",
+            "img-src 'self' data: blob:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "media-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+class ShellPolicy:
+    """The CSP for the app shell being served: recomputed when ``index.html`` changes (the dev
+    server and the browser tests serve files that change under it)."""
+
+    def __init__(self, index: Callable[[], Path]) -> None:
+        self._index = index
+        self._key: tuple[str, int] | None = None
+        self._policy = content_security_policy([])
+
+    def current(self) -> str:
+        path = self._index()
+        try:
+            key = (str(path), path.stat().st_mtime_ns)
+        except OSError:
+            return self._policy  # no web app: the API's answers still get a strict policy
+        if key != self._key:
+            self._policy = content_security_policy(inline_script_hashes(path.read_text("utf-8")))
+            self._key = key
+        return self._policy
+
+
+def _index_html() -> Path:
+    from server.web import pwa_dir  # server.web imports the precache; keep this module light
+
+    return pwa_dir() / "index.html"
+
+
+def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
+    """A ``before_send`` hook for ``Litestar(before_send=[...])``: it runs at the app level, so
+    router answers (404, 405, 413) get the headers too, not only route handlers'."""
+    policy = ShellPolicy(_index_html)
+    fixed = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"cross-origin-resource-policy", b"same-origin"),
+        (b"permissions-policy", PERMISSIONS_POLICY.encode()),
+    ]
+    if settings.public_url.startswith("https://"):
+        fixed.append((b"strict-transport-security", HSTS.encode()))
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = list(message.get("headers") or [])
+        message["headers"] = headers
+        present = {bytes(name).lower() for name, _ in headers}
+        headers.extend((k, v) for k, v in fixed if k not in present)
+        if b"content-security-policy" not in present:
+            path = scope.get("path", "")
+            schema = path == "/schema" or path.startswith("/schema/")
+            headers.append(
+                (b"content-security-policy", (SCHEMA_CSP if schema else policy.current()).encode())
+            )
+
+    return add_headers
