@@ -36,6 +36,7 @@ from server.db.sync_store import SqlSyncStore
 from server.keys import load as load_keys
 from server.metrics import http_metrics
 from server.metrics import metrics as metrics_endpoint
+from server.openapi import document_errors
 from server.pokes_pg import PokeListener
 from server.qr.controller import QrController, status_page, status_page_upper
 from server.qr.keys import publish as publish_keys
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         rate_limit=("minute", settings.auth_rate_per_minute),
         check_throttle_handler=_is_ceremony,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
         middleware=[auth_rate.middleware, http_metrics().middleware],
@@ -151,3 +152,5 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         ),
         debug=False,
     )
+    document_errors(app)  # every error response in the schema as ErrorBody (server/openapi.py)
+    return app
