@@ -242,6 +242,17 @@ def passkey_page(browser: Browser, **options: object) -> Page:
 
 
 @pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where a screenshot walk puts its pictures: docs/screenshots/ with ORDERLY_SCREENSHOTS=1
+    (docs/screenshots.md shows them), else a temporary directory (the walk is the same test)."""
+    if os.environ.get("ORDERLY_SCREENSHOTS") == "1":
+        shots_dir = ROOT / "docs" / "screenshots"
+        shots_dir.mkdir(parents=True, exist_ok=True)
+        return shots_dir
+    return tmp_path
+
+
+@pytest.fixture
 def contexts() -> Iterator[list[BrowserContext]]:
     """The browser contexts a test's ``device`` calls made, closed when the test ends."""
     made: list[BrowserContext] = []

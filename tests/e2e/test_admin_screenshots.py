@@ -9,48 +9,28 @@ test."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from sync.ids import uuid7
-from tests.e2e.conftest import ROOT, Server, _free_port, add_authenticator, server_env, serving
-from tests.e2e.sales import AUTH_RATE, Api, by, enroll
-
-SHOTS = ROOT / "docs" / "screenshots"
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+from tests.e2e.conftest import DESKTOP, Server, device, new_server, serving
+from tests.e2e.sales import Api, by, enroll
 
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("admin-demo")
-    port = _free_port()
-    env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE)
-    srv = Server(f"http://localhost:{port}", env, data / "server.log")
+    srv = new_server(tmp_path_factory, "admin-demo")
     srv.cli("seed-demo", "--orders", "24")
     with serving(srv):
         yield srv
 
 
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    if os.environ.get("ORDERLY_SCREENSHOTS") == "1":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        return SHOTS
-    return tmp_path
-
-
-@pytest.fixture
-def desktop(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(**DESKTOP, locale="en-US", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    add_authenticator(context, page)
-    yield page
-    context.close()
+def desktop(browser: Browser, contexts: list[BrowserContext]) -> Page:
+    return device(browser, contexts, viewport=DESKTOP, locale="en-US", timezone_id="Asia/Shanghai")
 
 
 def _walk_an_order(admin: Api, client: str, first: int, order: dict, last: str) -> int:

@@ -7,7 +7,6 @@ this machine has no CJK font (the Chinese UIs are checked by switching in Settin
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from sync.ids import uuid7
-from tests.e2e.conftest import ROOT, Server, device, new_server, serving
+from tests.e2e.conftest import Server, device, new_server, serving
 from tests.e2e.sales import (
     QR_PER_ORDER,
     SYNC_TIMEOUT,
@@ -28,7 +27,6 @@ from tests.e2e.sales import (
     set_online,
 )
 
-SHOTS = ROOT / "docs" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2}
 
 
@@ -40,14 +38,6 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv.cli("seed-demo", "--orders", "12")
     with serving(srv):
         yield srv
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    if os.environ.get("ORDERLY_SCREENSHOTS") == "1":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        return SHOTS
-    return tmp_path
 
 
 @pytest.fixture
