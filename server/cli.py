@@ -1,5 +1,5 @@
 """``orderly``: serve, migrate, seed-demo, create-admin, token, audit, keys, compact, purge,
-export-shared."""
+backup, restore, export-shared."""
 
 from __future__ import annotations
 
@@ -263,6 +263,53 @@ def cmd_compact(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from server.backup import BackupError, backup, prune
+
+    try:
+        path, manifest = asyncio.run(backup(settings, Path(args.to) if args.to else None))
+        removed = prune(path.parent, args.keep) if args.keep else []
+    except BackupError as e:
+        print(f"orderly backup: {e}", file=sys.stderr)
+        return 1
+    _say(f"backup of {_where(settings)} written to {path}")
+    _say(f"  change history {manifest.epoch} up to change {manifest.last_seq}, "
+         f"migration {manifest.migration}, "
+         f"{sum(p.endswith('.pem') for p in manifest.parts)} signing keys")  # fmt: skip
+    if removed:
+        _say(f"  kept the newest {args.keep}; removed {', '.join(p.name for p in removed)}")
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from server.backup import BackupError, restore
+
+    if not args.yes:
+        print(f"orderly restore: this REPLACES the database of {_where(settings)} with the "
+              "archive's. Stop every server process first, then run again with --yes.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        done = asyncio.run(restore(settings, Path(args.path)))
+    except BackupError as e:
+        print(f"orderly restore: {e}", file=sys.stderr)
+        return 1
+    m = done.manifest
+    _say(f"restored {_where(settings)} from {args.path} (made {m.created_at}, "
+         f"change {m.last_seq})")  # fmt: skip
+    if done.migrated_to != done.migrated_from:
+        _say(f"  migrated from {done.migrated_from} to {done.migrated_to}")
+    if done.set_aside:
+        _say(f"  the replaced database is kept in {done.set_aside}")
+    _say(f"  new change history {done.new_epoch}: every device's next sync starts over (reset)"
+         " and pushes what it has not sent. Start the server now.")  # fmt: skip
+    return 0
+
+
 def cmd_export_shared(_: Settings, args: argparse.Namespace) -> int:
     from shared.export import main
 
@@ -315,6 +362,14 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("compact", help="drop superseded change-log entries (old cursors reset)")
     s.add_argument("--keep", type=int, default=100_000, help="changes kept whole (default 100000)")
     s.set_defaults(run=cmd_compact)
+    s = sub.add_parser("backup", help="archive the database and the signing keys (online)")
+    s.add_argument("--to", help="a directory (default <data dir>/backups) or a .tar path")
+    s.add_argument("--keep", type=int, help="then keep only the newest N archives there")
+    s.set_defaults(run=cmd_backup)
+    s = sub.add_parser("restore", help="put a backup back (stop the server first); new epoch")
+    s.add_argument("path", help="an archive orderly backup wrote")
+    s.add_argument("--yes", action="store_true", help="yes, replace the database")
+    s.set_defaults(run=cmd_restore)
     s = sub.add_parser("export-shared", help="write shared/ as JSON for the PWA")
     s.add_argument("path", nargs="?")
     s.set_defaults(run=cmd_export_shared)

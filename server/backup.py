@@ -1,0 +1,418 @@
+"""``orderly backup`` and ``orderly restore``: the database and the signing keys in one archive.
+
+An archive is a tar file (mode 0600: it holds the private signing keys) of
+
+    manifest.json               what it is: see ``Manifest``
+    database/orderly.sqlite3    SQLite: a copy made with the online backup API, or
+    database/orderly.pgdump     PostgreSQL: ``pg_dump -Fc`` in the snapshot the manifest read
+    keys/<kid>.pem, keys/current
+
+Both are safe while the server runs. A restore is not: stop every server process first. It
+checks the manifest and every part's SHA-256, puts the database back (SQLite: the file replaced
+atomically, the old one and its WAL moved aside; PostgreSQL: the schema dropped and the dump
+restored in one transaction), adds the keys, runs the migrations the archive lacks, and starts a
+new change history (a new sync epoch): every device's next pull answers ``reset``, so no device
+keeps rows the restored server never had (docs/operations.md §6, docs/protocol.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import asyncpg
+import msgspec
+
+from server.config import Settings
+from server.db.engines import postgres_config
+
+FORMAT = 1
+PREFIX = "orderly-backup-"
+_MIGRATIONS = Path(__file__).resolve().parent / "db" / "migrations"
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go on; the message says why and what to do."""
+
+
+class Manifest(msgspec.Struct, frozen=True):
+    format: int
+    created_at: str
+    orderly_version: str
+    database: str  # "sqlite" | "postgres"
+    migration: str  # the last migration applied to the database backed up
+    epoch: str  # its change history (sync_state) when the copy was taken
+    last_seq: int
+    parts: dict[str, str]  # archive member -> sha256
+    pg_dump_version: str | None = None
+
+
+class Restored(msgspec.Struct, frozen=True):
+    manifest: Manifest
+    old_epoch: str
+    new_epoch: str
+    migrated_from: str
+    migrated_to: str
+    set_aside: str | None  # where the replaced SQLite file went
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _version() -> str:
+    try:
+        return metadata.version("orderly")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def known_migrations() -> list[str]:
+    """The ids of the migrations this code carries, oldest first (they are timestamps)."""
+    ids = []
+    for path in _MIGRATIONS.glob("orderly_*.py"):
+        if m := re.search(r'^ID = "([^"]+)"', path.read_text(), re.MULTILINE):
+            ids.append(m.group(1))
+    return sorted(ids)
+
+
+def _pg_env(settings: Settings) -> dict[str, str]:
+    """libpq's environment for the configured database: the password never reaches argv."""
+    cfg = postgres_config(settings.database_url)
+    env = {**os.environ, "PGHOST": str(cfg["host"]), "PGPORT": str(cfg["port"]),
+           "PGUSER": str(cfg["user"]), "PGDATABASE": str(cfg["database"])}  # fmt: skip
+    if cfg["password"]:
+        env["PGPASSWORD"] = str(cfg["password"])
+    return env
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BackupError(
+            f"{name} is not installed; it comes with the PostgreSQL client tools "
+            "(Debian/Ubuntu: apt-get install postgresql-client)"
+        )
+    return path
+
+
+def _run(argv: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    done = subprocess.run(argv, env=env, capture_output=True, **kwargs)  # noqa: S603
+    if done.returncode != 0:
+        err = done.stderr.decode(errors="replace").strip()
+        raise BackupError(f"{Path(argv[0]).name} failed: {err}")
+    return done
+
+
+def _stamp(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
+
+
+# ---- backup -----------------------------------------------------------------------------------
+
+
+def _sqlite_copy(settings: Settings, dest: Path) -> tuple[str, str, int]:
+    """Copy the live database with the online backup API (consistent, writers keep going) and
+    read (migration, epoch, last_seq) from the copy."""
+    if not settings.sqlite_path.exists():
+        raise BackupError(f"no database at {settings.sqlite_path}: nothing to back up")
+    src = sqlite3.connect(settings.sqlite_path)
+    src.execute("PRAGMA busy_timeout=10000")
+    dst = sqlite3.connect(dest)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no WAL beside it
+        return _state(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def _state(con: sqlite3.Connection) -> tuple[str, str, int]:
+    migration = con.execute("SELECT name FROM migration ORDER BY id DESC LIMIT 1").fetchone()
+    epoch, last_seq = con.execute("SELECT epoch, last_seq FROM sync_state WHERE id = 1").fetchone()
+    return migration[0], epoch, int(last_seq)
+
+
+async def _pg_dump(settings: Settings, dest: Path) -> tuple[str, str, int, str]:
+    """``pg_dump -Fc`` inside a snapshot this connection exported, so the manifest's epoch and
+    last_seq are exactly those of the dump."""
+    pg_dump = _tool("pg_dump")
+    env = _pg_env(settings)
+    version = _run([pg_dump, "--version"], env).stdout.decode().strip()
+    con = await asyncpg.connect(settings.database_url)
+    try:
+        async with con.transaction(isolation="repeatable_read", readonly=True):
+            snapshot = await con.fetchval("SELECT pg_export_snapshot()")
+            migration = await con.fetchval("SELECT name FROM migration ORDER BY id DESC LIMIT 1")
+            row = await con.fetchrow("SELECT epoch, last_seq FROM sync_state WHERE id = 1")
+            argv = [pg_dump, "-Fc", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+                    "-f", str(dest)]  # fmt: skip
+            await asyncio.to_thread(_run, argv, env)
+    finally:
+        await con.close()
+    return migration, row["epoch"], int(row["last_seq"]), version
+
+
+def _archive_path(settings: Settings, to: Path | None, now: datetime) -> Path:
+    target = to if to is not None else settings.data_dir / "backups"
+    if target.suffix == ".tar" and not target.is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    return target / f"{PREFIX}{_stamp(now)}.tar"
+
+
+async def backup(settings: Settings, to: Path | None = None) -> tuple[Path, Manifest]:
+    """Write an archive of the database and the keys: into ``to`` when it is a ``.tar`` path,
+    else into the directory ``to`` (default ``<data dir>/backups``) under a timestamped name."""
+    now = datetime.now(UTC)
+    path = _archive_path(settings, to, now)
+    with tempfile.TemporaryDirectory(prefix=".orderly-backup-", dir=path.parent) as tmp:
+        work = Path(tmp)
+        (work / "database").mkdir()
+        pg_version = None
+        if settings.is_postgres:
+            db_part = "database/orderly.pgdump"
+            migration, epoch, last_seq, pg_version = await _pg_dump(settings, work / db_part)
+        else:
+            db_part = "database/orderly.sqlite3"
+            migration, epoch, last_seq = await asyncio.to_thread(
+                _sqlite_copy, settings, work / db_part
+            )
+        parts = {db_part: _sha256(work / db_part)}
+        keys = sorted(settings.keys_dir.glob("*.pem")) if settings.keys_dir.is_dir() else []
+        current = settings.keys_dir / "current"
+        for f in [*keys, current] if current.exists() else keys:
+            parts[f"keys/{f.name}"] = _sha256(f)
+        manifest = Manifest(
+            format=FORMAT,
+            created_at=now.isoformat().replace("+00:00", "Z"),
+            orderly_version=_version(),
+            database="postgres" if settings.is_postgres else "sqlite",
+            migration=migration,
+            epoch=epoch,
+            last_seq=last_seq,
+            parts=parts,
+            pg_dump_version=pg_version,
+        )
+        partial = work / "archive.tar"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as tar:
+            data = json.dumps(msgspec.to_builtins(manifest), indent=2).encode() + b"\n"
+            info = tarfile.TarInfo("manifest.json")
+            info.size, info.mtime, info.mode = len(data), int(now.timestamp()), 0o600
+            tar.addfile(info, io.BytesIO(data))
+            tar.add(work / db_part, arcname=db_part)
+            for f in keys:
+                tar.add(f, arcname=f"keys/{f.name}")
+            if current.exists():
+                tar.add(current, arcname="keys/current")
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(partial, path)  # whole or not at all
+    await _audit(settings, "admin.backup", str(path), {
+        "archive": path.name, "database": manifest.database, "epoch": epoch,
+        "last_seq": last_seq, "sha256": _sha256(path)})  # fmt: skip
+    return path, manifest
+
+
+def prune(directory: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` archives named ``orderly-backup-*.tar`` in
+    ``directory``; returns what was deleted. Other files are never touched."""
+    if keep < 1:
+        raise BackupError("--keep must be at least 1")
+    archives = sorted(directory.glob(f"{PREFIX}*.tar"))  # the names sort by time
+    old = archives[:-keep]
+    for path in old:
+        path.unlink()
+    return old
+
+
+# ---- restore ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _opened(archive: Path, scratch: Path) -> Iterator[tuple[Manifest, Path]]:
+    """The archive checked and unpacked into a temporary directory under ``scratch``."""
+    if not archive.is_file():
+        raise BackupError(f"no archive at {archive}")
+    with tempfile.TemporaryDirectory(prefix=".orderly-restore-", dir=scratch) as tmp:
+        work = Path(tmp)
+        try:
+            with tarfile.open(archive, "r:") as tar:
+                tar.extractall(work, filter="data")
+        except (tarfile.TarError, OSError) as e:
+            raise BackupError(f"{archive} is not a readable backup archive: {e}") from e
+        try:
+            manifest = msgspec.json.decode((work / "manifest.json").read_bytes(), type=Manifest)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError) as e:
+            raise BackupError(f"{archive} has no valid manifest.json: {e}") from e
+        if manifest.format != FORMAT:
+            raise BackupError(f"archive format {manifest.format}; this Orderly reads {FORMAT}")
+        for name, digest in manifest.parts.items():
+            part = work / name
+            if not part.is_file() or _sha256(part) != digest:
+                raise BackupError(f"{archive}: {name} is missing or damaged (SHA-256 differs)")
+        yield manifest, work
+
+
+def _restore_sqlite(settings: Settings, copy: Path, stamp: str) -> Path:
+    """Swap the database file for ``copy``; the old file and its WAL go to a directory beside."""
+    con = sqlite3.connect(copy)
+    try:
+        check = con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+    if check != "ok":
+        raise BackupError(f"the archived SQLite database fails its integrity check: {check}")
+    db = settings.sqlite_path
+    db.parent.mkdir(parents=True, exist_ok=True)
+    fresh = db.with_name(db.name + ".restoring")
+    shutil.copyfile(copy, fresh)
+    with open(fresh, "rb+") as f:
+        os.fsync(f.fileno())
+    aside = settings.data_dir / f"before-restore-{stamp}"
+    aside.mkdir()
+    # The WAL first: a WAL left beside the new file would be replayed into it.
+    for suffix in ("-wal", "-shm", "-journal"):
+        extra = db.with_name(db.name + suffix)
+        if extra.exists():
+            os.replace(extra, aside / extra.name)
+    if db.exists():
+        os.link(db, aside / db.name)
+    os.replace(fresh, db)
+    return aside
+
+
+def _restore_postgres(settings: Settings, dump: Path) -> None:
+    """Drop the schema and load the dump in ONE transaction: on any error nothing changed."""
+    env = _pg_env(settings)
+    script = _run(
+        [_tool("pg_restore"), "--no-owner", "--no-privileges", "-f", "-", str(dump)], env
+    ).stdout
+    # A running server holds locks: fail after a while instead of waiting for ever.
+    head = (b"SET lock_timeout = '15s';\n"
+            b"DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")  # fmt: skip
+    _run([_tool("psql"), "-X", "-q", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
+         env, input=head + script)  # fmt: skip
+
+
+async def restore(settings: Settings, archive: Path) -> Restored:
+    """Put the archive back as the configured database and keys. The server must be stopped."""
+    from server.db.migrate import migrate
+
+    stamp = _stamp(datetime.now(UTC))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    set_aside: Path | None = None
+    with _opened(archive, settings.data_dir) as (manifest, work):
+        kind = "postgres" if settings.is_postgres else "sqlite"
+        if manifest.database != kind:
+            raise BackupError(
+                f"the archive holds a {manifest.database} database; this server is configured "
+                f"for {kind} (ORDERLY_DATABASE_URL)"
+            )
+        known = known_migrations()
+        if known and manifest.migration > known[-1]:
+            raise BackupError(
+                f"the archive was made by a newer Orderly (migration {manifest.migration}; this "
+                f"one knows up to {known[-1]}): upgrade first"
+            )
+        if kind == "sqlite":
+            set_aside = await asyncio.to_thread(
+                _restore_sqlite, settings, work / "database/orderly.sqlite3", stamp
+            )
+        else:
+            await asyncio.to_thread(_restore_postgres, settings, work / "database/orderly.pgdump")
+        _restore_keys(settings, work / "keys")
+    await migrate(settings)
+    new_epoch = secrets.token_hex(8)
+    migrated_to = await _after_restore(settings, manifest, archive, new_epoch)
+    return Restored(manifest, manifest.epoch, new_epoch, manifest.migration, migrated_to,
+                    str(set_aside) if set_aside else None)  # fmt: skip
+
+
+def _restore_keys(settings: Settings, keys: Path) -> None:
+    """Add every archived key. A key made since the backup stays too (what it signed must keep
+    verifying), and so does ``current`` if it names a key that is there."""
+    if not keys.is_dir():
+        return
+    target = settings.keys_dir
+    target.mkdir(parents=True, exist_ok=True)
+    for pem in sorted(keys.glob("*.pem")):
+        dest = target / pem.name
+        if not dest.exists():
+            tmp = target / f".{pem.name}.restoring"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(pem.read_bytes())
+            os.replace(tmp, dest)
+    current = target / "current"
+    present = current.exists() and (target / f"{current.read_text().strip()}.pem").exists()
+    if not present and (keys / "current").exists():
+        tmp = target / ".current.restoring"
+        tmp.write_text((keys / "current").read_text())
+        os.replace(tmp, current)
+
+
+async def _after_restore(settings: Settings, manifest: Manifest, archive: Path,
+                         new_epoch: str) -> str:  # fmt: skip
+    """A new change history (every device's next pull: ``reset``), audited; the signing keys
+    published to devices as the server does at start."""
+    from server import audit
+    from server.audit import AuditEntry
+    from server.db.sql import open_database
+    from server.db.sync_store import SqlSyncStore
+    from server.keys import load
+    from server.qr.keys import publish
+
+    db = await open_database(settings)
+    try:
+        async with db.write() as conn:
+            lock = " FOR UPDATE" if conn.dialect == "postgres" else ""
+            await conn.fetchval(f"SELECT epoch FROM sync_state WHERE id = 1{lock}")
+            await conn.execute("UPDATE sync_state SET epoch = ? WHERE id = 1", (new_epoch,))
+            migration = await conn.fetchval("SELECT name FROM migration ORDER BY id DESC LIMIT 1")
+            await audit.append(conn, [AuditEntry("admin.restore", archive.name, {
+                "created_at": manifest.created_at, "database": manifest.database,
+                "old_epoch": manifest.epoch, "new_epoch": new_epoch,
+                "last_seq": manifest.last_seq, "migration": manifest.migration,
+                "migrated_to": migration})])  # fmt: skip
+        await publish(SqlSyncStore(db), load(settings.keys_dir))
+    finally:
+        await db.close()
+    return migration
+
+
+async def _audit(settings: Settings, action: str, subject: str, detail: dict) -> None:
+    from server import audit
+    from server.audit import AuditEntry
+    from server.db.sql import open_database
+
+    db = await open_database(settings)
+    try:
+        await audit.record(db, AuditEntry(action, subject[-200:], detail))
+    finally:
+        await db.close()
