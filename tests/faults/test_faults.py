@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.dbs import TestDatabases
 from tests.faults.harness import run_faults
 
