@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             HTTPException: errors.make_http_error(limits),
             msgspec.DecodeError: errors.decode_error,
             CharacterNotInRepertoireError: errors.text_error,
+            **dict.fromkeys(errors.DATABASE_GONE, errors.database_unavailable),
             Exception: errors.internal_error,
         },
         request_max_body_size=settings.push_max_bytes,

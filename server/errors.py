@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
@@ -109,6 +110,41 @@ def internal_error(request: Request, exc: Exception) -> Response[ErrorBody]:
         ErrorBody(code="internal_error", message="the server failed; nothing you sent was lost"),
         500,
     )
+
+
+# The database went away under a request: PostgreSQL restarting or shutting down, a connection
+# the restart cut (the pool replaces it on the next acquire), PostgreSQL not accepting connections
+# yet. The request's transaction did not commit, or its commit's fate is unknown; either way the
+# client may send it again (a push applies nothing twice).
+DATABASE_GONE: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,  # the connection broke or could not be made
+    asyncpg.exceptions.OperatorInterventionError,  # admin/crash shutdown, cannot connect now
+    asyncpg.InterfaceError,  # "connection is closed"
+    ConnectionError,  # refused or reset while the pool reconnects
+    TimeoutError,
+)
+
+
+def database_unavailable(request: Request, exc: Exception) -> Response[ErrorBody]:
+    """503 ``database_unavailable`` with Retry-After: a moment, not a bug."""
+    if isinstance(exc, asyncpg.InterfaceError) and "closed" not in str(exc):
+        return internal_error(request, exc)  # misuse of a connection is a bug
+    log.warning(
+        "database unavailable on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc,
+    )
+    response = _json(
+        ErrorBody(
+            code="database_unavailable",
+            message="the database is unavailable for a moment; send the request again",
+        ),
+        503,
+    )
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def text_error(_: Request, exc: Exception) -> Response[ErrorBody]:
