@@ -26,7 +26,6 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -125,6 +124,7 @@ async def metrics(request: Request) -> Response[bytes]:
         raise NotFoundException("no such page")
     return Response(
         generate_latest(registry()),
-        media_type=CONTENT_TYPE_LATEST,
+        # The classic text format every Prometheus reads (Litestar adds "; charset=utf-8").
+        media_type="text/plain; version=0.0.4",
         headers={"Cache-Control": "no-store"},
     )
