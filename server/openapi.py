@@ -1,18 +1,24 @@
-"""The OpenAPI schema tells the truth about errors: every error leaves as ``ErrorBody``.
+"""The OpenAPI schema tells the truth about what the app answers, errors and files included.
 
 Litestar documents a handler's 400 with its own ``{status_code, detail, extra}`` shape, which
 the app never sends (server/errors.py turns every error into ``{code, message}``), and knows
-nothing of the 401/403/404/409/413/429 the handlers and the error layer answer. One pass over
-the app's routes documents them all with the one shape, so clients and the fuzz test
-(tests/server/test_fuzz.py) can rely on the schema.
+nothing of the 401/403/404/409/413/429 the handlers and the error layer answer, nor of the
+CSV/XLSX files an admin list sends for ``format=csv|xlsx``. One pass over the app's routes
+documents them, so clients and the fuzz test (tests/server/test_fuzz.py) can rely on the schema.
 """
 
 from __future__ import annotations
 
-from litestar import Litestar
+from dataclasses import dataclass
+
+from litestar import Litestar, MediaType
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 
+from server.admin.tabular import CONTENT_TYPES
 from sync.protocol import ErrorBody
 
 # What server/errors.py can answer on any API operation: bad input, no or a revoked credential,
@@ -28,22 +34,68 @@ ERRORS = {
     429: "Too many requests from this address: `rate_limited`",
 }
 
+# The public order status page (/q/<token>) is HTML for people, its refusals too.
+PAGE_ERRORS = {
+    404: "No order behind this code",
+    410: "The code was replaced by a newer one",
+    429: "Too many views from this address",
+}
 
-def _documented(path: str) -> bool:
-    # The JSON API and the public order status page; the PWA's static files are not in the schema.
-    return path.startswith(("/api/", "/q/"))
+
+@dataclass
+class ApiOperation(Operation):
+    """An operation as the app answers it: a 204 has no body, so no content type either."""
+
+    def __post_init__(self) -> None:
+        empty = (self.responses or {}).get("204")
+        if empty is not None and hasattr(empty, "content"):
+            empty.content = None
+
+
+@dataclass
+class ExportOperation(ApiOperation):
+    """An admin list that sends its rows as a file for ``format=csv|xlsx`` (server/admin/tabular)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        ok = (self.responses or {}).get("200")
+        if ok is None or not hasattr(ok, "content"):
+            return
+        binary = Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+        ok.content = {
+            **(ok.content or {}),
+            **{media: OpenAPIMediaType(schema=binary) for media in CONTENT_TYPES.values()},
+        }
+
+
+def _exports(handler: HTTPRouteHandler) -> bool:
+    field = handler.parsed_fn_signature.parameters.get("format")
+    return field is not None and "csv" in repr(field.annotation)
+
+
+def _errors(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
+    if handler.media_type == MediaType.HTML:
+        return {
+            status: ResponseSpec(
+                data_container=str, media_type=MediaType.HTML, description=text,
+                generate_examples=False,
+            )
+            for status, text in PAGE_ERRORS.items()
+        }  # fmt: skip
+    return {
+        status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
+        for status, text in ERRORS.items()
+    }
 
 
 def document_errors(app: Litestar) -> None:
-    """Add the error responses to every API operation (a handler's own ``responses`` win)."""
+    """Add the error responses to every API operation (a handler's own ``responses`` win), and
+    the CSV/XLSX answers of the exporting lists."""
     for route in app.routes:
-        if not isinstance(route, HTTPRoute) or not _documented(route.path):
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(("/api/", "/q/")):
             continue
         for handler in route.route_handlers:
             if not handler.include_in_schema:
                 continue
-            errors = {
-                status: ResponseSpec(data_container=ErrorBody, description=text)
-                for status, text in ERRORS.items()
-            }
-            handler.responses = {**errors, **(handler.responses or {})}
+            handler.responses = {**_errors(handler), **(handler.responses or {})}
+            handler.operation_class = ExportOperation if _exports(handler) else ApiOperation

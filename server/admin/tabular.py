@@ -14,11 +14,12 @@ from typing import Any, Literal
 
 from litestar import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 ExportFormat = Literal["csv", "xlsx"]
 
 CONTENT_TYPES: dict[str, str] = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Litestar adds "; charset=utf-8" to every text/ type
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -46,12 +47,21 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return b"\xef\xbb\xbf" + out.getvalue().encode()
 
 
+def _xlsx_cell(value: Any) -> Any:
+    # XML 1.0 has no place for most control characters: a name with one would fail the whole
+    # export, so each shows as U+FFFD (CSV keeps them as they are).
+    value = _cell(value)
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
 def to_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "export") -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31] or "export")
     sheet.append(list(columns))
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        sheet.append([_xlsx_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
