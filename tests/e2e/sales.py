@@ -134,7 +134,7 @@ def enroll(page: Page, link: str) -> str:
     by(page, "enroll").click()
     expect(by(page, "signed-in")).to_be_visible()
     expect(by(page, "last-sync")).not_to_have_attribute("data-at", "", timeout=SYNC_TIMEOUT)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=SYNC_TIMEOUT)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=SYNC_TIMEOUT)
     code = by(page, "me-device").text_content() or ""
     assert re.fullmatch(r"[0-9A-Z]{3}", code), code
     return code

@@ -115,7 +115,7 @@ def test_the_main_screens_on_a_phone(demo_server: Server, phone: Page, shots: Pa
     expect(by(page, "signed-in")).to_be_visible()
     expect(by(page, "me-name")).to_have_text("rep1")
     expect(by(page, "last-sync")).not_to_have_attribute("data-at", "", timeout=SYNC_TIMEOUT)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=SYNC_TIMEOUT)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=SYNC_TIMEOUT)
 
     # Products with the stock of each warehouse.
     go(page, "products")

@@ -116,7 +116,7 @@ def test_an_update_waits_for_the_page_and_keeps_indexeddb(
         assert second != first
 
         page.evaluate("window.__orderlyUpdate.check()")
-        page.wait_for_function("window.__orderlyUpdate.ready")
+        page.wait_for_function("() => window.__orderlyUpdate.ready")
         # Waiting, not active: the old version still serves this page and its reloads.
         assert page.evaluate("window.__orderlyUpdate.version()") == first
         assert sorted(page.evaluate(CACHES)) == sorted([f"orderly-{first}", f"orderly-{second}"])
