@@ -320,6 +320,39 @@ def _restore_postgres(settings: Settings, dump: Path) -> None:
          env, input=head + script)  # fmt: skip
 
 
+async def _refuse_if_in_use(settings: Settings) -> None:
+    """No server may have the database open: it would go on writing to the replaced copy
+    (SQLite) or hold the tables a restore drops (PostgreSQL)."""
+    if settings.is_postgres:
+        con = await asyncpg.connect(settings.database_url)
+        try:
+            others = await con.fetchval(
+                "SELECT COUNT(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await con.close()
+        if others:
+            raise BackupError(
+                f"{others} other connection(s) to the database: stop every server process "
+                "(and close other sessions) first"
+            )
+        return
+    if not settings.sqlite_path.exists():
+        return
+    # In WAL mode an exclusive lock is refused while any other connection has the file open,
+    # even an idle one: a running server always has.
+    con = sqlite3.connect(settings.sqlite_path, timeout=1.0)
+    try:
+        con.execute("PRAGMA locking_mode=EXCLUSIVE")
+        con.execute("BEGIN EXCLUSIVE")
+        con.rollback()
+    except sqlite3.OperationalError as e:
+        raise BackupError(f"{settings.sqlite_path} is in use ({e}): stop the server first") from e
+    finally:
+        con.close()
+
+
 async def restore(settings: Settings, archive: Path) -> Restored:
     """Put the archive back as the configured database and keys. The server must be stopped."""
     from server.db.migrate import migrate
@@ -334,6 +367,7 @@ async def restore(settings: Settings, archive: Path) -> Restored:
                 f"the archive holds a {manifest.database} database; this server is configured "
                 f"for {kind} (ORDERLY_DATABASE_URL)"
             )
+        await _refuse_if_in_use(settings)
         known = known_migrations()
         if known and manifest.migration > known[-1]:
             raise BackupError(

@@ -150,6 +150,11 @@ def test_restore_resets_devices_keeps_outboxes_audit_and_keys(
             "order.create",
         ]
         assert b.pending == 2
+
+        # The server has the database open: refused, even with --yes.
+        busy = cli(settings, "restore", str(archive), "--yes")
+        assert busy.returncode == 1 and "stop" in busy.stderr, busy.stderr
+        assert "BK-A2" in _numbers(settings)
     finally:
         running.stop()
 
