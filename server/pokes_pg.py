@@ -28,6 +28,8 @@ from server.db.engines import postgres_config
 CHANNEL = "orderly_poke"
 # ``?`` placeholder: run through ``server.db.sql`` like every other statement.
 NOTIFY_SQL = f"SELECT pg_notify('{CHANNEL}', ?)"
+# How the LISTEN connections show in ``pg_stat_activity`` (one per server process).
+APPLICATION_NAME = "orderly-pokes"
 
 log = logging.getLogger("orderly.pokes")
 
@@ -82,7 +84,10 @@ class PokeListener:
         while True:
             con: asyncpg.Connection | None = None
             try:
-                con = await asyncpg.connect(**postgres_config(self._url))  # type: ignore[arg-type]
+                con = await asyncpg.connect(
+                    **postgres_config(self._url),  # type: ignore[arg-type]
+                    server_settings={"application_name": APPLICATION_NAME},
+                )
                 await con.add_listener(CHANNEL, self._on_notify)
                 self.connects += 1
                 if failures:
