@@ -212,6 +212,30 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# A fleet of thousands comes online at once (docs/operations.md §4): a listen backlog as deep as
+# the kernel allows by default, and idle keep-alive connections kept longer than a device thinks
+# between requests (a connection the server closes just as a device sends on it is a lost
+# request; proxies keep theirs 60 s or more).
+UVICORN_TUNING = {"backlog": 4096, "timeout_keep_alive": 75}
+
+
+def raise_file_limit() -> int:
+    """Each connection (a device, an event stream) is a file descriptor: the soft limit (often
+    1,024) up to the hard one. Answers the limit now in force."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            return soft
+        return hard
+    return soft
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -235,6 +259,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         if link := asyncio.run(_admin_link(settings, "admin", only_without_passkey=True)):
             _show_link(link, settings)
     url = settings.public_url.rstrip("/")
+    raise_file_limit()  # the workers inherit it
     if args.workers > 1:
         from server import workers
 
@@ -243,7 +268,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         workers.serve(settings, args.workers)
         return 0
     _say(f"Orderly is serving {_where(settings)} at {url}  (API schema: {url}/schema)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        **UVICORN_TUNING,
+    )
     return 0
 
 

@@ -21,6 +21,9 @@ class Settings(msgspec.Struct, frozen=True):
     pull_max_limit: int = 10_000
     # Seconds between keep-alive comments on the poke stream.
     poke_heartbeat: float = 15.0
+    # Seconds an event stream waits after a poke before the next (which carries the newest
+    # sequence): bounds the messages per stream whatever the commit rate (server/poke.py).
+    poke_min_interval: float = 1.0
     # Auth (docs/auth.md).
     session_days: int = 30
     enrollment_ttl_hours: int = 72
@@ -80,6 +83,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         ("push_max_bytes", int),
         ("pull_max_limit", int),
         ("poke_heartbeat", float),
+        ("poke_min_interval", float),
         ("session_days", int),
         ("enrollment_ttl_hours", int),
         ("challenge_ttl_seconds", int),

@@ -1,7 +1,14 @@
 """Pokes: after a push commits, every open event stream of this process hears the new cursor.
 
-One process fans out through in-memory queues. (Several processes on PostgreSQL will relay
-through LISTEN/NOTIFY; that is the scale-out issue's work.)
+One process fans out in memory; several processes on PostgreSQL relay commits to each other
+through LISTEN/NOTIFY (server/pokes_pg.py), each then pokes its own streams here.
+
+A poke costs O(1) whatever the number of streams: it records the newest sequence and wakes the
+streams waiting for one (a shared event, replaced at each poke). A stream that has just sent a
+poke waits ``min_interval`` before its next, and then sends only the newest sequence: a poke
+means "pull", and one pull fetches everything, so a burst of commits costs each stream one
+message, not one per commit (with 3,000 streams and 100 commits/s, one per commit would be
+300,000 messages/s: docs/benchmarks.md, Load).
 """
 
 from __future__ import annotations
@@ -10,25 +17,36 @@ import asyncio
 
 
 class Poker:
-    def __init__(self, queue_size: int = 16) -> None:
-        self._subscribers: set[asyncio.Queue[str]] = set()
-        self._queue_size = queue_size
-
-    def subscribe(self) -> asyncio.Queue[str]:
-        q: asyncio.Queue[str] = asyncio.Queue(self._queue_size)
-        self._subscribers.add(q)
-        return q
-
-    def unsubscribe(self, q: asyncio.Queue[str]) -> None:
-        self._subscribers.discard(q)
+    def __init__(self) -> None:
+        self.latest = 0
+        self._event = asyncio.Event()
+        self._listeners = 0
 
     def poke(self, seq: int) -> None:
-        for q in list(self._subscribers):
-            if q.full():
-                # A slow listener needs only the newest poke: it pulls everything anyway.
-                q.get_nowait()
-            q.put_nowait(str(seq))
+        if seq <= self.latest:
+            return
+        self.latest = seq
+        event, self._event = self._event, asyncio.Event()
+        event.set()
+
+    async def after(self, seen: int, timeout: float) -> int | None:
+        """The newest sequence once it is above ``seen``; None if none came within ``timeout``."""
+        if self.latest > seen:
+            return self.latest
+        try:
+            async with asyncio.timeout(timeout):
+                while self.latest <= seen:
+                    await self._event.wait()
+        except TimeoutError:
+            return None
+        return self.latest
+
+    def opened(self) -> None:
+        self._listeners += 1
+
+    def closed(self) -> None:
+        self._listeners -= 1
 
     @property
     def listeners(self) -> int:
-        return len(self._subscribers)
+        return self._listeners

@@ -72,21 +72,25 @@ class SyncController(Controller):
     ) -> ServerSentEvent:
         poker = app_state.poker
         heartbeat = app_state.settings.poke_heartbeat
+        interval = app_state.settings.poke_min_interval
 
         async def stream() -> AsyncIterator[ServerSentEventMessage | str]:
-            queue = poker.subscribe()
+            poker.opened()
             metrics.EVENT_STREAMS.inc()
             try:
-                yield ServerSentEventMessage(event="hello", data=str(app_state.last_seq))
+                sent = app_state.last_seq
+                yield ServerSentEventMessage(event="hello", data=str(sent))
                 while True:
-                    try:
-                        seq = await asyncio.wait_for(queue.get(), heartbeat)
-                    except TimeoutError:
+                    seq = await poker.after(sent, heartbeat)
+                    if seq is None:
                         yield ServerSentEventMessage(comment="keep-alive")
                         continue
-                    yield ServerSentEventMessage(event="poke", data=seq)
+                    sent = seq
+                    yield ServerSentEventMessage(event="poke", data=str(seq))
+                    # Commits in the next moment are told together, as the newest sequence.
+                    await asyncio.sleep(interval)
             finally:
                 metrics.EVENT_STREAMS.dec()
-                poker.unsubscribe(queue)
+                poker.closed()
 
         return ServerSentEvent(stream(), headers={"Cache-Control": "no-store"})
