@@ -5,6 +5,7 @@ the end of each run (exactly once, every order once, convergence, no 500, SQLite
     python -m tests.bench.bench_faults                       # 200 kills per database
     python -m tests.bench.bench_faults --kills 30 --no-postgres
     python -m tests.bench.bench_faults --pg-restarts 0       # leave PostgreSQL alone
+    python -m tests.bench.bench_faults --restarts-only       # only PostgreSQL restarts
 
 The PostgreSQL restarts cut every connection on the machine: run it where nothing else uses
 PostgreSQL. A markdown table goes to stdout (docs/benchmarks.md § Faults), progress to stderr.
@@ -59,11 +60,13 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-faults-") as tmp:
         root = Path(tmp)
         common = {"devices": args.devices, "seed": args.seed}
-        s = await _run(root, "sqlite", "kills", kills=args.kills, **common)
-        rows.append(_row("SQLite, SIGKILL", s))
+        if not args.restarts_only:
+            s = await _run(root, "sqlite", "kills", kills=args.kills, **common)
+            rows.append(_row("SQLite, SIGKILL", s))
         if args.postgres:
-            s = await _run(root, "postgres", "kills", kills=args.kills, **common)
-            rows.append(_row("PostgreSQL, SIGKILL", s))
+            if not args.restarts_only:
+                s = await _run(root, "postgres", "kills", kills=args.kills, **common)
+                rows.append(_row("PostgreSQL, SIGKILL", s))
             if args.pg_restarts:
                 s = await _run(
                     root,
@@ -96,6 +99,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--pg-restarts", type=int, default=2)
     p.add_argument("--no-postgres", dest="postgres", action="store_false")
+    p.add_argument("--restarts-only", action="store_true", help="only the PostgreSQL restart run")
     return p.parse_args(argv)
 
 
