@@ -302,7 +302,10 @@ def _restore_sqlite(settings: Settings, copy: Path, stamp: str) -> Path:
         if extra.exists():
             os.replace(extra, aside / extra.name)
     if db.exists():
-        os.link(db, aside / db.name)
+        try:
+            os.link(db, aside / db.name)
+        except OSError:  # a file system without hard links
+            shutil.copy2(db, aside / db.name)
     os.replace(fresh, db)
     return aside
 

@@ -16,7 +16,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from server.backup import PREFIX, prune
+from server.backup import PREFIX, known_migrations, prune
 from server.config import Settings
 from server.db.sql import open_database
 from server.keys import load as load_keys
@@ -255,3 +255,36 @@ def test_restore_refuses_an_archive_of_the_other_database_kind(
     )
     refused = cli(other, "restore", str(tmp_path / "one.tar"), "--yes")
     assert refused.returncode == 1 and "configured" in refused.stderr, refused.stderr
+
+
+def test_restore_of_a_backup_older_than_the_code_runs_the_migrations(
+    databases: dbs.TestDatabases, tmp_path: Path
+) -> None:
+    settings = asyncio.run(databases.fresh())
+    *_, previous, last = known_migrations()
+
+    async def roll_back_the_last_migration() -> None:
+        db = await open_database(settings)
+        try:
+            async with db.write() as conn:
+                await conn.execute("DELETE FROM migration WHERE name = ?", (last,))
+                if conn.dialect == "postgres":  # what the last one makes (trigram indexes)
+                    await conn.execute("DROP INDEX IF EXISTS orders_number_trgm")
+                    await conn.execute("DROP INDEX IF EXISTS customers_name_trgm")
+        finally:
+            await db.close()
+
+    asyncio.run(roll_back_the_last_migration())
+    made = cli(settings, "backup", "--to", str(tmp_path / "old.tar"))
+    assert made.returncode == 0, made.stderr
+    with tarfile.open(tmp_path / "old.tar") as tar:
+        assert json.load(tar.extractfile("manifest.json"))["migration"] == previous  # type: ignore[arg-type]
+
+    restored = cli(settings, "restore", str(tmp_path / "old.tar"), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert f"migrated from {previous} to {last}" in restored.stdout
+    names = {r["name"] for r in query(settings, "SELECT name FROM migration")}
+    assert last in names
+    if settings.is_postgres:
+        indexes = query(settings, "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'")
+        assert {r["indexname"] for r in indexes} == {"orders_number_trgm", "customers_name_trgm"}
