@@ -269,6 +269,7 @@ class Run:
     pokes: int = 0
     streams_open: int = 0
     streams_dropped: int = 0
+    left_pending: int = 0  # mutations still in an outbox when the devices stopped
     lag: list[float] = field(default_factory=list)
     measuring: bool = False
 
@@ -464,6 +465,7 @@ class Result:
             + r.stream.error_count
             + sum(r.rejected.values())
             + (len(r.order_ids) - self.stored)
+            + r.left_pending
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -485,6 +487,7 @@ class Result:
             "orders_stored": self.stored,
             "pokes": r.pokes,
             "streams_dropped": r.streams_dropped,
+            "left_pending": r.left_pending,
             "server_cpu": self.server_cpu,
             "generator_cpu": self.generator_cpu,
             "loop_lag_p50_ms": lag[len(lag) // 2] * 1000,
@@ -572,6 +575,7 @@ async def drive(
     say(f"  stopping the devices ({run.streams_open:,} streams still open)")
     stop.set()
     await asyncio.gather(*tasks)
+    run.left_pending = sum(d.client.pending for d in fleet)
     stream_stop.set()
     for t in stream_tasks:
         t.cancel()
@@ -658,7 +662,7 @@ def markdown(results: list[Result]) -> str:
             f"{d['seconds']:.0f} s measured; **{d['mutations_per_s']:,.1f} mutations/s** "
             f"({d['mutations']:,}), {d['pull']['per_s']:,.1f} pulls/s; orders acknowledged "
             f"{d['orders_acknowledged']:,}, in the database {d['orders_stored']:,}; "
-            f"rejected {sum(d['rejected'].values())}; streams dropped {d['streams_dropped']}, "
+            f"rejected {sum(d['rejected'].values())}, left unsent {d['left_pending']}; streams dropped {d['streams_dropped']}, "
             f"pokes heard {d['pokes']:,}; server CPU {d['server_cpu']:.0%} of a core, "
             f"generator {d['generator_cpu']:.0%} (loop lag p50 {d['loop_lag_p50_ms']:.0f} ms, "
             f"p99 {d['loop_lag_p99_ms']:.0f} ms){raw_ins}; load average "
@@ -673,7 +677,9 @@ def markdown(results: list[Result]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m tests.bench.load", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m tests.bench.load", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--db", choices=["sqlite", "postgres"], action="append")
     p.add_argument("--devices", type=int, default=1000)
     p.add_argument("--streams", type=int, default=3000)
@@ -719,8 +725,9 @@ def main(argv: list[str] | None = None) -> int:
                     if args.raw_orders:
                         raw_db = asyncio.run(pg.fresh("raw"))
                         res.raw_insert = asyncio.run(
-                            raw.push_pg(raw_db.database_url, Orders(["c"] * 50), "u-raw",
-                                        args.raw_orders)  # fmt: skip
+                            raw.push_pg(
+                                raw_db.database_url, Orders(["c"] * 50), "u-raw", args.raw_orders
+                            )  # fmt: skip
                         ).rate
                 finally:
                     asyncio.run(pg.drop_all())
