@@ -44,6 +44,9 @@ from server.db.engines import postgres_config
 FORMAT = 1
 PREFIX = "orderly-backup-"
 _MIGRATIONS = Path(__file__).resolve().parent / "db" / "migrations"
+_MEMBER = re.compile(
+    r"manifest\.json|database/orderly\.(sqlite3|pgdump)|keys/([\w-][\w.-]*\.pem|current)"
+)
 
 
 class BackupError(Exception):
@@ -263,7 +266,14 @@ def _opened(archive: Path, scratch: Path) -> Iterator[tuple[Manifest, Path]]:
         work = Path(tmp)
         try:
             with tarfile.open(archive, "r:") as tar:
-                tar.extractall(work, filter="data")
+                for member in tar.getmembers():
+                    # Only the files a backup writes, as plain files: no links, no "..".
+                    if not (member.isfile() and _MEMBER.fullmatch(member.name)):
+                        raise BackupError(f"{archive}: unexpected member {member.name!r}")
+                    dest = work / member.name
+                    dest.parent.mkdir(exist_ok=True)
+                    with tar.extractfile(member) as src, open(dest, "wb") as out:  # type: ignore[union-attr]
+                        shutil.copyfileobj(src, out)
         except (tarfile.TarError, OSError) as e:
             raise BackupError(f"{archive} is not a readable backup archive: {e}") from e
         try:

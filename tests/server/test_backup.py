@@ -241,6 +241,16 @@ def test_restore_refuses_a_damaged_archive_and_keep_prunes(
     assert refused.returncode == 1 and "damaged" in refused.stderr, refused.stderr
     assert query(settings, "SELECT epoch FROM sync_state")[0]["epoch"] == epoch
 
+    # A member outside what a backup writes (a path out of the scratch directory): refused.
+    evil = tmp_path / "evil.tar"
+    with tarfile.open(evil, "w") as dst:
+        info = tarfile.TarInfo("../../outside.txt")
+        info.size = 1
+        dst.addfile(info, io.BytesIO(b"x"))
+    refused = cli(settings, "restore", str(evil), "--yes")
+    assert refused.returncode == 1 and "unexpected member" in refused.stderr, refused.stderr
+    assert not (settings.data_dir.parent / "outside.txt").exists()
+
 
 def test_restore_refuses_an_archive_of_the_other_database_kind(
     databases: dbs.TestDatabases, tmp_path: Path
