@@ -10,6 +10,7 @@ from litestar import Controller, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from server.admin.inventory import Count, Money
 from server.auth.principal import Principal, needs
 from server.db.sql import is_unique_violation
 from server.state import AppState
@@ -25,12 +26,13 @@ class SkuTaken(SyncError):
 class ProductIn(msgspec.Struct, forbid_unknown_fields=True):
     sku: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    unit_price: Annotated[int, msgspec.Meta(ge=0)]  # minor units
+    unit_price: Money  # minor units
     barcode: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     unit: Annotated[str, msgspec.Meta(max_length=16)] = "pcs"
     active: bool = True
-    safety_stock: Annotated[int, msgspec.Meta(ge=0)] = 0
-    reorder_point: Annotated[int, msgspec.Meta(ge=0)] = 0
+    # The same bounds as the admin console's products: the columns are 32-bit on PostgreSQL.
+    safety_stock: Count = 0
+    reorder_point: Count = 0
 
 
 class ProductOut(ProductIn, kw_only=True):

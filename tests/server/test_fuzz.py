@@ -99,3 +99,17 @@ def test_xlsx_export_of_control_characters(fuzz_server: LiveServer, admin_token:
         csv = client.get("/api/admin/products", params={"format": "csv", "q": "VT-1"})
         assert csv.headers["content-type"] == "text/csv; charset=utf-8"
         assert "tab\x0bhere" in csv.content.decode("utf-8-sig")
+
+
+def test_catalog_numbers_beyond_the_columns(fuzz_server: LiveServer, admin_token: str) -> None:
+    # safety_stock 2**40 reached PostgreSQL's 32-bit column and failed with a 500 there (SQLite
+    # stored it); the catalog now takes the admin console's bounds, the same on both databases.
+    with fuzz_server.client(admin_token) as client:
+        for field, value in [("safety_stock", 2**40), ("reorder_point", 2**31),
+                             ("unit_price", 2**70), ("unit_price", -1)]:  # fmt: skip
+            body = {"sku": "BIG-1", "name": "Big", "unit_price": 1, field: value}
+            r = client.put("/api/catalog/products/p-big", json=body)
+            assert r.status_code == 400 and r.json()["code"] == "invalid_request", r.text
+            assert field in r.json()["message"]
+        ok = {"sku": "BIG-1", "name": "Big", "unit_price": 10**12, "safety_stock": 10**9}
+        assert client.put("/api/catalog/products/p-big", json=ok).status_code == 200
