@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import signal
 import socket
 import sqlite3
@@ -182,6 +183,8 @@ class Stats:
     statuses: Counter[int] = field(default_factory=Counter)  # HTTP answers by status
     outcomes: Counter[str] = field(default_factory=Counter)  # mutation_log outcomes
     restart_seconds: list[float] = field(default_factory=list)
+    # Pushes whose database connection died while a mutation ran (rolled back, 503).
+    mutations_cut_by_database: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -192,6 +195,7 @@ class Stats:
             f"({self.pushes_cut} cut, {self.pushes_refused} refused), {self.mutations} "
             f"mutations, {self.orders} orders, {self.duplicates} duplicates, HTTP "
             f"{dict(sorted(self.statuses.items()))}, outcomes {dict(self.outcomes)}, "
+            f"{self.mutations_cut_by_database} mutations cut by the database, "
             f"restart {restart:.2f}s avg, {self.seconds:.1f}s"
         )
 
@@ -302,27 +306,39 @@ async def _killer(
     rng: random.Random,
     kills: int,
     max_gap: float,
+    turn: asyncio.Lock,
 ) -> None:
     for _ in range(kills):
         await asyncio.sleep(rng.uniform(0.05, max_gap))
-        if rng.random() < 0.7:
-            # Most kills wait for a push on the wire, then land a moment into it: before the
-            # server read it, while it applies it, or between its commit and its answer.
-            for _ in range(200):
-                if inflight["push"]:
-                    break
-                await asyncio.sleep(0.005)
-            await asyncio.sleep(rng.uniform(0, 0.01))
-        stats.kills_mid_push += inflight["push"] > 0
-        server.kill()
-        stats.kills += 1
-        stats.restart_seconds.append(await server.start())
+        async with turn:
+            await _kill_and_restart(server, stats, inflight, rng)
 
 
-async def _pg_restarter(stats: Stats, rng: random.Random, restarts: int, gap: float) -> None:
+async def _kill_and_restart(
+    server: ServerProcess, stats: Stats, inflight: Counter[str], rng: random.Random
+) -> None:
+    if rng.random() < 0.7:
+        # Most kills wait for a push on the wire, then land a moment into it: before the
+        # server read it, while it applies it, or between its commit and its answer.
+        for _ in range(200):
+            if inflight["push"]:
+                break
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(rng.uniform(0, 0.01))
+    stats.kills_mid_push += inflight["push"] > 0
+    server.kill()
+    stats.kills += 1
+    stats.restart_seconds.append(await server.start())
+
+
+async def _pg_restarter(
+    stats: Stats, rng: random.Random, restarts: int, gap: float, turn: asyncio.Lock
+) -> None:
     for _ in range(restarts):
         await asyncio.sleep(rng.uniform(gap / 2, gap))
-        took = await asyncio.to_thread(restart_postgres)
+        # Not while the server is down or starting: the outage must hit a running server.
+        async with turn:
+            took = await asyncio.to_thread(restart_postgres)
         stats.pg_restarts += 1
         stats.pg_restart_seconds.append(took)
 
@@ -358,9 +374,11 @@ async def run_faults(
             fleet.append(Device(name, token, client, transport, random.Random(rng.random())))
         stop = asyncio.Event()
         workers = [asyncio.create_task(_work(d, stop)) for d in fleet]
-        chaos = [_killer(server, stats, inflight, rng, kills, max_gap)]
+        # Kills and PostgreSQL restarts take turns, so each restart finds the server running.
+        turn = asyncio.Lock()
+        chaos = [_killer(server, stats, inflight, rng, kills, max_gap, turn)]
         if pg_restarts:
-            chaos.append(_pg_restarter(stats, rng, pg_restarts, pg_gap))
+            chaos.append(_pg_restarter(stats, rng, pg_restarts, pg_gap, turn))
         try:
             await asyncio.gather(*chaos)
             while time.monotonic() - began < min_seconds:
@@ -434,7 +452,7 @@ async def check(server: ServerProcess, fleet: list[Device], stats: Stats) -> Non
 
     errors = {s: n for s, n in stats.statuses.items() if s >= 500 and s != 503}
     assert not errors, f"server errors answered: {errors}"
-    assert_no_server_errors(server.output())
+    assert_no_server_errors(server.output(), stats)
     if not server.settings.is_postgres:
         con = sqlite3.connect(server.settings.sqlite_path)
         try:
@@ -444,11 +462,49 @@ async def check(server: ServerProcess, fleet: list[Device], stats: Stats) -> Non
         assert verdict == "ok", f"SQLite integrity_check: {verdict}"
 
 
-def assert_no_server_errors(log: str) -> None:
-    """No 500 (``internal_error`` logs "unhandled error") and nothing logged at ERROR. Warnings
-    are fine: a lost PostgreSQL connection is one (asyncpg's own comes with a traceback)."""
-    bad = [line for line in log.splitlines() if "unhandled error" in line or "ERROR -" in line]
+# The exceptions of a database gone away (PostgreSQL shutting down or restarting, a cut
+# connection), as a traceback's last line names them.
+DB_GONE = re.compile(
+    r"^(asyncpg\.exceptions\.(AdminShutdownError|CrashShutdownError|CannotConnectNowError"
+    r"|ConnectionDoesNotExistError|ConnectionFailureError|_base\.InterfaceError|InterfaceError)"
+    r"|ConnectionResetError|ConnectionRefusedError|BrokenPipeError)\b"
+)
+_ENTRY = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) - |^---- start|^Orderly is serving")
+_EXCEPTION = re.compile(r"^[\w.]+(Error|Exception)\b")
+
+
+def server_errors(log: str) -> tuple[list[str], int]:
+    """The server log's errors: (what is a bug, how many mutations were logged as failed only
+    because the database went away under them). A 500 logs "unhandled error"; anything at
+    ERROR counts, except the push engine's "mutation ... failed" whose cause is a lost
+    database connection: the transaction rolls back and the request answers 503 (nothing is
+    stored), though the engine logs it like a bug. Warnings are fine (asyncpg's own about a
+    lost connection comes with a traceback)."""
+    entries: list[list[str]] = []
+    for line in log.splitlines():
+        if _ENTRY.match(line) or not entries:
+            entries.append([line])
+        else:
+            entries[-1].append(line)
+    bad, db_gone = [], 0
+    for entry in entries:
+        head = entry[0]
+        if "unhandled error" in head:
+            bad.append(head)
+        elif head.startswith(("ERROR - ", "CRITICAL - ")):
+            raised = [line for line in entry if _EXCEPTION.match(line)]
+            if "orderly.sync.push" in head and raised and DB_GONE.match(raised[-1]):
+                db_gone += 1
+            else:
+                bad.append("\n".join(entry[:1] + raised[-1:]))
+    return bad, db_gone
+
+
+def assert_no_server_errors(log: str, stats: Stats | None = None) -> None:
+    bad, db_gone = server_errors(log)
     assert not bad, "\n".join(bad[:20])
+    if stats is not None:
+        stats.mutations_cut_by_database = db_gone
 
 
 class TcpProxy:
