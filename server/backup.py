@@ -129,6 +129,14 @@ def _run(argv: list[str], env: dict[str, str], **kwargs) -> subprocess.Completed
     return done
 
 
+async def _connect(settings: Settings) -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(settings.database_url)
+    except (OSError, asyncpg.PostgresError) as e:
+        where = settings.database_url.split("@")[-1]
+        raise BackupError(f"cannot connect to PostgreSQL at {where}: {e}") from e
+
+
 def _stamp(now: datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
 
@@ -165,7 +173,7 @@ async def _pg_dump(settings: Settings, dest: Path) -> tuple[str, str, int, str]:
     pg_dump = _tool("pg_dump")
     env = _pg_env(settings)
     version = _run([pg_dump, "--version"], env).stdout.decode().strip()
-    con = await asyncpg.connect(settings.database_url)
+    con = await _connect(settings)
     try:
         async with con.transaction(isolation="repeatable_read", readonly=True):
             snapshot = await con.fetchval("SELECT pg_export_snapshot()")
@@ -205,10 +213,15 @@ async def backup(settings: Settings, to: Path | None = None) -> tuple[Path, Mani
             migration, epoch, last_seq = await asyncio.to_thread(
                 _sqlite_copy, settings, work / db_part
             )
+        # The keys copied first: what is hashed is what is archived, even if a key is rotated now.
+        (work / "keys").mkdir()
+        source = settings.keys_dir
+        for f in [*sorted(source.glob("*.pem")), source / "current"] if source.is_dir() else []:
+            if f.is_file():
+                shutil.copy2(f, work / "keys" / f.name)
         parts = {db_part: _sha256(work / db_part)}
-        keys = sorted(settings.keys_dir.glob("*.pem")) if settings.keys_dir.is_dir() else []
-        current = settings.keys_dir / "current"
-        for f in [*keys, current] if current.exists() else keys:
+        keys = sorted((work / "keys").iterdir())
+        for f in keys:
             parts[f"keys/{f.name}"] = _sha256(f)
         manifest = Manifest(
             format=FORMAT,
@@ -231,8 +244,6 @@ async def backup(settings: Settings, to: Path | None = None) -> tuple[Path, Mani
             tar.add(work / db_part, arcname=db_part)
             for f in keys:
                 tar.add(f, arcname=f"keys/{f.name}")
-            if current.exists():
-                tar.add(current, arcname="keys/current")
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(partial, path)  # whole or not at all
@@ -337,7 +348,7 @@ async def _refuse_if_in_use(settings: Settings) -> None:
     """No server may have the database open: it would go on writing to the replaced copy
     (SQLite) or hold the tables a restore drops (PostgreSQL)."""
     if settings.is_postgres:
-        con = await asyncpg.connect(settings.database_url)
+        con = await _connect(settings)
         try:
             others = await con.fetchval(
                 "SELECT COUNT(*) FROM pg_stat_activity"
