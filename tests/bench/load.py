@@ -52,6 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from server.auth.tokens import PREFIX, hash_token
@@ -270,6 +271,8 @@ class Run:
     streams_open: int = 0
     streams_dropped: int = 0
     left_pending: int = 0  # mutations still in an outbox when the devices stopped
+    waits: dict[str, int] = field(default_factory=dict)  # PostgreSQL: connection states seen
+    wait_samples: int = 0
     lag: list[float] = field(default_factory=list)
     measuring: bool = False
 
@@ -488,6 +491,12 @@ class Result:
             "pokes": r.pokes,
             "streams_dropped": r.streams_dropped,
             "left_pending": r.left_pending,
+            "pg_connections": {
+                k: round(v / r.wait_samples, 2)
+                for k, v in sorted(r.waits.items(), key=lambda kv: -kv[1])
+            }
+            if r.wait_samples
+            else {},
             "server_cpu": self.server_cpu,
             "generator_cpu": self.generator_cpu,
             "loop_lag_p50_ms": lag[len(lag) // 2] * 1000,
@@ -531,6 +540,7 @@ async def drive(
     seconds: float,
     think: tuple[float, float] = (1.0, 5.0),
     timeout: float = 120.0,
+    pg_url: str = "",
 ) -> tuple[Run, float, float, float]:
     """The streams, then the devices for ``seconds`` (after a warm-up of one think time).
     Returns (run, window seconds, server CPU share, generator CPU share)."""
@@ -568,7 +578,10 @@ async def drive(
     say(f"  warmed up ({len(run.first_pull.latencies):,} initial pulls); measuring {seconds:.0f} s")
     cpu0, mine0, t0 = served.cpu_seconds(), _own_cpu(), time.perf_counter()
     run.measuring = True
-    await asyncio.sleep(seconds)
+    if pg_url:
+        await _sample_waits(pg_url, run, seconds)
+    else:
+        await asyncio.sleep(seconds)
     run.measuring = False
     window = time.perf_counter() - t0
     cpu, mine = served.cpu_seconds() - cpu0, _own_cpu() - mine0
@@ -582,6 +595,28 @@ async def drive(
     await asyncio.gather(*stream_tasks, return_exceptions=True)
     await lag
     return run, window, cpu / window, mine / window
+
+
+async def _sample_waits(url: str, run: Run, seconds: float) -> None:
+    """What the server's PostgreSQL connections are doing, twice a second: where time goes."""
+    con = await asyncpg.connect(url)
+    try:
+        end = time.perf_counter() + seconds
+        while (left := end - time.perf_counter()) > 0:
+            rows = await con.fetch(
+                "SELECT state, wait_event_type, wait_event FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend'"
+            )
+            for r in rows:
+                what = r["state"] or "?"
+                if r["wait_event_type"]:
+                    what += f" / {r['wait_event_type']}: {r['wait_event']}"
+                run.waits[what] = run.waits.get(what, 0) + 1
+            run.wait_samples += 1
+            await asyncio.sleep(min(0.5, left))
+    finally:
+        await con.close()
 
 
 def _own_cpu() -> float:
@@ -611,7 +646,7 @@ def load_run(
     say(f"  {devices:,} reps with tokens written in {time.perf_counter() - t:.1f} s")
     with serving(settings, log) as served:
         run, window, server_cpu, gen_cpu = asyncio.run(
-            drive(served, reps, devices, streams, seconds, think)
+            drive(served, reps, devices, streams, seconds, think, pg_url=settings.database_url)
         )
         health, hwin = None, 0.0
         if health_seconds:
@@ -644,8 +679,9 @@ def markdown(results: list[Result]) -> str:
         if d["health"]:
             ops.append(("raw: GET /api/health, no think time", d["health"]))
         for name, s in ops:
+            rate = "" if name in ("initial pull", "event stream connect") else f"{s['per_s']:,.1f}"
             rows.append(
-                f"| {res.db} | {name} | {s['count']:,} | {s['errors']} | {s['per_s']:,.1f} "
+                f"| {res.db} | {name} | {s['count']:,} | {s['errors']} | {rate} "
                 f"| {s['p50_ms']:,.0f} | {s['p95_ms']:,.0f} | {s['p99_ms']:,.0f} "
                 f"| {s['max_ms']:,.0f} |"
             )
@@ -673,6 +709,9 @@ def markdown(results: list[Result]) -> str:
                 out += f"  - {op} errors: {d[op]['error_kinds']}\n"
         if d["rejected"]:
             out += f"  - not applied: {d['rejected']}\n"
+        if d["pg_connections"]:
+            what = ", ".join(f"{k} {v:g}" for k, v in d["pg_connections"].items())
+            out += f"  - the server's PostgreSQL connections, on average: {what}\n"
     return out
 
 
