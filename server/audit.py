@@ -118,19 +118,26 @@ class AuditPage(msgspec.Struct, frozen=True):
     names: dict[str, str]  # the actors' names: user id -> name
 
 
+def _pattern(text: str) -> str:
+    """``text`` as a LIKE pattern where only ``*`` is a wildcard: ``%``, ``_`` and ``\\`` match
+    themselves (a trailing backslash was a PostgreSQL error)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%")
+
+
 def _where(action: str | None, actor_id: str | None, subject: str | None,
            lower: str | None, upper: str | None) -> tuple[list[str], list[Any]]:  # fmt: skip
     where: list[str] = []
     args: list[Any] = []
     if action:
-        where.append("action LIKE ?")
-        args.append(action.replace("*", "%"))
+        where.append("action LIKE ? ESCAPE '\\'")
+        args.append(_pattern(action))
     if actor_id:
         where.append("actor_id = ?")
         args.append(actor_id)
     if subject:
-        where.append("subject LIKE ?")
-        args.append(subject.replace("*", "%"))
+        where.append("subject LIKE ? ESCAPE '\\'")
+        args.append(_pattern(subject))
     if lower:
         where.append("at >= ?")
         args.append(lower)

@@ -372,6 +372,11 @@ async def _check_lines(tx: SqlWriteTx, order_id: str, lines: list[ReturnLine]) -
     return [{"product_id": p, "qty": q} for p, q in asked.items()]
 
 
+def _no_nul(name: str, text: str) -> None:
+    if "\x00" in text:  # PostgreSQL refuses it (server/errors.py text_error); SQLite would not
+        raise BadRequest(f"{name}: may not contain NUL characters")
+
+
 async def create(app_state: AppState, actor: Actor, data: CaseIn) -> CaseRow:
     if data.kind == "return" and not data.lines:
         raise BadLines("a return names the products and quantities coming back")
@@ -379,6 +384,7 @@ async def create(app_state: AppState, actor: Actor, data: CaseIn) -> CaseRow:
         raise BadLines("a complaint has no return lines; open a return")
     if not data.description.strip():
         raise BadRequest("describe the case")
+    _no_nul("description", data.description)
     async with app_state.store.write() as tx:
         order = await _order(tx, data)
         lines = await _check_lines(tx, order["id"], data.lines) if data.lines else []
@@ -421,6 +427,8 @@ async def change(app_state: AppState, actor: Actor, case_id: str, data: CasePatc
     for name in ("resolution", "notes", "refund_amount"):
         value = getattr(data, name)
         if value is not msgspec.UNSET:
+            if isinstance(value, str):
+                _no_nul(name, value)
             fields[name] = value.strip() or None if isinstance(value, str) else value
     if data.status is msgspec.UNSET and not fields:
         raise BadRequest("nothing to change: status, resolution, notes or refund_amount")

@@ -23,6 +23,18 @@ class UserExists(SyncError):
     status = 409
 
 
+class UnknownWarehouse(SyncError):  # the code orders.assign answers too
+    code = "unknown_warehouse"
+    status = 404
+
+
+async def _check_warehouse(conn: Conn, warehouse_id: str | None) -> None:
+    if warehouse_id is not None and not await conn.fetchval(
+        "SELECT id FROM warehouses WHERE id = ? AND deleted = ?", (warehouse_id, False)
+    ):
+        raise UnknownWarehouse(f"no warehouse {warehouse_id}")
+
+
 class NewUser(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     role: str
@@ -83,6 +95,8 @@ def _check_name(name: str) -> str:
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise BadRequest("a user name is 1 to 200 characters")
+    if "\x00" in name:  # PostgreSQL refuses it (server/errors.py text_error); SQLite would not
+        raise BadRequest("a user name may not contain NUL characters")
     return name
 
 
@@ -120,6 +134,7 @@ class AdminService:
         _check_role(new.role, new.warehouse_id)
         user_id = uuid7()
         async with self.db.write() as conn:
+            await _check_warehouse(conn, new.warehouse_id)
             try:
                 await conn.execute("SAVEPOINT new_user")
                 await conn.execute(
@@ -158,6 +173,8 @@ class AdminService:
             )
             disabled = user.disabled if change.disabled is msgspec.UNSET else change.disabled
             _check_role(role, warehouse)
+            if warehouse != user.warehouse_id:
+                await _check_warehouse(conn, warehouse)
             if by == user_id and (disabled or role != user.role):
                 raise BadRequest("admins cannot disable themselves or change their own role")
             await conn.execute(
