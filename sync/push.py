@@ -112,10 +112,29 @@ async def _duplicate(tx: WriteTx, client_id: str, mutation_id: int) -> MutationR
     )
 
 
+def _scrub(value: object) -> object:
+    """``value`` with every NUL character as U+FFFD: PostgreSQL's text and JSONB cannot hold one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    return value
+
+
 async def _apply_one(
     tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, received_at: str, policy: Policy
 ) -> MutationResult:
+    args = msgspec.json.encode(m.args).decode()
+    # A NUL anywhere in the arguments: rejected on either database, and logged without it (it
+    # failed the whole push with a 500 on PostgreSQL, and so blocked the device's outbox).
+    nul = "\\u0000" in args and _scrub(m.args) != m.args
+    if nul:
+        args = msgspec.json.encode(_scrub(m.args)).decode()
     try:
+        if nul:
+            raise MutationRejected("invalid_args", f"{m.name}: text may not contain NUL characters")
         outcome = await _run(tx, actor, client_id, m, policy)
         result = MutationResult(id=m.id, status=outcome.status, conflict_id=outcome.conflict_id)
     except MutationRejected as e:
@@ -140,7 +159,7 @@ async def _apply_one(
             client_id=client_id,
             mutation_id=m.id,
             name=m.name,
-            args=msgspec.json.encode(m.args).decode(),
+            args=args,
             hlc=m.hlc,
             user_id=actor.user_id,
             device_id=actor.device_id,
@@ -154,9 +173,7 @@ async def _apply_one(
     return result
 
 
-async def _run(
-    tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, policy: Policy
-) -> Outcome:
+async def _run(tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, policy: Policy) -> Outcome:
     handler = HANDLERS.get(m.name)
     if handler is None:
         raise MutationRejected("unknown_mutation", f"no mutation named {m.name!r} in catalog v1")

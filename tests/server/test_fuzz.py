@@ -10,6 +10,7 @@ runs a longer fuzz locally (docs/operations.md §5).
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import Iterator
 
@@ -26,6 +27,8 @@ from schemathesis.specs.openapi.checks import (
 
 from server.app import create_app
 from server.config import Settings
+from sync.hlc import Clock
+from sync.protocol import SCHEMA_VERSION
 from tests.dbs import TestDatabases as Databases
 from tests.server.conftest import LiveServer, _server_factory
 
@@ -127,3 +130,31 @@ def test_the_fuzz_ran_signed_in(fuzz_server: LiveServer, admin_token: str) -> No
     # operation after it would have met only 401s and checked little.
     with fuzz_server.client(admin_token) as client:
         assert client.get("/api/auth/me").status_code == 200
+
+
+def test_a_nul_in_mutation_args_rejects_that_mutation(
+    fuzz_server: LiveServer, admin_token: str
+) -> None:
+    # On PostgreSQL a NUL inside a mutation's args failed the mutation log's insert and with it
+    # the whole push (a 500 the device would retry forever). Now that one mutation is rejected
+    # and logged without the NUL, on both databases, and the next one applies.
+    clock = Clock("fuzzdevice")
+
+    def mutation(mid: int, name: str) -> dict:
+        args = {"id": f"c-nul-{mid}", "name": name}
+        return {"id": mid, "name": "customer.upsert", "args": args, "hlc": str(clock.now())}
+
+    body = {"client_id": "fuzz-device-1", "schema": SCHEMA_VERSION,
+            "mutations": [mutation(1, "a\x00b"), mutation(2, "Plain")]}  # fmt: skip
+    with fuzz_server.client(admin_token) as client:
+        r = client.post("/api/sync/push", json=body)
+    assert r.status_code == 200, r.text
+    first, second = r.json()["results"]
+    assert (first["status"], first["error"]) == ("rejected", "invalid_args")
+    assert "NUL" in first["message"]
+    assert second["status"] == "applied"
+    logged = fuzz_server.query(
+        "SELECT args FROM mutation_log WHERE client_id = ? AND mutation_id = 1", ["fuzz-device-1"]
+    )
+    args = logged[0]["args"]
+    assert (json.loads(args) if isinstance(args, str) else args)["name"] == "a\ufffdb"
