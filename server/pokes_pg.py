@@ -90,15 +90,15 @@ class PokeListener:
                 )
                 await con.add_listener(CHANNEL, self._on_notify)
                 self.connects += 1
-                if failures:
-                    log.warning("poke listener: listening again after %d failed attempts", failures)
+                if self.connects > 1:
+                    log.warning("poke listener: listening again (after %d failed tries)", failures)
                 failures = 0
                 # Commits made while no connection listened: one poke for all of them.
                 self._relay(int(await con.fetchval("SELECT last_seq FROM sync_state WHERE id = 1")))
                 self.listening.set()
                 await self._watch(con)
                 log.warning("poke listener: connection lost; reconnecting")
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as e:
+            except Exception as e:  # noqa: BLE001 - whatever broke, listen again (and say so)
                 failures += 1
                 log.warning("poke listener: %s: %s", type(e).__name__, e)
             finally:

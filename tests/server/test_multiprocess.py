@@ -17,6 +17,7 @@ which the first test checks on either database).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import socket
@@ -451,8 +452,9 @@ def test_a_push_pokes_event_streams_held_by_other_worker_processes(workers: Work
 
 @postgres_only
 async def test_a_poke_listener_cut_off_by_the_database_listens_again(
-    settings: Settings,
+    settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="orderly.pokes")
     heard: list[int] = []
     listener = await PokeListener(settings.database_url, heard.append, min_delay=0.1).start()
     db = await open_database(settings)
@@ -480,6 +482,9 @@ async def test_a_poke_listener_cut_off_by_the_database_listens_again(
         second = await _last_seq(settings)
         assert second > first
         await _until(lambda: second in heard)
+        said = [r.getMessage() for r in caplog.records if r.name == "orderly.pokes"]
+        assert any("connection lost" in m for m in said), said
+        assert any("listening again" in m for m in said), said
     finally:
         await listener.close()
         await db.close()
