@@ -639,12 +639,13 @@ def load_run(
     think: tuple[float, float] = (1.0, 5.0),
     health_seconds: float = 0.0,
     log: Path,
+    server_env: dict[str, str] | None = None,
 ) -> Result:
     """One whole run against a fresh ``settings`` database: seed, serve, drive, check."""
     t = time.perf_counter()
     reps = asyncio.run(prepare(settings, devices))
     say(f"  {devices:,} reps with tokens written in {time.perf_counter() - t:.1f} s")
-    with serving(settings, log) as served:
+    with serving(settings, log, **(server_env or {})) as served:
         run, window, server_cpu, gen_cpu = asyncio.run(
             drive(served, reps, devices, streams, seconds, think, pg_url=settings.database_url)
         )
@@ -727,8 +728,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--health-seconds", type=float, default=10, help="0 skips the HTTP floor")
     p.add_argument("--raw-orders", type=int, default=20_000, help="0 skips the raw insert rate")
     p.add_argument("--json", type=Path, help="also write the figures here")
+    p.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="ORDERLY_X=V",
+        help="a setting for the server (e.g. ORDERLY_POKE_MIN_INTERVAL=5); repeatable",
+    )
     args = p.parse_args(argv)
     think = tuple(float(x) for x in args.think.split(","))
+    server_env = dict(kv.split("=", 1) for kv in args.server_env)
     limit = raise_file_limit()
     need = args.devices + args.streams + 200
     if limit < need:
@@ -744,7 +753,7 @@ def main(argv: list[str] | None = None) -> int:
                 settings = asyncio.run(fresh_sqlite(root, "load"))
                 res = load_run(settings, "SQLite", args.devices, args.streams, args.seconds,
                                think=think, health_seconds=args.health_seconds,
-                               log=root / "server-sqlite.log")  # fmt: skip
+                               log=root / "server-sqlite.log", server_env=server_env)  # fmt: skip
                 if args.raw_orders:
                     raw_path = asyncio.run(fresh_sqlite(root, "raw")).sqlite_path
                     res.raw_insert = raw.push_sqlite(
@@ -760,7 +769,7 @@ def main(argv: list[str] | None = None) -> int:
                     settings = settings.with_(data_dir=root / "pg-data")
                     res = load_run(settings, "PostgreSQL", args.devices, args.streams,
                                    args.seconds, think=think, health_seconds=args.health_seconds,
-                                   log=root / "server-pg.log")  # fmt: skip
+                                   log=root / "server-pg.log", server_env=server_env)  # fmt: skip
                     if args.raw_orders:
                         raw_db = asyncio.run(pg.fresh("raw"))
                         res.raw_insert = asyncio.run(
@@ -775,7 +784,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Run {started:%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}; think time {think[0]:g}-{think[1]:g} s; open-file limit "
-        f"{limit:,}.\n"
+        f"{limit:,}{'; server ' + ' '.join(args.server_env) if args.server_env else ''}.\n"
     )
     print(markdown(results))
     if args.json:
