@@ -3,7 +3,7 @@
 The live app (uvicorn, a fresh database of the run's kind) publishes ``/schema/openapi.json``;
 schemathesis generates requests from it, valid and invalid, and checks every response: never a
 5xx, only documented status codes, the documented content type, a body matching the schema.
-Bounded for CI (``FUZZ_EXAMPLES`` per operation, derandomized); ``ORDERLY_FUZZ_EXAMPLES=500``
+Bounded for CI (``FUZZ_EXAMPLES`` per operation, derandomized); ``ORDERLY_FUZZ_EXAMPLES=200``
 runs a longer fuzz locally (docs/operations.md §5).
 """
 
@@ -79,9 +79,9 @@ def test_served_schema_is_the_one_fuzzed(fuzz_server: LiveServer) -> None:
 )
 def test_every_operation(case, fuzz_server: LiveServer, admin_token: str) -> None:
     # Two of schemathesis's checks stay off, on purpose:
-    # - negative_data_rejection: Litestar decodes bodies and parameters in msgspec's lax mode,
-    #   so ``"active": 0`` is ``false`` and ``"5"`` is 5; schemathesis counts that as accepting
-    #   invalid data. It is the framework's documented coercion, not a hole.
+    # - negative_data_rejection: Litestar converts request data with msgspec's non-strict
+    #   mode, so ``"active": 0`` is taken as ``false``; schemathesis counts that as accepting
+    #   invalid data. It is the framework's coercion, not a hole.
     # - positive_data_acceptance: a schema-valid request for an id that does not exist is a 404,
     #   and business rules (a lease for an order not in the warehouse, ...) are 400/409 with
     #   their own codes; random data cannot be "accepted". The tests of each module cover these.
