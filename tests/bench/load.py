@@ -169,8 +169,8 @@ def _children(pid: int) -> list[int]:
 
 
 @contextmanager
-def serving(settings: Settings, log: Path, **extra: str) -> Iterator[Served]:
-    """``orderly serve`` in its own process on a free loopback port, until the block ends."""
+def serving(settings: Settings, log: Path, workers: int = 1, **extra: str) -> Iterator[Served]:
+    """``orderly serve`` (``--workers``) on a free loopback port, until the block ends."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLY_")}
     env |= {"ORDERLY_HOST": "127.0.0.1", "ORDERLY_PORT": str(port), "PYTHONUNBUFFERED": "1"}
@@ -180,7 +180,7 @@ def serving(settings: Settings, log: Path, **extra: str) -> Iterator[Served]:
     env |= extra
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve"],
+            [sys.executable, "-m", "server.cli", "serve", "--workers", str(workers)],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -640,12 +640,13 @@ def load_run(
     health_seconds: float = 0.0,
     log: Path,
     server_env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Result:
     """One whole run against a fresh ``settings`` database: seed, serve, drive, check."""
     t = time.perf_counter()
     reps = asyncio.run(prepare(settings, devices))
     say(f"  {devices:,} reps with tokens written in {time.perf_counter() - t:.1f} s")
-    with serving(settings, log, **(server_env or {})) as served:
+    with serving(settings, log, workers, **(server_env or {})) as served:
         run, window, server_cpu, gen_cpu = asyncio.run(
             drive(served, reps, devices, streams, seconds, think, pg_url=settings.database_url)
         )
@@ -728,6 +729,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--health-seconds", type=float, default=10, help="0 skips the HTTP floor")
     p.add_argument("--raw-orders", type=int, default=20_000, help="0 skips the raw insert rate")
     p.add_argument("--json", type=Path, help="also write the figures here")
+    p.add_argument("--workers", type=int, default=1, help="orderly serve --workers (PostgreSQL)")
     p.add_argument(
         "--server-env",
         action="append",
@@ -769,7 +771,8 @@ def main(argv: list[str] | None = None) -> int:
                     settings = settings.with_(data_dir=root / "pg-data")
                     res = load_run(settings, "PostgreSQL", args.devices, args.streams,
                                    args.seconds, think=think, health_seconds=args.health_seconds,
-                                   log=root / "server-pg.log", server_env=server_env)  # fmt: skip
+                                   log=root / "server-pg.log", server_env=server_env,
+                                   workers=args.workers)  # fmt: skip
                     if args.raw_orders:
                         raw_db = asyncio.run(pg.fresh("raw"))
                         res.raw_insert = asyncio.run(
@@ -784,7 +787,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Run {started:%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}; think time {think[0]:g}-{think[1]:g} s; open-file limit "
-        f"{limit:,}{'; server ' + ' '.join(args.server_env) if args.server_env else ''}.\n"
+        f"{limit:,}; {args.workers} server process(es)"
+        f"{'; server ' + ' '.join(args.server_env) if args.server_env else ''}.\n"
     )
     print(markdown(results))
     if args.json:
