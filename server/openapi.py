@@ -23,7 +23,7 @@ from sync.protocol import ErrorBody
 
 # What server/errors.py can answer on any API operation: bad input, no or a revoked credential,
 # a missing permission, an unknown id, a state that forbids the action, a body over the limit, a
-# rate limit. Each with a stable ``code`` (docs/protocol.md).
+# rate limit, a database restarting. Each with a stable ``code`` (docs/protocol.md).
 ERRORS = {
     400: "Invalid request: `invalid_request`, `malformed_json` or an operation's own code",
     401: "No valid session or token: `unauthorized`",
@@ -32,6 +32,7 @@ ERRORS = {
     409: "The resource's state forbids it: `conflict` or an operation's own code",
     413: "Request body over the limit: `too_large`, with `limits`",
     429: "Too many requests from this address: `rate_limited`",
+    503: "The database is unavailable for a moment: `database_unavailable`, with Retry-After",
 }
 
 # The public order status page (/q/<token>) is HTML for people, its refusals too.
