@@ -3,7 +3,8 @@
 The live app (uvicorn, a fresh database of the run's kind) publishes ``/schema/openapi.json``;
 schemathesis generates requests from it, valid and invalid, and checks every response: never a
 5xx, only documented status codes, the documented content type, a body matching the schema.
-Bounded for CI (``FUZZ_EXAMPLES`` per operation, derandomized); ``ORDERLY_FUZZ_EXAMPLES=200``
+Then a fuzz of the push with schema-valid mutations of every catalog name, and a sweep that
+reads every list, export, report and order the two left behind. Bounded for CI (``FUZZ_EXAMPLES`` per operation, derandomized); ``ORDERLY_FUZZ_EXAMPLES=200``
 runs a longer fuzz locally (docs/operations.md §5).
 """
 
