@@ -265,7 +265,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
         _say(f"Orderly is serving {_where(settings)} at {url} with {args.workers} worker "
              f"processes  (API schema: {url}/schema)")  # fmt: skip
-        workers.serve(settings, args.workers)
+        workers.serve(settings, args.workers, **UVICORN_TUNING)
         return 0
     _say(f"Orderly is serving {_where(settings)} at {url}  (API schema: {url}/schema)")
     uvicorn.run(

@@ -32,8 +32,9 @@ def app() -> Litestar:
     return create_app(from_env(), run_migrations=False)
 
 
-def serve(settings: Settings, workers: int) -> None:
-    """Migrate, make the first signing key, then run ``workers`` processes on one socket."""
+def serve(settings: Settings, workers: int, **tuning: object) -> None:
+    """Migrate, make the first signing key, then run ``workers`` processes on one socket
+    (``tuning``: the uvicorn options single-process serving uses too, server/cli.py)."""
     import uvicorn
 
     from server.db.migrate import migrate
@@ -53,4 +54,5 @@ def serve(settings: Settings, workers: int) -> None:
         host=settings.host,
         port=settings.port,
         log_level="warning",
+        **tuning,
     )
