@@ -15,6 +15,9 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Qty = Annotated[int, msgspec.Meta(gt=0, le=1_000_000)]
 Money = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
 Date = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+# A row version the client saw; bounded like mutation ids (a larger one failed the lookup in the
+# database: SQLite and PostgreSQL hold 64 bits).
+Version = Annotated[int, msgspec.Meta(ge=0, le=2**62)]
 Priority = Literal["high", "normal", "low"]
 
 
@@ -35,7 +38,7 @@ class CustomerUpsert(Args):
     phone: Text | None = None
     address: Text | None = None
     region: Text | None = None
-    base_version: int | None = None
+    base_version: Version | None = None
 
 
 class OrderCreate(Args):
@@ -65,19 +68,19 @@ ORDER_UPDATE_FIELDS: tuple[str, ...] = (
 
 class OrderUpdate(Args):
     id: Id
-    base_version: int
+    base_version: Version
     set: dict[str, Any]
 
 
 class OrderLineUpsert(Args):
     order_id: Id
-    base_version: int
+    base_version: Version
     line: Line
 
 
 class OrderLineRemove(Args):
     order_id: Id
-    base_version: int
+    base_version: Version
     line_id: Id
 
 
