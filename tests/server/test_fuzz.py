@@ -288,3 +288,18 @@ def test_every_list_reads_what_the_fuzz_wrote(fuzz_server: LiveServer, admin_tok
                 assert r.status_code in (200, 400), (path, fmt, r.text)
         for order_id in orders[:50]:
             assert client.get(f"/api/admin/orders/{order_id}").status_code == 200
+
+
+def test_a_base_version_beyond_64_bits_is_invalid_args(
+    fuzz_server: LiveServer, admin_token: str
+) -> None:
+    # base_version was any integer: -2**65 reached the database's history lookup and failed
+    # there ("internal_error", stored for an admin). Now the catalog bounds it like mutation ids.
+    clock = Clock("fuzzdevice")
+    mutations = [{"id": n + 1, "name": "customer.upsert", "hlc": str(clock.now()),
+                  "args": {"id": f"c-ver-{n}", "name": "V", "base_version": version}}
+                 for n, version in enumerate([-(2**65), 2**64, -1])]  # fmt: skip
+    body = {"client_id": "fuzz-device-2", "schema": SCHEMA_VERSION, "mutations": mutations}
+    with fuzz_server.client(admin_token) as client:
+        results = client.post("/api/sync/push", json=body).json()["results"]
+    assert [(r["status"], r["error"]) for r in results] == [("rejected", "invalid_args")] * 3
