@@ -31,7 +31,7 @@ from server.auth.service import AuthService
 from server.catalog.controller import CatalogController
 from server.config import Settings, from_env
 from server.db.migrate import migrate
-from server.db.sql import open_database, refresh_statistics
+from server.db.sql import DATABASE_GONE, open_database, refresh_statistics
 from server.db.sync_store import SqlSyncStore
 from server.keys import load as load_keys
 from server.metrics import http_metrics
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             HTTPException: errors.make_http_error(limits),
             msgspec.DecodeError: errors.decode_error,
             CharacterNotInRepertoireError: errors.text_error,
-            **dict.fromkeys(errors.DATABASE_GONE, errors.database_unavailable),
+            **dict.fromkeys(DATABASE_GONE, errors.database_unavailable),
             Exception: errors.internal_error,
         },
         request_max_body_size=settings.push_max_bytes,

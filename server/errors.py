@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
+from server.db.sql import database_gone
 from sync.errors import SyncError
 from sync.protocol import ErrorBody
 
@@ -116,18 +116,9 @@ def internal_error(request: Request, exc: Exception) -> Response[ErrorBody]:
 # the restart cut (the pool replaces it on the next acquire), PostgreSQL not accepting connections
 # yet. The request's transaction did not commit, or its commit's fate is unknown; either way the
 # client may send it again (a push applies nothing twice).
-DATABASE_GONE: tuple[type[Exception], ...] = (
-    asyncpg.PostgresConnectionError,  # the connection broke or could not be made
-    asyncpg.exceptions.OperatorInterventionError,  # admin/crash shutdown, cannot connect now
-    asyncpg.InterfaceError,  # "connection is closed"
-    ConnectionError,  # refused or reset while the pool reconnects
-    TimeoutError,
-)
-
-
 def database_unavailable(request: Request, exc: Exception) -> Response[ErrorBody]:
     """503 ``database_unavailable`` with Retry-After: a moment, not a bug."""
-    if isinstance(exc, asyncpg.InterfaceError) and "closed" not in str(exc):
+    if not database_gone(exc):
         return internal_error(request, exc)  # misuse of a connection is a bug
     log.warning(
         "database unavailable on %s %s: %s: %s",

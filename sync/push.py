@@ -139,7 +139,9 @@ async def _apply_one(
         result = MutationResult(id=m.id, status=outcome.status, conflict_id=outcome.conflict_id)
     except MutationRejected as e:
         result = MutationResult(id=m.id, status="rejected", error=e.code, message=e.message)
-    except Exception:  # a bug must not lose what the device sent: store it, answer rejected
+    except Exception as e:  # a bug must not lose what the device sent: store it, answer rejected
+        if tx.unavailable(e):
+            raise  # the database failed, not the rule: the whole push fails and is sent again
         log.exception("mutation %s/%s (%s) failed", client_id, m.id, m.name)
         result = MutationResult(
             id=m.id,

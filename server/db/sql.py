@@ -23,6 +23,31 @@ import asyncpg
 from server.config import Settings
 from server.db.engines import postgres_config
 
+# What the database failing (not our code, not the client's input) raises: the connection broke
+# or could not be made, the server is shutting down, the pool is reconnecting. A request that
+# meets one answers 503 and the device sends it again (server/errors.py); a push aborts whole
+# rather than storing its mutations as server bugs (sync/push.py, ``WriteTx.unavailable``).
+DATABASE_GONE: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,  # the connection broke or could not be made
+    asyncpg.exceptions.OperatorInterventionError,  # admin/crash shutdown, cannot connect now
+    asyncpg.InterfaceError,  # "connection is closed" (other InterfaceErrors are misuse: bugs)
+    ConnectionError,  # refused or reset while the pool reconnects
+    TimeoutError,
+)
+# SQLite's own failures of the same kind: the file, the disk or the lock, not the statement.
+_SQLITE_GONE = ("database is locked", "disk i/o error", "database or disk is full",
+                "unable to open database file")  # fmt: skip
+
+
+def database_gone(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database itself failed for a moment (see DATABASE_GONE)."""
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "closed" in str(exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        return str(exc).lower().startswith(_SQLITE_GONE)
+    return isinstance(exc, DATABASE_GONE)
+
+
 Row = dict[str, Any]
 T = TypeVar("T")
 

@@ -16,7 +16,7 @@ from piccolo.columns import Boolean
 
 from server import audit
 from server.audit import AuditEntry
-from server.db.sql import Conn, Database
+from server.db.sql import Conn, Database, database_gone
 from server.db.tables import TABLES
 from server.pokes_pg import NOTIFY_SQL
 from sync import buckets as bk
@@ -168,6 +168,9 @@ class SqlWriteTx:
         if row is None or row["version"] > at_version:
             return False, None
         return True, row["value"]
+
+    def unavailable(self, exc: BaseException) -> bool:
+        return database_gone(exc)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -183,8 +183,6 @@ class Stats:
     statuses: Counter[int] = field(default_factory=Counter)  # HTTP answers by status
     outcomes: Counter[str] = field(default_factory=Counter)  # mutation_log outcomes
     restart_seconds: list[float] = field(default_factory=list)
-    # Pushes whose database connection died while a mutation ran (rolled back, 503).
-    mutations_cut_by_database: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -195,7 +193,6 @@ class Stats:
             f"({self.pushes_cut} cut, {self.pushes_refused} refused), {self.mutations} "
             f"mutations, {self.orders} orders, {self.duplicates} duplicates, HTTP "
             f"{dict(sorted(self.statuses.items()))}, outcomes {dict(self.outcomes)}, "
-            f"{self.mutations_cut_by_database} mutations cut by the database, "
             f"restart {restart:.2f}s avg, {self.seconds:.1f}s"
         )
 
@@ -452,7 +449,7 @@ async def check(server: ServerProcess, fleet: list[Device], stats: Stats) -> Non
 
     errors = {s: n for s, n in stats.statuses.items() if s >= 500 and s != 503}
     assert not errors, f"server errors answered: {errors}"
-    assert_no_server_errors(server.output(), stats)
+    assert_no_server_errors(server.output())
     if not server.settings.is_postgres:
         con = sqlite3.connect(server.settings.sqlite_path)
         try:
@@ -462,49 +459,33 @@ async def check(server: ServerProcess, fleet: list[Device], stats: Stats) -> Non
         assert verdict == "ok", f"SQLite integrity_check: {verdict}"
 
 
-# The exceptions of a database gone away (PostgreSQL shutting down or restarting, a cut
-# connection), as a traceback's last line names them.
-DB_GONE = re.compile(
-    r"^(asyncpg\.exceptions\.(AdminShutdownError|CrashShutdownError|CannotConnectNowError"
-    r"|ConnectionDoesNotExistError|ConnectionFailureError|_base\.InterfaceError|InterfaceError)"
-    r"|ConnectionResetError|ConnectionRefusedError|BrokenPipeError)\b"
-)
 _ENTRY = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) - |^---- start|^Orderly is serving")
 _EXCEPTION = re.compile(r"^[\w.]+(Error|Exception)\b")
 
 
-def server_errors(log: str) -> tuple[list[str], int]:
-    """The server log's errors: (what is a bug, how many mutations were logged as failed only
-    because the database went away under them). A 500 logs "unhandled error"; anything at
-    ERROR counts, except the push engine's "mutation ... failed" whose cause is a lost
-    database connection: the transaction rolls back and the request answers 503 (nothing is
-    stored), though the engine logs it like a bug. Warnings are fine (asyncpg's own about a
-    lost connection comes with a traceback)."""
+def server_errors(log: str) -> list[str]:
+    """The server log's errors: a 500 logs "unhandled error", and anything at ERROR counts
+    (a database gone under a push is a 503 and a warning: sync/push.py re-raises it rather
+    than storing the mutation as a server bug). Warnings are fine (asyncpg's own about a lost
+    connection comes with a traceback)."""
     entries: list[list[str]] = []
     for line in log.splitlines():
         if _ENTRY.match(line) or not entries:
             entries.append([line])
         else:
             entries[-1].append(line)
-    bad, db_gone = [], 0
+    bad = []
     for entry in entries:
         head = entry[0]
-        if "unhandled error" in head:
-            bad.append(head)
-        elif head.startswith(("ERROR - ", "CRITICAL - ")):
+        if "unhandled error" in head or head.startswith(("ERROR - ", "CRITICAL - ")):
             raised = [line for line in entry if _EXCEPTION.match(line)]
-            if "orderly.sync.push" in head and raised and DB_GONE.match(raised[-1]):
-                db_gone += 1
-            else:
-                bad.append("\n".join(entry[:1] + raised[-1:]))
-    return bad, db_gone
+            bad.append("\n".join(entry[:1] + raised[-1:]))
+    return bad
 
 
-def assert_no_server_errors(log: str, stats: Stats | None = None) -> None:
-    bad, db_gone = server_errors(log)
+def assert_no_server_errors(log: str) -> None:
+    bad = server_errors(log)
     assert not bad, "\n".join(bad[:20])
-    if stats is not None:
-        stats.mutations_cut_by_database = db_gone
 
 
 class TcpProxy:
