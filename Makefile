@@ -32,10 +32,12 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 test-sqlite: $(VENV)/.installed
+	tests/ensure_tools.sh
 	ORDERLY_TEST_DB=sqlite $(BIN)/pytest --ignore=tests/e2e
 
 test-postgres: $(VENV)/.installed
 	tests/ensure_postgres.sh
+	tests/ensure_tools.sh
 	ORDERLY_TEST_DB=postgres $(BIN)/pytest --ignore=tests/e2e
 
 # The PWA's pure modules under node's own test runner, against the vocabulary exported from
