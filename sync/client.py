@@ -118,9 +118,13 @@ class LocalStore:
         self._seen(last)
 
     def pulled(self, last: int) -> None:
-        """A whole pull answered: the mirror now holds the effects of mutations up to ``last``."""
-        self.unpulled = [m for m in self.unpulled if m.id > last]
-        self.outbox = [m for m in self.outbox if m.id > last]
+        """A whole pull answered: the mirror now holds the effects of mutations up to ``last``.
+        Acknowledged mutations above ``last`` are ones the server no longer has (it was restored
+        from a backup): they go back to the outbox under their ids, for the next push to send
+        (the server answers a gap, or ``duplicate`` if it had them after all)."""
+        lost = [m for m in self.unpulled if m.id > last]
+        self.unpulled = []
+        self.outbox = sorted([*lost, *(m for m in self.outbox if m.id > last)], key=lambda m: m.id)
         self._seen(last)
 
     def resume_after(self, server_last: int) -> None:

@@ -1181,6 +1181,20 @@ OUTBOX_SEQUENCES: list[Doc] = [
         ],
     },
     {
+        "name": "a pull shows the server lost acknowledged mutations (restored from a backup)",
+        "start": None,
+        "steps": [
+            _mutation(1),
+            _mutation(2),
+            _mutation(3),
+            {"op": "acknowledged", "last": 3},
+            _mutation(4),
+            {"op": "pulled", "last": 1},
+            {"op": "pending", "skip": []},
+            _mutation(5),
+        ],
+    },
+    {
         "name": "a gap ahead: the server applied more than this store knows",
         "start": {
             "outbox": [],

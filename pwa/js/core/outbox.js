@@ -27,11 +27,14 @@ export function acknowledged(state, last) {
   return seen(state, last);
 }
 
-/** A whole pull answered: the rows now hold the effects of mutations up to `last`. Returns
- *  `state`. */
+/** A whole pull answered: the rows now hold the effects of mutations up to `last`.
+ *  Acknowledged mutations above `last` are ones the server no longer has (it was restored from a
+ *  backup): they go back to the outbox under their ids, for the next push to send (the server
+ *  answers a gap, or `duplicate` if it had them after all). Returns `state`. */
 export function pulled(state, last) {
-  state.unpulled = state.unpulled.filter((m) => m.id > last);
-  state.outbox = state.outbox.filter((m) => m.id > last);
+  const lost = state.unpulled.filter((m) => m.id > last);
+  state.unpulled = [];
+  state.outbox = [...lost, ...state.outbox.filter((m) => m.id > last)].sort((x, y) => x.id - y.id);
   return seen(state, last);
 }
 
