@@ -30,6 +30,8 @@ def _pg_url(name: str) -> str:
 class TestDatabases:
     """Hands out fresh migrated databases of the kind this run tests."""
 
+    __test__ = False  # a helper, not a test class (modules that import it would collect it)
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.kind = KIND
