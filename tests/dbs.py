@@ -12,14 +12,32 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
 from server.config import Settings
 from server.db.migrate import migrate
+from server.db.sql import open_database
 
 PG_ADMIN_URL = os.environ.get("ORDERLY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 KIND = os.environ.get("ORDERLY_TEST_DB", "sqlite")
+
+
+def query(settings: Settings, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
+    """Rows of ``sql`` read straight from ``settings``' database, through the server's own
+    database layer (either kind, ``?`` placeholders): for tests that check what a separate
+    process (the CLI, a server) left in the database, with no server of their own to ask."""
+
+    async def work() -> list[dict[str, Any]]:
+        db = await open_database(settings)
+        try:
+            async with db.read() as conn:
+                return await conn.fetch(sql, args)
+        finally:
+            await db.close()
+
+    return asyncio.run(work())
 
 
 def _pg_url(name: str) -> str:

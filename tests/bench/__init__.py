@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 
 from server.auth.tokens import ensure_user, issue_token
 from server.config import Settings
@@ -33,6 +30,7 @@ from sync.direct import put_rows
 from sync.hlc import Clock
 from sync.ids import uuid7
 from sync.protocol import MutationIn, PushRequest
+from tests.processes import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 100  # orders (mutations) per push, and per raw transaction
@@ -258,16 +256,10 @@ class Orders:
 # ---- a real server on loopback -----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def http_server(settings: Settings) -> Iterator[str]:
     """``server.app:create_app`` under uvicorn in its own process, as ``orderly serve`` runs it."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ORDERLY_PORT": str(port)}
     if settings.is_postgres:
         env["ORDERLY_DATABASE_URL"] = settings.database_url
@@ -284,18 +276,7 @@ def http_server(settings: Settings) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {proc.returncode}")
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /api/health within 60 s")
-            time.sleep(0.2)
+        wait_healthy(base, proc, 60)
         yield base
     finally:
         proc.terminate()

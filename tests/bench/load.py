@@ -39,7 +39,6 @@ import os
 import platform
 import random
 import resource
-import socket
 import ssl
 import subprocess
 import sys
@@ -63,6 +62,7 @@ from sync.context import now_iso
 from sync.ids import uuid7
 from sync.transport import HttpTransport
 from tests.bench import PRODUCTS, WAREHOUSES, Orders, PgDatabases, build_world, fresh_sqlite, raw
+from tests.processes import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 APPLIED = frozenset({"applied", "merged", "duplicate"})
@@ -135,12 +135,6 @@ async def stored_orders(settings: Settings, ids: list[str]) -> int:
 # ---- the server --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Served:
     url: str
@@ -171,7 +165,7 @@ def _children(pid: int) -> list[int]:
 @contextmanager
 def serving(settings: Settings, log: Path, workers: int = 1, **extra: str) -> Iterator[Served]:
     """``orderly serve`` (``--workers``) on a free loopback port, until the block ends."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERLY_")}
     env |= {"ORDERLY_HOST": "127.0.0.1", "ORDERLY_PORT": str(port), "PYTHONUNBUFFERED": "1"}
     env["ORDERLY_DATA_DIR"] = str(settings.data_dir)
@@ -188,18 +182,7 @@ def serving(settings: Settings, log: Path, workers: int = 1, **extra: str) -> It
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /api/health within 60 s")
-            time.sleep(0.2)
+        wait_healthy(url, proc, 60, log)
         yield Served(url, proc, log)
     finally:
         proc.terminate()

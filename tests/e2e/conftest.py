@@ -11,10 +11,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +22,8 @@ from typing import TypeVar
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, sync_playwright
+
+from tests.processes import free_port, run_orderly, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,12 +60,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Server:
     """An ``orderly serve`` subprocess; ``url`` is on localhost, the WebAuthn rp id."""
@@ -77,16 +71,7 @@ class Server:
 
     def cli(self, *args: str) -> str:
         """Runs ``orderly ARGS`` against this server's database and answers its output."""
-        done = subprocess.run(
-            [sys.executable, "-m", "server.cli", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, f"orderly {' '.join(args)}: {done.stdout}{done.stderr}"
-        return done.stdout
+        return run_orderly(self.env, *args)
 
     def create_admin(self, name: str) -> str:
         """Makes an admin with ``orderly create-admin`` and answers the enrollment link."""
@@ -105,7 +90,7 @@ ServerT = TypeVar("ServerT", bound=Server)
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("server")
-    port = _free_port()
+    port = free_port()
     with serving(
         Server(f"http://localhost:{port}", server_env(data, port), data / "server.log")
     ) as srv:
@@ -137,7 +122,9 @@ def serving(srv: ServerT) -> Iterator[ServerT]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_healthy(srv)
+        wait_healthy(
+            f"http://127.0.0.1:{srv.env['ORDERLY_PORT']}", srv.process, START_TIMEOUT, srv.log
+        )
         yield srv
     finally:
         srv.process.terminate()
@@ -155,23 +142,9 @@ def new_server(tmp_path_factory: pytest.TempPathFactory, name: str, **extra: str
     other tests' would pass the default limit, or it wants its own data (``srv.cli("seed-demo")``
     before or after it starts) or settings."""
     data = tmp_path_factory.mktemp(name)
-    port = _free_port()
+    port = free_port()
     env = server_env(data, port, ORDERLY_AUTH_RATE_PER_MINUTE=AUTH_RATE, **extra)
     return Server(f"http://localhost:{port}", env, data / "server.log")
-
-
-def _wait_healthy(srv: Server) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    health = f"http://127.0.0.1:{srv.env['ORDERLY_PORT']}/api/health"
-    while time.monotonic() < deadline:
-        assert srv.process and srv.process.poll() is None, f"server exited:\n{srv.output()}"
-        try:
-            if httpx.get(health, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"server not healthy after {START_TIMEOUT}s:\n{srv.output()}")
 
 
 @pytest.fixture(scope="session")
@@ -307,7 +280,7 @@ def app_copy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppCop
     shutil.copytree(ROOT / "pwa", pwa, symlinks=True)
     data = root / "data"
     data.mkdir()
-    port = _free_port()
+    port = free_port()
     env = server_env(data, port, ORDERLY_PWA_DIR=str(pwa))
     srv = AppCopyServer(f"http://localhost:{port}", env, data / "server.log", pwa=pwa)
     with serving(srv):

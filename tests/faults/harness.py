@@ -22,7 +22,6 @@ import os
 import random
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -40,18 +39,13 @@ from sync.client import SyncClient
 from sync.ids import uuid7
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 from sync.transport import HttpTransport, TransportError
+from tests.processes import free_port, run_orderly, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 # The PostgreSQL cluster of this machine (Debian's layout: /etc/postgresql/<version>/main).
 PG_VERSIONS = Path("/etc/postgresql")
 OUTCOMES = frozenset({"applied", "merged", "conflict", "rejected"})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_env(settings: Settings, port: int) -> dict[str, str]:
@@ -82,16 +76,7 @@ class ServerProcess:
 
     def cli(self, *args: str) -> str:
         """``orderly ARGS`` on this server's database; answers its output."""
-        done = subprocess.run(
-            [sys.executable, "-m", "server.cli", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, f"orderly {' '.join(args)}: {done.stdout}{done.stderr}"
-        return done.stdout
+        return run_orderly(self.env, *args)
 
     def token(self, user: str, role: str) -> str:
         return self.cli("token", "--user", user, "--role", role).strip()
@@ -111,20 +96,10 @@ class ServerProcess:
         self.starts += 1
 
     async def wait_healthy(self, timeout: float = START_TIMEOUT) -> float:
-        """Waits for ``/api/health`` to answer 200; answers how long it took."""
-        began = time.monotonic()
-        async with httpx.AsyncClient(timeout=2) as http:
-            while time.monotonic() - began < timeout:
-                assert self.process and self.process.poll() is None, (
-                    f"the server exited:\n{self.output()[-3000:]}"
-                )
-                try:
-                    if (await http.get(f"{self.url}/api/health")).status_code == 200:
-                        return time.monotonic() - began
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"server not healthy after {timeout}s:\n{self.output()[-3000:]}")
+        """Waits for ``/api/health`` to answer 200; answers how long it took. In a thread, so
+        the devices' tasks keep running meanwhile."""
+        assert self.process is not None
+        return await asyncio.to_thread(wait_healthy, self.url, self.process, timeout, self.log)
 
     async def start(self) -> float:
         self.spawn()

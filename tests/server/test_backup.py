@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
-from typing import Any
 
 from server.backup import PREFIX, known_migrations, prune
 from server.config import Settings
@@ -36,18 +35,6 @@ def cli(settings: Settings, *argv: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "server.cli", *argv],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-
-
-def query(settings: Settings, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
-    async def work() -> list[dict[str, Any]]:
-        db = await open_database(settings)
-        try:
-            async with db.read() as conn:
-                return await conn.fetch(sql, args)
-        finally:
-            await db.close()
-
-    return asyncio.run(work())
 
 
 def _catalog(live: LiveServer) -> None:
@@ -84,7 +71,7 @@ def _order(device: SyncClient, number: str) -> str:
 
 
 def _numbers(settings: Settings) -> set[str]:
-    return {r["number"] for r in query(settings, "SELECT number FROM orders")}
+    return {r["number"] for r in dbs.query(settings, "SELECT number FROM orders")}
 
 
 async def _fresh_mirror(live: LiveServer, token: str, client_id: str) -> dict:
@@ -164,9 +151,9 @@ def test_restore_resets_devices_keeps_outboxes_audit_and_keys(
     assert restored.returncode == 0, restored.stderr
     assert _numbers(settings) == {"BK-A1", "BK-B1"}
 
-    state = query(settings, "SELECT epoch FROM sync_state")[0]
+    state = dbs.query(settings, "SELECT epoch FROM sync_state")[0]
     assert state["epoch"] != manifest["epoch"]
-    (entry,) = query(settings, "SELECT action, detail FROM audit_log ORDER BY seq DESC LIMIT 1")
+    (entry,) = dbs.query(settings, "SELECT action, detail FROM audit_log ORDER BY seq DESC LIMIT 1")
     assert entry["action"] == "admin.restore"
     assert json.loads(entry["detail"])["old_epoch"] == manifest["epoch"]
     verified = cli(settings, "audit", "verify")
@@ -176,7 +163,7 @@ def test_restore_resets_devices_keeps_outboxes_audit_and_keys(
     assert load_keys(settings.keys_dir).verify(
         kid, signature, b"a QR code signed before the backup"
     )
-    assert query(settings, "SELECT id FROM signing_keys WHERE id = ?", (kid,))
+    assert dbs.query(settings, "SELECT id FROM signing_keys WHERE id = ?", (kid,))
 
     live, running = _start(settings)
     try:
@@ -236,10 +223,10 @@ def test_restore_refuses_a_damaged_archive_and_keep_prunes(
             if member.name.startswith("database/"):
                 data = data[:-1] + bytes([data[-1] ^ 1])
             dst.addfile(member, io.BytesIO(data))
-    epoch = query(settings, "SELECT epoch FROM sync_state")[0]["epoch"]
+    epoch = dbs.query(settings, "SELECT epoch FROM sync_state")[0]["epoch"]
     refused = cli(settings, "restore", str(damaged), "--yes")
     assert refused.returncode == 1 and "damaged" in refused.stderr, refused.stderr
-    assert query(settings, "SELECT epoch FROM sync_state")[0]["epoch"] == epoch
+    assert dbs.query(settings, "SELECT epoch FROM sync_state")[0]["epoch"] == epoch
 
     # A member outside what a backup writes (a path out of the scratch directory): refused.
     evil = tmp_path / "evil.tar"
@@ -293,8 +280,10 @@ def test_restore_of_a_backup_older_than_the_code_runs_the_migrations(
     restored = cli(settings, "restore", str(tmp_path / "old.tar"), "--yes")
     assert restored.returncode == 0, restored.stderr
     assert f"migrated from {previous} to {last}" in restored.stdout
-    names = {r["name"] for r in query(settings, "SELECT name FROM migration")}
+    names = {r["name"] for r in dbs.query(settings, "SELECT name FROM migration")}
     assert last in names
     if settings.is_postgres:
-        indexes = query(settings, "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'")
+        indexes = dbs.query(
+            settings, "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'"
+        )
         assert {r["indexname"] for r in indexes} == {"orders_number_trgm", "customers_name_trgm"}

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
@@ -19,9 +16,9 @@ import pytest
 
 from server import cli
 from server.config import Settings
-from server.db.sql import open_database
 from sync.protocol import SCHEMA_VERSION
 from tests import dbs
+from tests.processes import free_port, wait_healthy
 from tests.server.conftest import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,18 +47,6 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     code = cli.main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def query(settings: Settings, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
-    async def work() -> list[dict[str, Any]]:
-        db = await open_database(settings)
-        try:
-            async with db.read() as conn:
-                return await conn.fetch(sql, args)
-        finally:
-            await db.close()
-
-    return asyncio.run(work())
 
 
 # ---- token -----------------------------------------------------------------------------------
@@ -99,15 +84,15 @@ def test_token_prints_a_token_that_works_against_the_api(
         )
         assert r.status_code == 200, r.text
         assert r.json()["results"][0]["status"] == "applied"
-    (user,) = query(live_server.settings, "SELECT id, role FROM users WHERE name = 'rep7'")
+    (user,) = dbs.query(live_server.settings, "SELECT id, role FROM users WHERE name = 'rep7'")
     assert user["role"] == "sales"
-    (owner,) = query(live_server.settings, "SELECT owner_id FROM customers")
+    (owner,) = dbs.query(live_server.settings, "SELECT owner_id FROM customers")
     assert owner["owner_id"] == user["id"]
 
     # A second token for the same user: both work, and no second user is made.
     code, out2, _ = run_cli(capsys, "token", "--user", "rep7", "--role", "sales")
     assert code == 0 and out2.strip() != token
-    assert len(query(live_server.settings, "SELECT id FROM users WHERE name = 'rep7'")) == 1
+    assert len(dbs.query(live_server.settings, "SELECT id FROM users WHERE name = 'rep7'")) == 1
     for t in (token, out2.strip()):
         with live_server.client(t) as client:
             r = client.post(
@@ -125,7 +110,7 @@ def test_token_with_an_unknown_role_exits_2(
     assert code == 2
     assert out == ""
     assert "wizard" in err and "admin" in err  # names the bad role and the good ones
-    assert query(settings, "SELECT id FROM users WHERE name = 'merlin'") == []
+    assert dbs.query(settings, "SELECT id FROM users WHERE name = 'merlin'") == []
 
 
 def test_token_without_a_role_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -170,8 +155,8 @@ def test_migrate_builds_an_empty_database_and_is_idempotent(
         assert "up to date" in out
     where = "PostgreSQL" if empty_database.is_postgres else "SQLite"
     assert where in out
-    assert query(empty_database, "SELECT COUNT(*) AS n FROM users") == [{"n": 0}]
-    assert query(empty_database, "SELECT COUNT(*) AS n FROM mutation_log") == [{"n": 0}]
+    assert dbs.query(empty_database, "SELECT COUNT(*) AS n FROM users") == [{"n": 0}]
+    assert dbs.query(empty_database, "SELECT COUNT(*) AS n FROM mutation_log") == [{"n": 0}]
 
 
 # ---- seed-demo -------------------------------------------------------------------------------
@@ -184,24 +169,18 @@ def test_seed_demo_leaves_orders_in_the_database(
     code, out, err = run_cli(capsys, "seed-demo", "--orders", "6")
     assert code == 0, err
     assert out.strip().endswith("done")
-    orders = query(empty_database, "SELECT id, customer_id FROM orders")
+    orders = dbs.query(empty_database, "SELECT id, customer_id FROM orders")
     assert len(orders) == 6
     assert all(o["customer_id"] for o in orders)
-    assert len(query(empty_database, "SELECT id FROM order_lines")) >= 6
-    names = {r["name"] for r in query(empty_database, "SELECT name FROM users")}
+    assert len(dbs.query(empty_database, "SELECT id FROM order_lines")) >= 6
+    names = {r["name"] for r in dbs.query(empty_database, "SELECT name FROM users")}
     assert {"admin", "rep1", "rep2", "picker1"} <= names
-    assert query(empty_database, "SELECT id FROM products")
+    assert dbs.query(empty_database, "SELECT id FROM products")
     # Written through the sync engine: the change log has the orders too.
-    assert query(empty_database, "SELECT 1 FROM change_log WHERE table_name = 'orders'")
+    assert dbs.query(empty_database, "SELECT 1 FROM change_log WHERE table_name = 'orders'")
 
 
 # ---- serve -----------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_serve_answers_health_and_a_cli_token(
@@ -212,29 +191,22 @@ def test_serve_answers_health_and_a_cli_token(
     code, out, _ = run_cli(capsys, "token", "--user", "boss", "--role", "admin")
     assert code == 0
     token = out.strip()
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k != "ORDERLY_PUBLIC_URL"}, **_env(settings)},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "ORDERLY_PUBLIC_URL"},
+            **_env(settings),
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            try:
-                r = httpx.get(f"{base}/api/health", timeout=2)
-                if r.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "orderly serve did not answer in time"
-            time.sleep(0.1)
-        assert r.json()["status"] == "ok"
+        wait_healthy(base, proc, 30)
+        assert httpx.get(f"{base}/api/health", timeout=2).json()["status"] == "ok"
         r = httpx.post(
             f"{base}/api/sync/pull",
             json={"client_id": "cli-serve-1", "schema": SCHEMA_VERSION},

@@ -20,7 +20,6 @@ import asyncio
 import logging
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -46,6 +45,7 @@ from sync.protocol import SCHEMA_VERSION
 from sync.tables import SYNCED_TABLES
 from sync.transport import HttpTransport
 from tests import dbs as test_dbs
+from tests.processes import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
@@ -71,17 +71,11 @@ def _env(data: Path, port: int, database_url: str = "") -> dict[str, str]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_several_workers_on_sqlite_are_refused_with_the_reason(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "server.cli", "serve", "--workers", "2"],
         cwd=ROOT,
-        env=_env(tmp_path, _free_port()),
+        env=_env(tmp_path, free_port()),
         capture_output=True,
         text=True,
         timeout=60,
@@ -99,7 +93,7 @@ class Workers:
 
     def __init__(self, settings: Settings, data: Path) -> None:
         self.settings = settings
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = _env(data, self.port, settings.database_url)
         self.log = data / "server.log"
@@ -118,19 +112,14 @@ class Workers:
                 stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + START_TIMEOUT
+        wait_healthy(self.url, self.process, START_TIMEOUT, self.log)
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"server exited:\n{self.output()}"
             # Every worker up: each holds a LISTEN connection once its start is done.
-            if len(self.listeners()) == WORKERS and self.healthy():
+            if len(self.listeners()) == WORKERS:
                 return
             time.sleep(0.2)
         pytest.fail(f"{WORKERS} workers not up after {START_TIMEOUT}s:\n{self.output()}")
-
-    def healthy(self) -> bool:
-        try:
-            return httpx.get(self.url + "/api/health", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
 
     def listeners(self) -> list[int]:
         """Server pids of the LISTEN connections of this server's database."""
