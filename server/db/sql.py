@@ -31,6 +31,10 @@ DATABASE_GONE: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,  # the connection broke or could not be made
     asyncpg.exceptions.OperatorInterventionError,  # admin/crash shutdown, cannot connect now
     asyncpg.InterfaceError,  # "connection is closed" (other InterfaceErrors are misuse: bugs)
+    # A pooled connection PostgreSQL cut while shutting down, caught between two protocol
+    # states ("cannot switch to state 15; another operation is in progress"): seen when a
+    # restart lands as a request starts its transaction (tests/faults/test_postgres_restart.py).
+    asyncpg.exceptions.InternalClientError,
     ConnectionError,  # refused or reset while the pool reconnects
     TimeoutError,
 )
