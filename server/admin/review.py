@@ -9,7 +9,7 @@ release exactly as on a device, rows are versioned, and every device concerned p
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, post, put
@@ -22,6 +22,7 @@ from server.state import AppState
 from shared.mutations import CATALOG, Text
 from shared.roles import may_send
 from sync.context import Actor, MutationContext, Policy, now_iso
+from sync.direct import put_rows
 from sync.errors import BadRequest, Forbidden, MutationRejected, SyncError
 from sync.hlc import Clock
 from sync.protocol import MutationIn
@@ -301,6 +302,40 @@ async def decide_redemption(
     return wire_row("redemptions", after)
 
 
+# ---- customers' credit limits (what the credit_limit rule compares with) ----------------------
+
+
+class CreditLimitIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A customer's credit limit in minor units; ``null``: no limit (the rule never holds them)."""
+
+    credit_limit: Annotated[int, msgspec.Meta(ge=0, le=10**12)] | None
+
+
+class CustomerCredit(msgspec.Struct):
+    id: str
+    name: str
+    credit_limit: int | None
+
+
+async def set_credit_limit(
+    app_state: AppState, actor: Actor, customer_id: str, data: CreditLimitIn
+) -> CustomerCredit:
+    """Written through the sync writer (versioned, audited, pulled by the devices that hold the
+    customer); the next order of theirs that reaches ``submitted`` meets it."""
+    async with app_state.store.read() as rtx:
+        found = await rtx.rows("customers", [customer_id])
+    if not found:
+        raise CustomerNotFound(f"no customer {customer_id}")
+    await put_rows(app_state.store, actor, "customers",
+                   [{"id": customer_id, "credit_limit": data.credit_limit}])  # fmt: skip
+    return CustomerCredit(customer_id, found[0]["name"], data.credit_limit)
+
+
+class CustomerNotFound(SyncError):
+    code = "not_found"
+    status = 404
+
+
 # ---- HTTP --------------------------------------------------------------------------------------
 
 
@@ -326,6 +361,18 @@ class ReviewController(Controller):
         app_state: NamedDependency[AppState],
     ) -> Rules:
         return await save_rules(app_state, me.actor, data)
+
+    @put("/customers/{customer_id:str}/credit-limit", operation_id="adminCustomerCreditLimit",
+         summary="Set or clear a customer's credit limit (the credit_limit review rule uses it)",
+         dependencies={"me": needs("reviewrules.edit")})  # fmt: skip
+    async def put_credit_limit(
+        self,
+        customer_id: FromPath[str],
+        data: JSONBody[CreditLimitIn],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> CustomerCredit:
+        return await set_credit_limit(app_state, me.actor, customer_id, data)
 
     @get("/review", operation_id="adminReviewQueue",
          summary="Orders on hold (with the reasons) and redemptions pending review, oldest first",

@@ -334,3 +334,34 @@ def test_redemptions_pending_review_are_approved_or_refused(serve: Callable) -> 
     assert [a["action"] for a in actions] == ["review.redemption.approve",
                                               "review.redemption.refuse",
                                               "review.redemption.approve"]  # fmt: skip
+
+
+def test_an_admin_sets_a_customers_credit_limit_and_the_next_order_meets_it(shop: Shop) -> None:
+    customer = shop.new_customer()
+    assert shop.order(6, customer)["status"] == "submitted"  # 3000 open, no limit yet
+
+    def put(body: Any, token: str | None = None, cid: str = customer) -> Any:
+        with shop.server.client(token or shop.admin) as c:
+            return c.put(f"/api/admin/customers/{cid}/credit-limit", json=body)
+
+    r = put({"credit_limit": 4000})
+    assert r.status_code == 200, r.text
+    assert r.json()["credit_limit"] == 4000
+    held = shop.order(3, customer)  # 3000 + 1500 > 4000
+    assert held["status"] == "on_hold"
+    assert held["status_history"][-1]["reasons"][0]["limit"] == 4000
+    # Written through the sync writer: versioned and audited.
+    (row,) = shop.server.query("SELECT credit_limit, version FROM customers WHERE id = ?",
+                               (customer,))  # fmt: skip
+    assert row["credit_limit"] == 4000
+    audit = shop.server.query("SELECT action FROM audit_log WHERE subject = ?", (customer,))
+    assert "server.update.customers" in [a["action"] for a in audit]
+    # Cleared: no limit, nothing held.
+    assert put({"credit_limit": None}).json()["credit_limit"] is None
+    assert shop.order(3, customer)["status"] == "submitted"
+    # Bad values, unknown customers, roles that may not edit the rules.
+    assert put({"credit_limit": -1}).status_code == 400
+    assert put({"credit_limit": "lots"}).status_code == 400
+    assert put({"limit": 5}).status_code == 400
+    assert put({"credit_limit": 5}, cid="no-such").json()["code"] == "not_found"
+    assert put({"credit_limit": 5}, token=shop.rep).status_code == 403

@@ -12,7 +12,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { api } from '../../api.js';
-import { formatDate, formatDateTime, formatMoney } from '../../format.js';
+import { formatDate, formatDateTime, formatMoney, inputToMinor, minorToInput } from '../../format.js';
 import { hasKey, t } from '../../i18n.js';
 import { Badge, Empty, ErrorBox, Field, Loading, Screen, Select, StatusBadge, useAction } from '../components.js';
 import { useApp } from '../context.js';
@@ -199,6 +199,40 @@ function Assign({ order, onDone, users }) {
     </form>`;
 }
 
+/** The customer's credit limit, which the credit_limit review rule compares their open orders
+ * with (docs/admin.md § Review); empty = no limit. For roles that may edit the review rules. */
+function CreditLimit({ customer }) {
+  const [text, setText] = useState(customer.credit_limit == null ? '' : minorToInput(customer.credit_limit));
+  const [saved, setSaved] = useState(null);
+  const [invalid, setInvalid] = useState(false);
+  const [run, busy, error] = useAction();
+  const submit = (e) => {
+    e.preventDefault();
+    const blank = text.trim() === '';
+    const limit = blank ? null : inputToMinor(text);
+    const bad = !blank && (limit === null || limit < 0);
+    setInvalid(bad);
+    if (bad) return;
+    setSaved(null);
+    run(async () => {
+      const after = await api('PUT', `/api/admin/customers/${encodeURIComponent(customer.id)}/credit-limit`,
+        { credit_limit: limit });
+      setSaved({ limit: after.credit_limit });
+    });
+  };
+  return html`
+    <form class="card assign" data-testid="credit-limit-form" onSubmit=${submit}>
+      <h2>${t('admin.orders.creditTitle', { name: customer.name })}</h2>
+      <${Field} label=${t('admin.orders.creditLimit')} value=${text} onInput=${setText} testid="credit-limit"
+        inputmode="decimal" placeholder=${t('admin.orders.noLimit')} />
+      <button type="submit" class="primary" data-testid="credit-limit-save" disabled=${busy}>${t('common.save')}</button>
+      ${invalid && html`<p class="error" role="alert">${t('admin.orders.badLimit')}</p>`}
+      ${saved && html`<p class="note" role="status" data-testid="credit-limit-saved">${saved.limit === null
+        ? t('admin.orders.limitCleared') : t('admin.orders.limitSaved', { limit: formatMoney(saved.limit) })}</p>`}
+      <${ErrorBox} error=${error} />
+    </form>`;
+}
+
 /** An entry's detail: an admin action's fields set ("warehouse_id: wh-2"), else as sent. */
 function detailText(e) {
   if (e.kind !== 'admin' || !e.detail) return e.detail ?? '';
@@ -265,6 +299,7 @@ function Detail({ id, query, role }) {
           </dl>
         </div>
         ${may(role, 'orders.assign') && html`<${Assign} key=${o.id} order=${d} users=${users} onDone=${setChanged} />`}
+        ${d.customer && may(role, 'reviewrules.edit') && html`<${CreditLimit} key=${d.customer.id} customer=${d.customer} />`}
         <div class="card">
           <h2>${t('admin.orders.lines')}</h2>
           <table class="admin-table" data-testid="order-lines">
