@@ -132,6 +132,10 @@ def test_every_admin_page_at_a_desktop_window(
     by(page, "order-row").filter(has_text="delivered").first.get_by_test_id("order-open").click()
     expect(by(page, "order-detail")).to_be_visible()
     expect(by(page, "order-timeline")).to_contain_text("delivered")
+    # The customer's credit limit, which the review rule compares their open orders with.
+    by(page, "credit-limit").fill("50000")
+    by(page, "credit-limit-save").click()
+    expect(by(page, "credit-limit-saved")).to_contain_text("50,000.00")
     _shot(page, shots, "order")
 
     _open(page, "admin-review")
