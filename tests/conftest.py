@@ -11,7 +11,26 @@ from server.db.sql import open_database
 from server.db.sync_store import SqlSyncStore
 from sync.context import Actor
 from sync.direct import put_rows
-from tests.dbs import TestDatabases
+from tests.dbs import KIND, TestDatabases
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres_only`` (several server processes, PostgreSQL cut or restarted)
+    are left out of the SQLite pass, saying so, and run in the PostgreSQL pass that `make test`
+    runs next: they are not skipped, they belong to the other pass."""
+    if KIND == "postgres":
+        return
+    only = [i for i in items if i.get_closest_marker("postgres_only")]
+    if not only:
+        return
+    config.hook.pytest_deselected(items=only)
+    items[:] = [i for i in items if i not in only]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(
+            f"{len(only)} PostgreSQL-only tests left out: they run in the PostgreSQL pass "
+            "(make test-postgres)"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,10 @@ import pytest
 from sync.client import SyncClient
 from sync.protocol import SCHEMA_VERSION
 from sync.transport import HttpTransport, TransportError
-from tests.dbs import KIND, TestDatabases
+from tests.dbs import TestDatabases
 from tests.faults.harness import ServerProcess, TcpProxy, assert_no_server_errors
 
-pytestmark = pytest.mark.skipif(KIND != "postgres", reason="a PostgreSQL connection fault")
+pytestmark = pytest.mark.postgres_only  # a PostgreSQL connection fault
 
 
 async def test_requests_during_a_database_outage_answer_503_then_recover(

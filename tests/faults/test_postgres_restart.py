@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbs import KIND, TestDatabases
+from tests.dbs import TestDatabases
 from tests.faults.harness import run_faults
 
 
-@pytest.mark.skipif(KIND != "postgres", reason="restarts PostgreSQL: the PostgreSQL pass runs it")
+@pytest.mark.postgres_only  # restarts PostgreSQL
 async def test_postgres_restarted_mid_sync_loses_nothing(
     databases: TestDatabases, tmp_path: Path
 ) -> None:

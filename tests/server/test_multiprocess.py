@@ -2,8 +2,8 @@
 
 The multi-process tests need PostgreSQL, so they run in the PostgreSQL pass (``make
 test-postgres``, ``ORDERLY_TEST_DB=postgres``), which CI runs on every change; the SQLite pass
-skips them with that reason (SQLite serves one process: ``--workers`` above 1 is refused there,
-which the first test checks on either database).
+leaves them out and says so (tests/conftest.py). SQLite serves one process: ``--workers`` above
+1 is refused there, which the first test checks on either database.
 
 - Many clients push concurrently through three worker processes while pulling all the time; at
   the end every client holds every row at its latest version: the pull cursor skipped no change
@@ -53,10 +53,8 @@ CLIENTS = 24
 ROUNDS = 4
 START_TIMEOUT = 30.0
 
-postgres_only = pytest.mark.skipif(
-    test_dbs.KIND != "postgres",
-    reason="several processes need PostgreSQL: runs in the PostgreSQL pass (make test-postgres)",
-)
+# Several processes need PostgreSQL: left out of the SQLite pass (tests/conftest.py).
+postgres_only = pytest.mark.postgres_only
 
 
 def _env(data: Path, port: int, database_url: str = "") -> dict[str, str]:
@@ -224,8 +222,7 @@ async def _prepare(settings: Settings, users: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
-    if test_dbs.KIND != "postgres":
-        pytest.skip("several processes need PostgreSQL: runs in the PostgreSQL pass")
+    assert test_dbs.KIND == "postgres", "postgres_only tests run in the PostgreSQL pass"
     root = tmp_path_factory.mktemp("multiprocess")
     dbs = test_dbs.TestDatabases(root / "dbs")
     try:
