@@ -6,12 +6,20 @@ They go through the same writer, so they version the rows and reach devices as c
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+import msgspec
+
+from shared.mutations import CATALOG
+from shared.roles import may_send
 from sync import buckets as bk
 from sync import writer
-from sync.context import Actor, MutationContext
-from sync.hlc import Clock
+from sync.context import Actor, MutationContext, Policy
+from sync.errors import MutationRejected
+from sync.hlc import Clock, Timestamp
+from sync.outcome import Outcome
 from sync.protocol import MutationIn
+from sync.rules import HANDLERS
 from sync.store import Row, Store, WriteTx
 
 _clock = Clock("server")
@@ -21,6 +29,36 @@ def server_context(tx: WriteTx, actor: Actor, what: str) -> MutationContext:
     hlc = _clock.now()
     m = MutationIn(id=0, name=what, args={}, hlc=str(hlc))
     return MutationContext(tx=tx, actor=actor, client_id="server", mutation=m, hlc=hlc)
+
+
+async def apply_mutation(
+    tx: WriteTx,
+    actor: Actor,
+    name: str,
+    args: dict[str, Any],
+    *,
+    policy: Policy | None = None,
+    client_id: str = "server",
+    mutation_id: int = 0,
+    hlc: Timestamp | None = None,
+) -> Outcome:
+    """Mutation ``name`` applied inside ``tx`` as ``actor`` would from a device: the same role
+    check and rule, in a savepoint (a refusal half way leaves nothing). For what people do on
+    the server that devices must see exactly as a pushed change (an admin's assignment, review
+    decision, refund, import). Raises ``MutationRejected``; the outcome says applied, merged or
+    conflict. Logging it (``tx.log_mutation``) is the caller's choice."""
+    if not may_send(actor.role, name):
+        raise MutationRejected("forbidden", f"a {actor.role} may not send {name}")
+    try:
+        typed = msgspec.convert(args, CATALOG[name])
+    except msgspec.ValidationError as e:
+        raise MutationRejected("invalid_args", f"{name}: {e}") from None
+    hlc = hlc or _clock.now()
+    m = MutationIn(id=mutation_id, name=name, args=args, hlc=str(hlc))
+    ctx = MutationContext(tx=tx, actor=actor, client_id=client_id, mutation=m, hlc=hlc,
+                          policy=policy or Policy())  # fmt: skip
+    async with tx.savepoint():
+        return await HANDLERS[name](ctx, typed)
 
 
 def buckets_of(table: str, row: Row) -> bk.Buckets:

@@ -29,15 +29,12 @@ import msgspec
 from openpyxl import load_workbook
 
 from server.db.sql import Conn, is_unique_violation
-from shared.mutations import CATALOG
 from sync import writer
-from sync.context import Actor, MutationContext, Policy, now_iso
-from sync.direct import buckets_of, server_context
+from sync.context import Actor, Policy, now_iso
+from sync.direct import apply_mutation, buckets_of, server_context
 from sync.errors import BadRequest, MutationRejected, SyncError
 from sync.hlc import Clock
 from sync.ids import uuid7
-from sync.protocol import MutationIn
-from sync.rules import HANDLERS
 from sync.store import LoggedMutation, Row, Store, WriteTx
 
 Kind = Literal["products", "orders"]
@@ -628,23 +625,20 @@ async def write_orders(
     tx: WriteTx, actor: Actor, plan: Plan, policy: Policy, import_id: str
 ) -> tuple[int, int]:
     """Each order as the admin's ``order.create``, logged as a pushed mutation would be."""
-    handler, shape = HANDLERS["order.create"], CATALOG["order.create"]
     client_id = f"import-{import_id}"
     received_at = now_iso()
     for i, args in enumerate(plan.orders, start=1):
         hlc = _clock.now()
-        m = MutationIn(id=i, name="order.create", args=args, hlc=str(hlc))
-        ctx = MutationContext(tx=tx, actor=actor, client_id=client_id, mutation=m, hlc=hlc,
-                              policy=policy)  # fmt: skip
         try:
-            outcome = await handler(ctx, msgspec.convert(args, shape))
+            outcome = await apply_mutation(tx, actor, "order.create", args, policy=policy,
+                                           client_id=client_id, mutation_id=i, hlc=hlc)  # fmt: skip
         except MutationRejected as e:
             raise _EngineRefused(i, e.code, e.message) from None
         if outcome.status != "applied":
             raise _EngineRefused(i, outcome.status, f"order {args['number']}: {outcome.status}")
         await tx.log_mutation(LoggedMutation(
             client_id=client_id, mutation_id=i, name="order.create",
-            args=msgspec.json.encode(args).decode(), hlc=m.hlc, user_id=actor.user_id,
+            args=msgspec.json.encode(args).decode(), hlc=str(hlc), user_id=actor.user_id,
             device_id=actor.device_id, status="applied", conflict_id=None, error=None,
             message=None, received_at=received_at,
         ))  # fmt: skip

@@ -21,12 +21,10 @@ import msgspec
 
 from server.admin.period import bounds, check_page
 from server.db.sql import Database, is_unique_violation
-from shared.mutations import StockMove
 from sync.context import Actor
-from sync.direct import put_rows, server_context
-from sync.errors import BadRequest, SyncError
+from sync.direct import apply_mutation, put_rows
+from sync.errors import BadRequest, MutationRejected, SyncError
 from sync.ids import stock_level_id, uuid7
-from sync.rules import stock
 from sync.store import Store, WriteTx
 
 State = Literal["ok", "reorder", "critical", "negative"]
@@ -538,10 +536,12 @@ async def adjust(store: Store, db: Database, actor: Actor, data: Adjust) -> Adju
             row = await tx.get(table, row_id)
             if row is None or row["deleted"]:
                 raise NotFound(f"no {table[:-1]} {row_id}")
-        ctx = server_context(tx, actor, "server.stock.adjust")
-        args = StockMove(id=move_id, product_id=data.product_id, warehouse_id=data.warehouse_id,
-                         delta=data.delta, reason=data.reason, ref=note)  # fmt: skip
-        outcome = await stock.move(ctx, args)
+        args = {"id": move_id, "product_id": data.product_id, "warehouse_id": data.warehouse_id,
+                "delta": data.delta, "reason": data.reason, "ref": note}  # fmt: skip
+        try:
+            outcome = await apply_mutation(tx, actor, "stock.move", args)
+        except MutationRejected as e:  # what the rule refuses, as a device would be told
+            raise BadRequest(f"{e.code}: {e.message}") from None
         if outcome.status == "applied":
             tx.audit(f"stock.{data.reason}", move_id, {
                 "product": data.product_id, "warehouse": data.warehouse_id,

@@ -19,22 +19,16 @@ from litestar.params import FromPath, JSONBody
 from server.auth.principal import Principal, needs
 from server.db.sql import Conn
 from server.state import AppState
-from shared.mutations import CATALOG, Text
-from shared.roles import may_send
-from sync.context import Actor, MutationContext, Policy, now_iso
-from sync.direct import put_rows
+from shared.mutations import Text
+from sync.context import Actor, Policy, now_iso
+from sync.direct import apply_mutation, put_rows
 from sync.errors import BadRequest, Forbidden, MutationRejected, SyncError
-from sync.hlc import Clock
-from sync.protocol import MutationIn
 from sync.pull import wire_row
-from sync.rules import HANDLERS
 from sync.rules.review import REQUIRABLE, RULES, rules_of
 from sync.store import Row, WriteTx
 
 MAX_AMOUNT = 10**15  # minor units
 QUEUE_LIMIT = 500
-
-_clock = Clock("server-review")
 
 
 class NotFound(SyncError):
@@ -247,17 +241,10 @@ class RedemptionDecision(msgspec.Struct, forbid_unknown_fields=True):
 
 
 async def apply_as(tx: WriteTx, actor: Actor, name: str, args: dict, policy: Policy) -> None:
-    """Apply mutation ``name`` as ``actor`` would from a device, inside ``tx``; a refusal or a
-    conflict raises (the transaction then writes nothing)."""
-    if not may_send(actor.role, name):
-        raise Forbidden(f"a {actor.role} may not send {name}")
-    hlc = _clock.now()
-    m = MutationIn(id=0, name=name, args=args, hlc=str(hlc))
-    ctx = MutationContext(tx=tx, actor=actor, client_id="server", mutation=m, hlc=hlc,
-                          policy=policy)  # fmt: skip
+    """``sync.direct.apply_mutation`` for an admin's HTTP action: a refusal or a conflict raises
+    an HTTP error (and the transaction then writes nothing)."""
     try:
-        async with tx.savepoint():
-            outcome = await HANDLERS[name](ctx, msgspec.convert(args, CATALOG[name]))
+        outcome = await apply_mutation(tx, actor, name, args, policy=policy)
     except MutationRejected as e:
         raise (
             Forbidden(e.message) if e.code == "forbidden" else Refused(e.code, e.message)
