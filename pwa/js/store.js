@@ -7,6 +7,7 @@ import { Clock, parse as parseHlc } from './core/hlc.js';
 import { newClientId, orderNumber } from './core/ids.js';
 import * as outboxState from './core/outbox.js';
 import { rebase, touches } from './core/optimistic.js';
+import { conflictIdsOf, referencedIds, refusedWork, settledIds } from './core/refused.js';
 import { ROW_TABLES, openDb } from './db.js';
 
 /** The device's disk is full: nothing was saved, and the user must be told. */
@@ -128,6 +129,26 @@ async function saveOutboxState(db, state) {
   await setMeta(db, 'nextMutationId', state.nextMutationId);
 }
 
+/** The names of the rows a refused mutation names, as this device knows them now
+ * ({customers: {id: name}, products: {id: name}, orders: {id: number}, warehouses: {id: code}}):
+ * kept with the refusal, since the next pull may take the rows away (a product deleted). */
+async function labelsOf(db, name, args) {
+  const show = { customers: 'name', products: 'name', orders: 'number', warehouses: 'code' };
+  const labels = {};
+  for (const [t, ids] of Object.entries(referencedIds(name, args))) {
+    if (!ids.length) continue;
+    labels[t] = {};
+    for (const id of ids) {
+      // The server's version where a pending edit changed the row (a refused rename must not
+      // name the customer by the name it failed to give).
+      const shadow = await db.shadow.get(`${t}:${id}`);
+      const row = shadow?.row ?? (await db.table(t).get(id));
+      if (row) labels[t][id] = row[show[t]];
+    }
+  }
+  return labels;
+}
+
 /** Opens the store of the signed-in user (`me` as /api/auth/me answers it). */
 export async function openStore(me) {
   const db = openDb(me.user.id);
@@ -152,6 +173,16 @@ export async function openStore(me) {
     }
   }
 
+  /** Adds a mutation to the outbox; inside a write transaction (the caller rebases). */
+  async function queue(name, args) {
+    const state = { outbox: [], unpulled: [], nextMutationId: await getMeta(db, 'nextMutationId', 1) };
+    const queued = outboxState.enqueue(state, name, args, String(clock.now()), userId);
+    await db.outbox.add(queued);
+    await setMeta(db, 'nextMutationId', state.nextMutationId);
+    await setMeta(db, 'hlc', String(clock.last));
+    return queued;
+  }
+
   const store = {
     db,
     clientId,
@@ -167,11 +198,7 @@ export async function openStore(me) {
     /** Queues a mutation and applies it to the rows; resolves once committed ("saved"). */
     async enqueue(name, args) {
       const m = await write(async () => {
-        const state = { outbox: [], unpulled: [], nextMutationId: await getMeta(db, 'nextMutationId', 1) };
-        const queued = outboxState.enqueue(state, name, args, String(clock.now()), userId);
-        await db.outbox.add(queued);
-        await setMeta(db, 'nextMutationId', state.nextMutationId);
-        await setMeta(db, 'hlc', String(clock.last));
+        const queued = await queue(name, args);
         await putBack(db);
         await overlay(db, userId);
         return queued;
@@ -220,7 +247,11 @@ export async function openStore(me) {
           if (r.status === 'duplicate' && (await db.results.get(r.id))) continue;
           // With what was sent, so a refusal can say which change it was.
           const sent = await db.outbox.get(r.id);
-          await db.results.put({ ...r, name: sent?.name ?? null, args: sent?.args ?? null });
+          const result = { ...r, name: sent?.name ?? null, args: sent?.args ?? null };
+          if (sent && (r.status === 'rejected' || r.status === 'conflict')) {
+            result.labels = await labelsOf(db, sent.name, sent.args);
+          }
+          await db.results.put(result);
         }
         const state = await loadOutboxState(db);
         outboxState.acknowledged(state, response.last_mutation_id);
@@ -230,9 +261,29 @@ export async function openStore(me) {
       });
     },
 
-    /** The user has read a refusal: it leaves the home screen (the record stays). */
-    async dismissResult(id) {
-      await db.results.update(id, { dismissed: true });
+    /** What the server refused and still needs this person (core/refused.js), oldest first. */
+    async refusedWork() {
+      return refusedWork(await db.results.where('status').anyOf('rejected', 'conflict').toArray());
+    },
+
+    /** Settles refused work `itemId` (`how`: fixed — sent again as new mutations — or
+     * discarded): it and what followed it leave the list (the records stay), and the conflicts
+     * the server opened for them are closed as `server` (nothing was made), in one transaction. */
+    async settleRefused(itemId, how) {
+      const item = (await store.refusedWork()).find((i) => i.id === itemId);
+      if (!item) return;
+      await write(async () => {
+        const at = new Date().toISOString();
+        for (const id of settledIds(item)) await db.results.update(id, { handled: how, handledAt: at });
+        for (const conflictId of conflictIdsOf(item)) {
+          const c = await db.conflicts.get(conflictId);
+          if (c && c.status !== 'open' && c.status !== 'referred') continue;
+          await queue('conflict.resolve', { id: conflictId, resolution: 'server' });
+        }
+        await putBack(db);
+        await overlay(db, userId);
+      });
+      for (const fn of listeners) fn();
     },
 
     /** The server wants mutation `serverLast + 1` next: queue again what it has not applied. */

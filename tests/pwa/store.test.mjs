@@ -143,13 +143,42 @@ test('resolving a conflict with my value shows it at once and the conflict as re
   assert.equal((await store.db.shadow.get('orders:o1')).row.priority, 'low');
 });
 
-test('a refusal keeps what was sent, and can be dismissed without being forgotten', async () => {
+test('refused work keeps what was sent with the names it used, and settling it closes its conflicts', async () => {
   const store = await freshStore();
-  await store.enqueue('customer.upsert', { id: 'c5', name: '', base_version: 0 });
-  await store.acknowledged({ last_mutation_id: 1, results: [{ id: 1, status: 'rejected', error: 'invalid_args', message: 'name' }] });
-  const refused = await store.db.results.get(1);
-  assert.equal(refused.name, 'customer.upsert');
-  assert.equal(refused.args.id, 'c5');
-  await store.dismissResult(1);
-  assert.equal((await store.db.results.get(1)).dismissed, true);
+  const product = { id: 'p1', sku: 'BOX', name: 'Gift box', unit_price: 2500, active: true, version: 2 };
+  await store.applyPull(page([put('customers', customer), put('products', product)]));
+  const create = {
+    id: 'o9', number: 'K7F-00042', customer_id: 'c1', notes: 'ring twice',
+    lines: [{ id: 'l9', product_id: 'p1', qty: 2, unit_price: 2500 }],
+  };
+  await store.enqueue('order.create', create);
+  await store.enqueue('payment.record', { id: 'pay9', order_id: 'o9', method: 'cash', amount: 5000, status: 'pending' });
+  await store.enqueue('customer.upsert', { id: 'c1', name: 'Acme Ltd', base_version: 5 });
+  await store.acknowledged({ last_mutation_id: 3, results: [
+    { id: 1, status: 'conflict', conflict_id: 'k1' },
+    { id: 2, status: 'conflict', conflict_id: 'k2' },
+    { id: 3, status: 'rejected', error: 'forbidden', message: 'no' },
+  ] });
+  // The product leaves this device with the next pull (deleted on the server).
+  await store.applyPull(page([{ t: 'products', id: 'p1', op: 'del', v: 9 },
+    put('conflicts', { id: 'k1', status: 'open', kind: 'missing_reference', table_name: 'products', row_id: 'p1', version: 10 })], { last: 3 }));
+
+  const work = await store.refusedWork();
+  assert.deepEqual(work.map((w) => [w.id, w.name]), [[1, 'order.create'], [3, 'customer.upsert']]);
+  const [order, edit] = work;
+  assert.deepEqual(order.args, create, 'the order with all its lines, as sent');
+  assert.deepEqual(order.follows.map((f) => f.name), ['payment.record'], 'its payment went with it');
+  assert.equal(order.labels.products.p1, 'Gift box', 'the product is named though it is gone');
+  assert.equal(order.labels.customers.c1, 'Acme');
+  assert.equal(edit.labels.customers.c1, 'Acme');
+  assert.equal(await store.db.orders.get('o9'), undefined, 'the order is not shown as made');
+
+  await store.settleRefused(1, 'discarded');
+  assert.deepEqual((await store.refusedWork()).map((w) => w.id), [3]);
+  assert.equal((await store.db.results.get(2)).handled, 'discarded', 'what followed the order is settled with it');
+  const resolves = (await store.outbox()).filter((m) => m.name === 'conflict.resolve');
+  assert.deepEqual(resolves.map((m) => m.args), [
+    { id: 'k1', resolution: 'server' }, { id: 'k2', resolution: 'server' }]);
+  assert.equal((await store.db.conflicts.get('k1')).status, 'resolved', 'shown settled at once');
+  assert.equal((await store.db.results.get(1)).args.notes, 'ring twice', 'the record stays');
 });
