@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from shared.mutations import ORDER_UPDATE_FIELDS, ConflictResolve
+from shared.mutations import ORDER_UPDATE_FIELDS, ConflictResolve, CustomerSet, OrderSet
 from shared.roles import has_permission, may_send
 from shared.states import FIELDS_LOCKED
 from sync import writer
@@ -30,8 +30,8 @@ WRITABLE: dict[str, tuple[str, ...]] = {
     "customers": customers.FIELDS,
 }
 SETS: dict[str, type[msgspec.Struct]] = {
-    "orders": orders.OrderSet,
-    "customers": customers.CustomerSet,
+    "orders": OrderSet,
+    "customers": CustomerSet,
 }
 WRITTEN_BY: dict[str, str] = {"orders": "order.update", "customers": "customer.upsert"}
 WHAT: dict[str, str] = {"orders": "order", "customers": "customer"}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import msgspec
-
-from shared.mutations import CustomerUpsert, Name, Text
+from shared.mutations import CustomerUpsert
 from sync import buckets as bk
 from sync import writer
 from sync.context import MutationContext
@@ -12,15 +10,6 @@ from sync.merge import merge_fields
 from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing
 
 FIELDS = ("name", "phone", "address", "region")
-
-
-class CustomerSet(msgspec.Struct, forbid_unknown_fields=True):
-    """The customer fields a resolution may write, typed as ``customer.upsert`` types them."""
-
-    name: Name | msgspec.UnsetType = msgspec.UNSET
-    phone: Text | None | msgspec.UnsetType = msgspec.UNSET
-    address: Text | None | msgspec.UnsetType = msgspec.UNSET
-    region: Text | None | msgspec.UnsetType = msgspec.UNSET
 
 
 async def upsert(ctx: MutationContext, args: CustomerUpsert) -> Outcome:

@@ -6,7 +6,7 @@ from typing import Literal
 
 import msgspec
 
-from shared.mutations import Date, Id, OrderCreate, OrderUpdate, Priority, Text
+from shared.mutations import OrderCreate, OrderSet, OrderUpdate
 from shared.states import FIELDS_LOCKED
 from sync import buckets as bk
 from sync import writer
@@ -17,17 +17,6 @@ from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_ro
 from sync.rules import review
 from sync.store import Row
 
-
-class OrderSet(msgspec.Struct, forbid_unknown_fields=True):
-    """The fields ``order.update`` may set; absent fields are left alone."""
-
-    customer_id: Id | msgspec.UnsetType = msgspec.UNSET
-    priority: Priority | msgspec.UnsetType = msgspec.UNSET
-    due_date: Date | None | msgspec.UnsetType = msgspec.UNSET
-    notes: Text | None | msgspec.UnsetType = msgspec.UNSET
-    delivery_address: Text | None | msgspec.UnsetType = msgspec.UNSET
-    warehouse_id: Id | None | msgspec.UnsetType = msgspec.UNSET
-    assignee_id: Id | None | msgspec.UnsetType = msgspec.UNSET
 
 
 LWW_FIELDS = ("notes",)
