@@ -17,8 +17,6 @@ from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_ro
 from sync.rules import review
 from sync.store import Row
 
-
-
 LWW_FIELDS = ("notes",)
 LineTable = Literal["order_lines"]
 
