@@ -21,6 +21,7 @@ from server.admin.conflicts import ConflictsController
 from server.admin.controller import AdminController
 from server.admin.import_controller import ImportController
 from server.admin.inventory_controller import InventoryController
+from server.admin.mutations import MutationsController
 from server.admin.orders import OrdersController
 from server.admin.reports_controller import ReportsController
 from server.admin.review import ReviewController
@@ -115,7 +116,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     route_handlers: list = [
         SyncController, AuthController, AdminController, ReportsController, CatalogController,
         QrController, ConflictsController, ReviewController, AfterSalesController, InventoryController,
-        OrdersController, ImportController, metrics_endpoint,
+        OrdersController, ImportController, MutationsController, metrics_endpoint,
         LeaseController, StocktakeController, status_page, status_page_upper, health, *web_routes(),
     ]  # fmt: skip
     # Per client address, on the passkey ceremonies only (what an attacker would hammer); the

@@ -91,6 +91,8 @@ LISTS: dict[str, set[str]] = {
     "/api/admin/reports/sales": {"from", "to", "warehouse_id", "format"},
     "/api/admin/reports/sync-health": {"from", "to", "format"},
     "/api/admin/devices": {"user_id"},
+    "/api/admin/mutations": {"device_id", "user_id", "client_id", "status", "error", "name",
+                             "order_id", "from", "to", "limit", "cursor", "format"},
     "/api/admin/passkeys": {"user_id"},
 }  # fmt: skip
 
@@ -114,6 +116,7 @@ REFUSED: dict[str, list[str]] = {
     "status@/api/admin/conflicts": ["bogus"],
     "status@/api/admin/stocktakes": ["bogus"],
     "status@/api/admin/after-sales": ["bogus"],
+    "status@/api/admin/mutations": ["bogus", "REJECTED", NUL],
     "severity": ["bogus"],
     "priority": ["bogus"],
     "active": ["maybe"],
