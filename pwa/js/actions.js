@@ -33,9 +33,11 @@ export function createActions(store) {
      * (docs/qr.md: kept here, shown at once, sent as `qr.issue` right after the order.create);
      * with a payment method, a pending payment of the order's total is recorded with it.
      * Resolves to {id, number, token} (token null when this device cannot sign). */
-    async createOrder({ customerId, lines, priority, dueDate, notes, deliveryAddress, warehouseId, paymentMethod, status }) {
-      const id = uuid7();
-      const number = await store.nextOrderNumber();
+    async createOrder({ customerId, lines, priority, dueDate, notes, deliveryAddress, warehouseId, paymentMethod, status, reuse }) {
+      // `reuse`: the id and number of an order the server refused, sent again fixed (the
+      // customer may hold its QR code already); the server never made it, so they are free.
+      const id = reuse?.id ?? uuid7();
+      const number = reuse?.number ?? (await store.nextOrderNumber());
       const args = { id, number, customer_id: customerId, lines: lines.map(lineArgs) };
       if (status) args.status = status;
       if (priority) args.priority = priority;
@@ -50,6 +52,18 @@ export function createActions(store) {
         await store.enqueue('payment.record', { id: uuid7(), order_id: id, method: paymentMethod, amount, status: 'pending' });
       }
       return { id, number, token };
+    },
+
+    /** Sends refused work again, fixed, as a new mutation: an edit on the row's version as
+     * this device has it now (the one it was refused on may be stale). */
+    async sendAgain(name, args) {
+      const fresh = structuredClone(args);
+      if ('base_version' in fresh) {
+        const [table, id] = name === 'customer.upsert' ? ['customers', fresh.id]
+          : name === 'order.update' ? ['orders', fresh.id] : ['orders', fresh.order_id];
+        fresh.base_version = await baseVersion(db, table, id);
+      }
+      await store.enqueue(name, fresh);
     },
 
     async updateOrder(orderId, set) {

@@ -13,11 +13,13 @@ import adminIo from './locales/admin/io.js';
 import adminOrders from './locales/admin/orders.js';
 import adminReports from './locales/admin/reports.js';
 import adminReview from './locales/admin/review.js';
+import refused from './locales/refused.js';
 
-// The admin pages keep their texts in a file each (locales/admin/), all languages together.
+// The admin pages keep their texts in a file each (locales/admin/), all languages together, and
+// so do newer screens of the app (locales/<screen>.js).
 const ADMIN_TEXTS = [
   adminAftersales, adminAudit, adminConflicts, adminInventory, adminIo, adminOrders, adminReports,
-  adminReview,
+  adminReview, refused,
 ];
 const merged = (lang, base) => Object.assign({}, base, ...ADMIN_TEXTS.map((texts) => texts[lang]));
 

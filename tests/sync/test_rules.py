@@ -1126,6 +1126,29 @@ async def test_invalid_args_are_rejected_and_stored(store: Any, catalog: Any) ->
     assert [msgspec.json.decode(x["args"]) for x in logged] == [a for _, a in INVALID_CASES]
 
 
+async def test_an_edit_with_one_invalid_field_is_refused_whole_and_kept(
+    store: Any, phone: Device, order: int
+) -> None:
+    """docs/protocol.md § Refused work: the server applies no part of an edit it refuses; the
+    device keeps the whole edit for its person to fix. A good due date sent with a note past the
+    2,000-character bound stays unapplied, and the log keeps both fields with the refusal."""
+    before = await get(store, "orders", "o-1")
+    seq = await last_seq(store)
+    edit = {"id": "o-1", "base_version": order,
+            "set": {"due_date": "2031-05-06", "notes": "n" * 5000}}  # fmt: skip
+    r = await phone.send("order.update", edit)
+    assert (r.status, r.error) == ("rejected", "invalid_args")
+    assert "notes" in (r.message or "")  # the refusal names the field
+    assert await get(store, "orders", "o-1") == before
+    assert await last_seq(store) == seq
+    (logged,) = await sql(
+        store, "SELECT status, error, args FROM mutation_log WHERE client_id = ? AND name = ?",
+        ("rep-a-phone", "order.update"),
+    )  # fmt: skip
+    assert (logged["status"], logged["error"]) == ("rejected", "invalid_args")
+    assert msgspec.json.decode(logged["args"]) == edit
+
+
 async def test_unknown_mutation_and_bad_hlc_are_rejected_and_kept(
     store: Any, phone: Device
 ) -> None:

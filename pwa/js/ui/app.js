@@ -26,6 +26,7 @@ import { OrderDetail } from './order.js';
 import { OrderNew } from './order-new.js';
 import { OrderList } from './orders.js';
 import { ProductList } from './products.js';
+import { RefusedDetail, RefusedList } from './refused.js';
 import { Link, match, useLocation } from './router.js';
 import { Scan } from './scan.js';
 import { ScannerTest } from './scanner-test.js';
@@ -44,6 +45,8 @@ const ROUTES = [
   { path: '/orders/:id', screen: OrderDetail, tab: 'orders' },
   { path: '/conflicts', screen: ConflictList, tab: 'conflicts' },
   { path: '/conflicts/:id', screen: ConflictDetail, tab: 'conflicts' },
+  { path: '/refused', screen: RefusedList, tab: 'home' },
+  { path: '/refused/:id', screen: RefusedDetail, tab: 'home' },
   { path: '/settings', screen: Settings, tab: 'home' },
   { path: '/scan', screen: Scan, tab: 'home' },
   { path: '/scanner-test', screen: ScannerTest, tab: 'home' },

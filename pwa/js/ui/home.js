@@ -9,6 +9,7 @@ import { ErrorBox, Screen, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useOpenConflicts } from './hooks.js';
 import { useLive, useObservable } from './live.js';
+import { RefusedCard } from './refused.js';
 import { Link } from './router.js';
 import { StorageWarnings } from './storage.js';
 
@@ -64,29 +65,6 @@ function ConflictsCard() {
     <//>`;
 }
 
-function Rejected() {
-  const { store } = useApp();
-  const rejected = useLive(
-    () => store.db.results.where('status').equals('rejected').filter((r) => !r.dismissed).toArray(),
-    [store],
-  );
-  if (!rejected?.length) return null;
-  return html`
-    <div class="card warn" data-testid="rejected">
-      <strong>${t('home.rejected', { count: rejected.length })}</strong>
-      <ul class="plain">
-        ${rejected.map((r) => html`<li data-testid="rejected-item" data-error=${r.error ?? ''}>
-          <code>#${r.id}</code> ${r.name && hasKey(`mutation.${r.name}`) ? t(`mutation.${r.name}`) : r.name}:
-          ${hasKey(`reject.${r.error}`) ? t(`reject.${r.error}`) : r.error}
-          ${r.message && html`<br /><small>${r.message}</small>`}
-          <button type="button" class="link" data-testid="rejected-dismiss" onClick=${() => store.dismissResult(r.id)}>
-            ${t('home.dismiss')}
-          </button>
-        </li>`)}
-      </ul>
-    </div>`;
-}
-
 function Account() {
   const { me, logout } = useApp();
   const [run, busy, error] = useAction();
@@ -111,7 +89,7 @@ export function Home() {
         aria-label=${t('nav.settings')}>⚙<//>`}>
       <${SyncCard} />
       <${ConflictsCard} />
-      <${Rejected} />
+      <${RefusedCard} />
       <${StorageWarnings} />
       <div class="quick">
         <${Link} class="button primary big" href="/orders/new" data-testid="new-order">${t('order.new')}<//>

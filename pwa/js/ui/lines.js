@@ -22,6 +22,7 @@ export function parseLine(line) {
 }
 
 export function lineTotal(line) {
+  if (line.gone) return null; // a product retired since (refused work): not part of the order
   const parsed = parseLine(line).line;
   return parsed ? parsed.qty * parsed.unitPrice : null;
 }
@@ -44,7 +45,7 @@ export function LinesEditor({ lines, onChange }) {
   return html`
     <ul class="lines">
       ${lines.map((l) => {
-        const bad = parseLine(l).error;
+        const bad = l.gone ? 'gone' : parseLine(l).error;
         return html`
           <li key=${l.key} data-testid="line" data-product=${l.productId} class=${bad ? 'invalid' : ''}>
             <div class="line-head"><strong>${l.name}</strong><small class="muted"> ${l.sku}</small>

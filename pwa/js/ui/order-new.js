@@ -13,6 +13,7 @@ import { useWarehouses } from './hooks.js';
 import { LinesEditor, lineFor, parseLine } from './lines.js';
 import { useLive } from './live.js';
 import { CustomerPicker, ProductPicker } from './pickers.js';
+import { refusedOrderDraft } from './refused.js';
 import { navigate } from './router.js';
 
 export const PRIORITIES = ['high', 'normal', 'low'];
@@ -40,6 +41,21 @@ export function OrderNew({ query }) {
   const [run, busy, error, setError] = useAction();
   const set = (field) => (value) => setForm({ ...form, [field]: value });
 
+  // /orders/new?refused=<result id>: an order the server refused, back in the form with all it
+  // had, to fix and send again (docs/pwa.md, "Refused work").
+  const [fixing, setFixing] = useState(null);
+  const refused = query.get('refused');
+  useEffect(() => {
+    if (!refused) return;
+    refusedOrderDraft(store, refused).then((draft) => {
+      if (!draft) return;
+      setCustomer(draft.customer);
+      setLines(draft.lines);
+      setForm((f) => ({ ...f, ...draft.form }));
+      setFixing(draft);
+    });
+  }, [refused]);
+
   // /orders/new?customer=<id> comes from a customer's page.
   const preset = query.get('customer');
   useEffect(() => {
@@ -60,6 +76,7 @@ export function OrderNew({ query }) {
     const parsed = lines.map(parseLine);
     const bad = parsed.find((p) => p.error);
     if (bad) return setError(new Error(t(`line.bad.${bad.error}`)));
+    if (lines.some((l) => l.gone)) return setError(new Error(t('refused.lineGone')));
     return run(async () => {
       const made = await actions.createOrder({
         customerId: customer.id,
@@ -71,7 +88,9 @@ export function OrderNew({ query }) {
         warehouseId: form.warehouseId || null,
         paymentMethod: form.paymentMethod || null,
         status,
+        reuse: fixing?.reuse ?? null,
       });
+      if (fixing) await store.settleRefused(fixing.item.id, 'fixed');
       navigate(`/orders/${made.id}`, { replace: true });
     });
   };
@@ -79,7 +98,8 @@ export function OrderNew({ query }) {
   return html`
     <${Screen} title=${t('order.new')} back="/orders" testid="order-new">
       <form class="form" onSubmit=${save('submitted')}>
-        <p class="number">${t('order.number')}: <strong data-testid="order-number">${number}</strong></p>
+        ${fixing && html`<p class="card warn" data-testid="order-fixing">${t('refused.fixingOrder')}</p>`}
+        <p class="number">${t('order.number')}: <strong data-testid="order-number">${fixing?.reuse?.number ?? number}</strong></p>
         <h2>${t('order.customer')}</h2>
         <${CustomerPicker} value=${customer} onChange=${choose} />
         <h2>${t('order.lines')}</h2>
