@@ -290,7 +290,7 @@ def _conflict_resolve(view: View, a: dict[str, Any], meta: _Meta) -> bool:
     table, field = c.get("table_name"), c.get("field")
     row = _table(view, table).get(c.get("row_id")) if table else None
     if resolution in ("client", "custom"):
-        if c.get("kind") != "field" or field not in _WRITABLE.get(table, ()):
+        if c.get("kind") not in ("field", "overwritten") or field not in _WRITABLE.get(table, ()):
             return False
         if resolution == "custom" and "value" not in a:
             return False

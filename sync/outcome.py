@@ -24,6 +24,18 @@ APPLIED = Outcome("applied")
 MERGED = Outcome("merged")
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone on one side of a conflict: who, on which device and client, and (for the side
+    whose value stands) when they wrote it."""
+
+    user_id: str
+    device_id: str | None = None
+    client_id: str | None = None
+    name: str | None = None
+    at: str | None = None
+
+
 async def conflict(
     ctx: MutationContext,
     *,
@@ -38,10 +50,14 @@ async def conflict(
     server_value: Any = None,
     client_value: Any = None,
     also: frozenset[str] = frozenset(),
+    author: Person | None = None,
+    winner: Person | None = None,
 ) -> str:
     """Record a conflict for a person to settle; it syncs to its author and to admins (and to
-    the buckets in ``also``)."""
+    the buckets in ``also``). The author is the actor unless ``author`` names someone else (the
+    earlier writer an incoming change overwrote); ``winner`` is who wrote ``server_value``."""
     m = ctx.mutation
+    author = author or Person(ctx.actor.user_id, ctx.actor.device_id, ctx.client_id)
     row: Row = {
         "id": uuid7(),
         "kind": kind,
@@ -58,12 +74,15 @@ async def conflict(
         "mutation": msgspec.json.encode(
             {"client_id": ctx.client_id, "id": m.id, "name": m.name, "args": m.args, "hlc": m.hlc}
         ).decode(),
-        "user_id": ctx.actor.user_id,
-        "device_id": ctx.actor.device_id,
-        "client_id": ctx.client_id,
+        "user_id": author.user_id,
+        "device_id": author.device_id,
+        "client_id": author.client_id or "",
         "created_at": ctx.now,
+        "winner_id": winner.user_id if winner else None,
+        "winner_name": winner.name if winner else None,
+        "winner_at": winner.at if winner else None,
     }
-    await writer.insert(ctx, "conflicts", row, bk.for_conflict(ctx.actor.user_id) | also)
+    await writer.insert(ctx, "conflicts", row, bk.for_conflict(author.user_id) | also)
     return row["id"]
 
 

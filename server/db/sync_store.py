@@ -191,6 +191,9 @@ class SqlWriteTx:
     async def client(self, client_id: str) -> ClientState | None:
         return await _client(self.conn, client_id)
 
+    async def user_name(self, user_id: str) -> str | None:
+        return await self.conn.fetchval("SELECT name FROM users WHERE id = ?", (user_id,))
+
     async def save_client(self, state: ClientState, now: str) -> None:
         await self.conn.execute(
             "INSERT INTO sync_clients (client_id, user_id, device_id, last_mutation_id, pending,"

@@ -222,6 +222,13 @@ class Conflicts(SyncedTable, tablename="conflicts"):
     resolved_value = Text(null=True, default=None)
     resolver_id = Varchar(length=64, null=True, default=None)
     resolved_at = Varchar(length=32, null=True, default=None)
+    # The resolver's name as it was, for devices, which hold no users (migration 2026-11-25).
+    resolver_name = Varchar(length=200, null=True, default=None)
+    # Who wrote the value that stands (``server_value``) and when: the other side of an
+    # ``overwritten`` notice (docs/protocol.md, "Overwritten notices").
+    winner_id = Varchar(length=64, null=True, default=None)
+    winner_name = Varchar(length=200, null=True, default=None)
+    winner_at = Varchar(length=32, null=True, default=None)
 
 
 # ---- order QR codes (docs/qr.md) --------------------------------------------------------------

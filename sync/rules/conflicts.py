@@ -37,9 +37,14 @@ WRITTEN_BY: dict[str, str] = {"orders": "order.update", "customers": "customer.u
 WHAT: dict[str, str] = {"orders": "order", "customers": "customer"}
 
 
+# Kinds whose client value is a field's value: a first-writer-wins ``field`` conflict, and an
+# ``overwritten`` notice (sync/notices.py), whose loser may put their value back.
+VALUE_KINDS = frozenset({"field", "overwritten"})
+
+
 def writable(c: Row) -> bool:
     """Whether a value can be written back for conflict ``c`` (``client``/``custom``)."""
-    return c["kind"] == "field" and c["field"] in WRITABLE.get(c["table_name"], ())
+    return c["kind"] in VALUE_KINDS and c["field"] in WRITABLE.get(c["table_name"], ())
 
 
 async def resolve(ctx: MutationContext, args: ConflictResolve) -> Outcome:
@@ -107,6 +112,7 @@ async def resolve(ctx: MutationContext, args: ConflictResolve) -> Outcome:
             "resolution": args.resolution,
             "resolved_value": writer.dumps(kept),
             "resolver_id": actor.user_id,
+            "resolver_name": await ctx.tx.user_name(actor.user_id),
             "resolved_at": ctx.now,
         },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 import msgspec
@@ -9,7 +10,7 @@ import msgspec
 from shared.mutations import OrderCreate, OrderSet, OrderUpdate
 from shared.states import FIELDS_LOCKED
 from sync import buckets as bk
-from sync import writer
+from sync import notices, writer
 from sync.context import MutationContext
 from sync.errors import MutationRejected
 from sync.merge import merge_fields
@@ -127,7 +128,9 @@ async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
     plan = merge_fields(
         order, writer.field_versions(order), base, changes, lww=lww, client_id=ctx.client_id
     )
-    if "notes" in changes and "notes" not in plan.apply and order["notes"] != changes["notes"]:
+    # A last-writer-wins decision between two different values: someone's notes lose.
+    decided = "notes" in plan.merged and order["notes"] != changes.get("notes")
+    if decided and "notes" not in plan.apply:
         # Lost last-writer-wins: the value is kept in the history, not thrown away.
         await ctx.tx.add_history(
             "orders", order["id"], "notes", writer.dumps(changes["notes"]),
@@ -139,6 +142,8 @@ async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
             apply["notes_hlc"] = str(ctx.hlc)
         apply["updated_at"] = ctx.now
         await save_order(ctx, order, apply)
+    won = "notes" in plan.apply
+    notice = await notes_notice(ctx, order, changes, base, won=won) if decided else None
 
     first = None
     for name in plan.conflicts:
@@ -157,7 +162,37 @@ async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
         first = first or cid
     if first:
         return Outcome("conflict", first)
+    if notice:
+        return Outcome("merged", notice)
     return MERGED if plan.concurrent else APPLIED
+
+
+async def notes_notice(
+    ctx: MutationContext, order: Row, changes: Row, base: int, *, won: bool
+) -> str | None:
+    """The ``overwritten`` notice of a last-writer-wins decision on ``order``'s notes (``order``
+    as it was before this mutation): to this mutation's author when its notes lost (its id is
+    returned: the result names it), or, when they ``won``, to the earlier writer whose notes
+    they replaced. No notice when both writes are one person's, or the earlier writer cannot be
+    named."""
+    other = await notices.writer_of(ctx, order, "notes")
+    if other is None or other.user_id == ctx.actor.user_id:
+        return None
+    me = await notices.actor(ctx)
+    if not won:
+        winner = replace(other, at=notices.hlc_time(order["notes_hlc"], order["updated_at"]))
+        return await notices.overwritten(
+            ctx, table="orders", row=order, field="notes", loser=me, winner=winner,
+            lost=changes["notes"], standing=order["notes"], base_version=base,
+            base_value=await writer.value_at(ctx, "orders", order, "notes", base),
+        )  # fmt: skip
+    written = writer.field_versions(order)["notes"][0]
+    await notices.overwritten(
+        ctx, table="orders", row=order, field="notes", loser=other, winner=me,
+        lost=order["notes"], standing=changes["notes"], base_version=None,
+        base_value=await writer.value_at(ctx, "orders", order, "notes", written - 1),
+    )  # fmt: skip
+    return None
 
 
 async def reference_problem(ctx: MutationContext, changes: Row) -> Outcome | None:

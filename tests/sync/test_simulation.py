@@ -530,6 +530,17 @@ class Simulation(RuleBasedStateMachine):
         else:
             winner = max((ma, mb), key=lambda m: m.hlc)
             assert got["notes"] == winner.args["set"]["notes"]
+            if a.actor.user_id != b.actor.user_id:  # the loser is told (sync/notices.py)
+                loser, lost = (b, mb) if winner is ma else (a, ma)
+                self.run(loser.client.pull())
+                told = [
+                    c for c in loser.client.store.tables.get("conflicts", {}).values()
+                    if c["kind"] == "overwritten" and c["user_id"] == loser.actor.user_id
+                    and c["client_value"] == lost.args["set"]["notes"]
+                ]  # fmt: skip
+                assert len(told) == 1, (loser.name, told)
+                assert told[0]["server_value"] == winner.args["set"]["notes"]
+                assert (rb.conflict_id == told[0]["id"]) == (loser is b), (rb, told)
 
     # ---- always ------------------------------------------------------------------------------
 

@@ -382,6 +382,10 @@ MIRROR: Doc = {
         "cf-referred": _conflict(
             "cf-referred", "field", "orders", "o-sub", "due_date", status="referred"
         ),
+        "cf-over": _conflict(
+            "cf-over", "overwritten", "orders", "o-sub", "notes", severity="low",
+            base_value=None, server_value="the admin's words", client_value="my words",
+        ),  # fmt: skip
     },
 }
 
@@ -825,6 +829,14 @@ OPTIMISTIC_CASES: list[Doc] = [
     _case(
         "conflict.resolve server of a stock conflict",
         m(RES, {"id": "cf-stock", "resolution": "server"}),
+    ),
+    _case(
+        "conflict.resolve client of an overwritten notice puts the loser's value back",
+        m(RES, {"id": "cf-over", "resolution": "client"}),
+    ),
+    _case(
+        "conflict.resolve server of an overwritten notice keeps what stands",
+        m(RES, {"id": "cf-over", "resolution": "server"}),
     ),
     _case(
         "conflict.resolve with an unknown resolution changes nothing",

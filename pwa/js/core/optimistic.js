@@ -374,7 +374,8 @@ function conflictResolve(view, a, m) {
   let value;
   let write = null;
   if (resolution === 'client' || resolution === 'custom') {
-    if (!pyEq(get(c, 'kind'), 'field') || !writable(tableName).includes(field)) return false;
+    const kind = get(c, 'kind');
+    if (!(pyEq(kind, 'field') || pyEq(kind, 'overwritten')) || !writable(tableName).includes(field)) return false;
     if (resolution === 'custom' && !Object.hasOwn(a, 'value')) return false;
     value = resolution === 'client' ? get(c, 'client_value') : a.value;
     if (row !== undefined && !pyEq(get(row, field), value)) {
