@@ -1,5 +1,6 @@
 // Live reads several screens share.
 
+import { conflictIdsOf } from '../core/refused.js';
 import { hasPermission } from '../core/vocab.js';
 import { useApp } from './context.js';
 import { useLive } from './live.js';
@@ -12,15 +13,17 @@ export function useOpenConflicts() {
   const { store, me } = useApp();
   const role = me.user.role;
   const all = hasPermission(role, 'conflicts.resolve');
-  return useLive(
-    () =>
-      store.db.conflicts
-        .where('status')
-        .anyOf(OPEN_CONFLICT)
-        .filter((c) => all || c.user_id === me.user.id)
-        .toArray(),
-    [store, role],
-  );
+  return useLive(async () => {
+    const open = await store.db.conflicts
+      .where('status')
+      .anyOf(OPEN_CONFLICT)
+      .filter((c) => all || c.user_id === me.user.id)
+      .toArray();
+    // A conflict of refused work (an order the server did not make) is settled there, with
+    // the order: it is not counted twice (docs/pwa.md, "Refused work").
+    const covered = new Set((await store.refusedWork()).flatMap(conflictIdsOf));
+    return open.filter((c) => !covered.has(c.id));
+  }, [store, role]);
 }
 
 /** The "table:id" keys of rows a mutation in the outbox touches (kept current). */
