@@ -1,5 +1,6 @@
 """``GET /api/admin/conflicts``: every conflict, filtered and paged on the server, with its
-author's name and device code, or all matching as a CSV/XLSX file (docs/admin.md).
+author's name and device code and the order, customer and product it is about, or all matching
+as a CSV/XLSX file (docs/admin.md).
 
 The console's list lives in the browser's store (admins and managers sync every conflict); this
 answers what the store cannot: names of users and devices, and the export. Resolving stays a
@@ -50,6 +51,19 @@ class ConflictRow(msgspec.Struct):
     resolver_id: str | None
     resolver_name: str | None
     resolved_at: str | None
+    # Who wrote the value that stands, and when (``overwritten`` notices).
+    winner_id: str | None
+    winner_name: str | None
+    winner_at: str | None
+    # What the conflict is about, named: its order (of the order, a line or a payment), that
+    # order's customer (or the customer itself), the product (of a line, a stock level, or a
+    # product that went missing). None where the conflict names no such thing.
+    order_id: str | None
+    order_number: str | None
+    customer_id: str | None
+    customer_name: str | None
+    product_id: str | None
+    product_name: str | None
 
 
 class ConflictPage(msgspec.Struct):
@@ -100,7 +114,24 @@ _SELECT = (
     "SELECT c.id, c.kind, c.severity, c.status, c.table_name, c.row_id, c.field, c.base_value,"
     " c.server_value, c.client_value, c.reason, c.mutation, c.user_id, u.name AS user_name,"
     " c.device_id, d.code AS device_code, c.client_id, c.created_at, c.resolution,"
-    " c.resolved_value, c.resolver_id, r.name AS resolver_name, c.resolved_at"
+    " c.resolved_value, c.resolver_id, COALESCE(r.name, c.resolver_name) AS resolver_name,"
+    " c.resolved_at, c.winner_id, COALESCE(w.name, c.winner_name) AS winner_name, c.winner_at,"
+    " o.id AS order_id, o.number AS order_number, cu.id AS customer_id,"
+    " cu.name AS customer_name, p.id AS product_id, p.name AS product_name"
+)
+# The names of what a conflict is about, for the rows of a page only (not the count): each join
+# is a primary-key lookup per row, keyed on the conflict's table and row.
+_NAMES = (
+    " LEFT JOIN users w ON w.id = c.winner_id"
+    " LEFT JOIN order_lines ol ON c.table_name = 'order_lines' AND ol.id = c.row_id"
+    " LEFT JOIN payments pa ON c.table_name = 'payments' AND pa.id = c.row_id"
+    " LEFT JOIN stock_levels sl ON c.table_name = 'stock_levels' AND sl.id = c.row_id"
+    " LEFT JOIN orders o ON o.id = CASE c.table_name WHEN 'orders' THEN c.row_id"
+    " WHEN 'order_lines' THEN ol.order_id WHEN 'payments' THEN pa.order_id END"
+    " LEFT JOIN customers cu ON cu.id = CASE WHEN c.table_name = 'customers' THEN c.row_id"
+    " ELSE o.customer_id END"
+    " LEFT JOIN products p ON p.id = CASE c.table_name WHEN 'products' THEN c.row_id"
+    " WHEN 'order_lines' THEN ol.product_id WHEN 'stock_levels' THEN sl.product_id END"
 )
 _ORDER = " ORDER BY c.created_at DESC, c.id DESC"
 
@@ -112,7 +143,8 @@ async def page(db: Database, f: Filters, limit: int = 50, offset: int = 0) -> Co
     async with db.read() as conn:
         total = int(await conn.fetchval("SELECT COUNT(*)" + _FROM + where, args))
         rows = await conn.fetch(
-            _SELECT + _FROM + where + _ORDER + " LIMIT ? OFFSET ?", (*args, limit, offset)
+            _SELECT + _FROM + _NAMES + where + _ORDER + " LIMIT ? OFFSET ?",
+            (*args, limit, offset),
         )
     more = offset + len(rows) < total
     decoded = [ConflictRow(**decode_json_columns("conflicts", r)) for r in rows]
@@ -123,7 +155,7 @@ async def every(db: Database, f: Filters) -> list[tuple]:
     """Every match, newest first, JSON columns as stored text (one cell each)."""
     where, args = _where(f)
     async with db.read() as conn:
-        return await conn.fetch_tuples(_SELECT + _FROM + where + _ORDER, args)
+        return await conn.fetch_tuples(_SELECT + _FROM + _NAMES + where + _ORDER, args)
 
 
 class ConflictsController(Controller):

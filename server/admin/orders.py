@@ -317,7 +317,7 @@ class Customer(msgspec.Struct):
 
 class Entry(msgspec.Struct):
     at: str
-    kind: str  # status | mutation | scan | redemption | conflict | qr | admin
+    kind: str  # status | mutation | scan | redemption | conflict | settled | qr | admin
     summary: str  # what: a status step "a → b", a mutation's name, a scan's action, …
     outcome: str | None  # how it ended: applied / rejected (code) / a scan's result / …
     user_id: str | None
@@ -418,7 +418,8 @@ async def _timeline(conn: Conn, order: Row, child_ids: list[str]) -> tuple[list[
 
     rows = [oid, *child_ids]
     conflicts = took(await conn.fetch(
-        "SELECT x.kind, x.status, x.reason, x.field, x.created_at, x.user_id, d.code"
+        "SELECT x.kind, x.status, x.reason, x.field, x.created_at, x.user_id, d.code,"
+        " x.resolution, x.resolved_value, x.resolver_id, x.resolved_at"
         " FROM conflicts x LEFT JOIN devices d ON d.id = x.device_id"
         f" WHERE x.row_id IN ({', '.join('?' * len(rows))}) AND x.deleted = ?"
         " ORDER BY x.created_at DESC LIMIT ?", (*rows, False, cap + 1),
@@ -427,6 +428,11 @@ async def _timeline(conn: Conn, order: Row, child_ids: list[str]) -> tuple[list[
         summary = c["kind"] + (f": {c['field']}" if c["field"] else "")
         entries.append(Entry(c["created_at"], "conflict", summary, c["status"], c["user_id"],
                              None, c["code"], c["reason"]))  # fmt: skip
+        if c["status"] == "resolved" and c["resolved_at"]:
+            # The settlement, when and by whom it happened: the decision and the value that
+            # won (JSON, as the conflict row keeps it).
+            entries.append(Entry(c["resolved_at"], "settled", summary, c["resolution"],
+                                 c["resolver_id"], None, None, c["resolved_value"]))  # fmt: skip
 
     tokens = took(await conn.fetch(
         "SELECT q.issued_at, q.issuer, q.issued_by, q.revoked, q.reason, d.code FROM qr_tokens q"

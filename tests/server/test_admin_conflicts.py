@@ -128,8 +128,74 @@ def test_conflicts_answer_who_and_where(scene: Scene):
         assert row["mutation"]["name"] == "order.update"
         assert row["mutation"]["args"]["set"] == {"delivery_address": row["client_value"]}
     assert {r["row_id"] for r in page["rows"]} == set(scene.orders)
+    # Named: the order and its customer (an order's field names no product).
+    assert {r["order_number"] for r in page["rows"]} == {"K7F-00001", "K7F-00002"}
+    assert {(r["order_id"] == r["row_id"], r["customer_name"], r["product_name"])
+            for r in page["rows"]} == {(True, "Golden Leaf", None)}  # fmt: skip
     one = _rows(scene, id=page["rows"][1]["id"])
     assert (one["total"], one["rows"]) == (1, [page["rows"][1]])
+
+
+def test_conflicts_name_their_order_customer_product_and_the_winner(scene: Scene):
+    """A line conflict names the line's order, customer and product; an ``overwritten`` notice
+    names who wrote the notes that stand (another rep, so rep-a's counts stay as they are)."""
+    invited = invite(scene.server, scene.admin, "rep-n", "sales")
+    phone = _phone(scene.server, scene.admin, invited["user"]["id"],
+                   invited["enrollment"]["url"], "N")  # fmt: skip
+
+    async def race() -> str:
+        one, two = scene.sync_client("rep-n-phone-1"), scene.sync_client("rep-n-phone-2")
+        desk = scene.sync_client("boss-desk")
+        customer = one.upsert_customer("Jade Pavilion").args["id"]
+        line = {"id": "ln-names", "product_id": "p-1", "qty": 1, "unit_price": 1200}
+        order = one.create_order("NAM-00001", customer, [line]).args["id"]
+        await scene.sync("rep-n-phone-1", phone.token or "")
+        await scene.sync("rep-n-phone-2", phone.token or "")
+        await scene.sync("boss-desk", scene.admin)
+        one.upsert_line(order, {**line, "qty": 2})
+        two.upsert_line(order, {**line, "qty": 3})  # from the same base: a conflict
+        two.update_order(order, notes="rep: ring the bell")
+        await asyncio.sleep(0.01)  # a later millisecond: the admin's notes are the later ones
+        desk.update_order(order, notes="admin: back door")
+        for name, token in (("rep-n-phone-1", phone.token), ("boss-desk", scene.admin),
+                            ("rep-n-phone-2", phone.token)):  # fmt: skip
+            await scene.sync(name, token or "")
+        return order
+
+    order = asyncio.run(race())
+    rows = {r["kind"]: r for r in _rows(scene, user_id=invited["user"]["id"])["rows"]}
+    assert set(rows) == {"field", "overwritten"}
+    line = rows["field"]
+    assert (line["table_name"], line["field"], line["server_value"], line["client_value"]) == (
+        "order_lines", "qty", 2, 3
+    )  # fmt: skip
+    assert (line["order_id"], line["order_number"], line["customer_name"]) == (
+        order, "NAM-00001", "Jade Pavilion"
+    )  # fmt: skip
+    assert (line["product_id"], line["product_name"]) == ("p-1", "Tea")
+    notice = rows["overwritten"]
+    assert (notice["severity"], notice["status"], notice["field"]) == ("low", "open", "notes")
+    assert (notice["server_value"], notice["client_value"]) == (
+        "admin: back door", "rep: ring the bell"
+    )  # fmt: skip
+    assert notice["winner_id"] == scene.server.user_id("boss")
+    assert notice["winner_name"] == "boss" and notice["winner_at"]
+    assert (notice["order_number"], notice["customer_name"]) == ("NAM-00001", "Jade Pavilion")
+
+    # The admin settles the line conflict: the order's timeline has it and its settlement.
+    async def settle() -> None:
+        scene.sync_client("boss-desk").resolve_conflict(line["id"], "server")
+        await scene.sync("boss-desk", scene.admin)
+
+    asyncio.run(settle())
+    timeline = scene.get(f"/api/admin/orders/{order}").json()["timeline"]
+    entries = {(e["kind"], e["summary"]): e for e in timeline}
+    raised = entries["conflict", "field: qty"]
+    assert (raised["outcome"], raised["who"]) == ("resolved", "rep-n")
+    settled = entries["settled", "field: qty"]
+    assert (settled["outcome"], settled["who"], settled["detail"]) == ("server", "boss", "2")
+    assert settled["at"] > raised["at"]
+    assert entries["conflict", "overwritten: notes"]["outcome"] == "open"
 
 
 def test_conflict_filters(scene: Scene):
