@@ -10,6 +10,7 @@ import adminAudit from './locales/admin/audit.js';
 import adminConflicts from './locales/admin/conflicts.js';
 import adminInventory from './locales/admin/inventory.js';
 import adminIo from './locales/admin/io.js';
+import adminMutations from './locales/admin/mutations.js';
 import adminOrders from './locales/admin/orders.js';
 import adminReports from './locales/admin/reports.js';
 import adminReview from './locales/admin/review.js';
@@ -18,8 +19,8 @@ import refused from './locales/refused.js';
 // The admin pages keep their texts in a file each (locales/admin/), all languages together, and
 // so do newer screens of the app (locales/<screen>.js).
 const ADMIN_TEXTS = [
-  adminAftersales, adminAudit, adminConflicts, adminInventory, adminIo, adminOrders, adminReports,
-  adminReview, refused,
+  adminAftersales, adminAudit, adminConflicts, adminInventory, adminIo, adminMutations, adminOrders,
+  adminReports, adminReview, refused,
 ];
 const merged = (lang, base) => Object.assign({}, base, ...ADMIN_TEXTS.map((texts) => texts[lang]));
 

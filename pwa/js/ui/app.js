@@ -11,6 +11,7 @@ import { AdminConflicts } from './admin/conflicts.js';
 import { AdminDevices } from './admin/devices.js';
 import { AdminInventory } from './admin/inventory.js';
 import { AdminImport } from './admin/io.js';
+import { AdminMutations } from './admin/mutations.js';
 import { AdminOrders } from './admin/orders.js';
 import { AdminReports } from './admin/reports.js';
 import { AdminReview } from './admin/review.js';
@@ -54,6 +55,7 @@ const ROUTES = [
   { path: '/admin', screen: AdminUsers, tab: 'admin-users' },
   { path: '/admin/users', screen: AdminUsers, tab: 'admin-users' },
   { path: '/admin/devices', screen: AdminDevices, tab: 'admin-devices' },
+  { path: '/admin/mutations', screen: AdminMutations, tab: 'admin-mutations' },
   { path: '/admin/orders', screen: AdminOrders, tab: 'admin-orders' },
   { path: '/admin/orders/:id', screen: AdminOrders, tab: 'admin-orders' },
   { path: '/admin/review', screen: AdminReview, tab: 'admin-review' },

@@ -1,7 +1,7 @@
 // /admin/devices (docs/admin.md): every device (user, platform, app version, code, last seen,
-// last sync, pending mutations, open conflicts, rejected mutations, revoked) with the server's
-// stale flag (no sync for ORDERLY_DEVICE_STALE_HOURS), revoking a device, and a user's passkeys
-// with revoking one.
+// last sync, pending mutations, open conflicts, rejected mutations — a link to them in the
+// mutation log — revoked) with the server's stale flag (no sync for ORDERLY_DEVICE_STALE_HOURS),
+// revoking a device, and a user's passkeys with revoking one.
 // devices.read to see; devices.revoke, passkeys.revoke (and users.read for passkeys) to act.
 
 import { html } from 'htm/preact';
@@ -51,7 +51,10 @@ function DeviceRow({ device, revocable, onUser, onChanged }) {
       <td data-testid="device-conflicts">${device.open_conflicts > 0
         ? html`<${Link} href=${`/admin/conflicts?device_id=${device.id}`} data-testid="device-conflicts-link">${device.open_conflicts}<//>`
         : 0}</td>
-      <td data-testid="device-errors" class=${device.errors > 0 ? 'warn' : ''}>${device.errors}</td>
+      <td data-testid="device-errors" class=${device.errors > 0 ? 'warn' : ''}>${device.errors > 0
+        ? html`<${Link} href=${`/admin/mutations?device_id=${encodeURIComponent(device.id)}&status=rejected`}
+          data-testid="device-errors-link">${device.errors}<//>`
+        : 0}</td>
       <td>${device.revoked
         ? html`<${Badge} kind="muted" testid="device-revoked">${t('admin.devices.revoked')}<//>
           <br /><small class="muted">${formatDateTime(device.revoked_at)}</small>`

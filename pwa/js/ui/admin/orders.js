@@ -245,7 +245,16 @@ function detailText(e) {
   }
 }
 
-function Timeline({ entries, truncated }) {
+/** An entry's outcome; a refused change links to where it is shown with its data (the log). */
+function Outcome({ e, orderId, role }) {
+  if (e.kind === 'status') return label('status', e.outcome);
+  const refused = e.kind === 'mutation' && String(e.outcome ?? '').startsWith('rejected');
+  if (!refused || !may(role, 'devices.read')) return e.outcome ?? '';
+  return html`<${Link} href=${`/admin/mutations?order_id=${encodeURIComponent(orderId)}&status=rejected`}
+    data-testid="timeline-refused">${e.outcome}<//>`;
+}
+
+function Timeline({ entries, truncated, orderId, role }) {
   if (!entries.length) return html`<${Empty}>${t('admin.orders.noTimeline')}<//>`;
   return html`
     ${truncated && html`<p class="note" data-testid="timeline-truncated">${t('admin.orders.timelineTruncated')}</p>`}
@@ -258,7 +267,7 @@ function Timeline({ entries, truncated }) {
             <td class="nowrap">${formatDateTime(e.at)}</td>
             <td>${label('admin.orders.kind', e.kind)}</td>
             <td>${e.kind === 'status' ? e.summary.split(' → ').map((s) => label('status', s)).join(' → ') : html`<code>${e.summary}</code>`}</td>
-            <td>${e.kind === 'status' ? label('status', e.outcome) : e.outcome ?? ''}</td>
+            <td><${Outcome} e=${e} orderId=${orderId} role=${role} /></td>
             <td>${e.who === 'review' ? t('admin.orders.byReview') : e.who ?? '—'}</td>
             <td><code>${e.device_code ?? ''}</code></td>
             <td class="muted">${detailText(e)}</td>
@@ -323,7 +332,9 @@ function Detail({ id, query, role }) {
         </div>
         <div class="card">
           <h2>${t('admin.orders.timeline')}</h2>
-          <${Timeline} entries=${d.timeline} truncated=${d.timeline_truncated} />
+          ${may(role, 'devices.read') && html`<p><${Link} href=${`/admin/mutations?order_id=${encodeURIComponent(o.id)}`}
+            data-testid="order-mutations">${t('admin.mutations.forOrder')}<//></p>`}
+          <${Timeline} entries=${d.timeline} truncated=${d.timeline_truncated} orderId=${o.id} role=${role} />
         </div>`}
     <//>`;
 }
