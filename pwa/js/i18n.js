@@ -15,12 +15,13 @@ import adminOrders from './locales/admin/orders.js';
 import adminReports from './locales/admin/reports.js';
 import adminReview from './locales/admin/review.js';
 import refused from './locales/refused.js';
+import outcomes from './locales/outcomes.js';
 
 // The admin pages keep their texts in a file each (locales/admin/), all languages together, and
 // so do newer screens of the app (locales/<screen>.js).
 const ADMIN_TEXTS = [
   adminAftersales, adminAudit, adminConflicts, adminInventory, adminIo, adminMutations, adminOrders,
-  adminReports, adminReview, refused,
+  adminReports, adminReview, refused, outcomes,
 ];
 const merged = (lang, base) => Object.assign({}, base, ...ADMIN_TEXTS.map((texts) => texts[lang]));
 

@@ -91,8 +91,8 @@ def test_an_admin_settles_a_reps_conflict_with_a_value_of_their_own(
     expect(by(admin, "admin-conflict-base")).to_contain_text("Normal")
     expect(by(admin, "admin-conflict-server")).to_contain_text("High")
     expect(by(admin, "admin-conflict-device")).to_contain_text("Low")
-    expect(by(admin, "admin-conflict-mutation")).to_contain_text("order.update")
-    expect(by(admin, "admin-conflict-mutation")).to_contain_text('"priority": "low"')
+    # The change sent, in words: no mutation name or JSON on a conflict card.
+    expect(by(admin, "admin-conflict-mutation")).to_have_text("Order edit: Priority: Low")
     expect(by(admin, "admin-conflict-subject")).to_have_text(number)
 
     # Neither: the admin types a value of their own (priority: a choice of the three).

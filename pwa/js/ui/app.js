@@ -21,7 +21,7 @@ import { AppContext } from './context.js';
 import { CustomerDetail, CustomerEdit } from './customer.js';
 import { CustomerList } from './customers.js';
 import { Home } from './home.js';
-import { useOpenConflicts } from './hooks.js';
+import { useOpenConflicts, useOutcomes } from './hooks.js';
 import { useObservable } from './live.js';
 import { OrderDetail } from './order.js';
 import { OrderNew } from './order-new.js';
@@ -76,8 +76,13 @@ const TABS = [
   ['conflicts', '/conflicts', '⚠'],
 ];
 
+/** The conflicts tab's count: conflicts to settle, and news about one's changes not seen yet. */
+function useConflictCount() {
+  return (useOpenConflicts()?.length ?? 0) + (useOutcomes()?.unseen ?? 0);
+}
+
 function BottomNav({ tab }) {
-  const open = useOpenConflicts()?.length ?? 0;
+  const open = useConflictCount();
   return html`
     <nav class="tabs" aria-label=${t('nav.label')}>
       ${TABS.map(([name, href, icon]) => html`
@@ -94,7 +99,7 @@ function BottomNav({ tab }) {
 /** The left navigation of admins and managers on a wide window: the phone's tabs, then the
  * admin pages the role may see, then settings. */
 function SideNav({ tab, role, path }) {
-  const open = useOpenConflicts()?.length ?? 0;
+  const open = useConflictCount();
   const alerts = useAdminAlerts(role, path);
   const item = ([name, href, icon]) => html`
     <${Link} href=${href} data-testid=${`nav-${name}`} class=${name === tab ? 'side-item active' : 'side-item'}

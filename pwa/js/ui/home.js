@@ -7,7 +7,7 @@ import { formatAgo, formatNumber } from '../format.js';
 import { hasKey, t } from '../i18n.js';
 import { ErrorBox, Screen, useAction } from './components.js';
 import { useApp } from './context.js';
-import { useOpenConflicts } from './hooks.js';
+import { useOpenConflicts, useOutcomes } from './hooks.js';
 import { useLive, useObservable } from './live.js';
 import { RefusedCard } from './refused.js';
 import { Link } from './router.js';
@@ -65,6 +65,17 @@ function ConflictsCard() {
     <//>`;
 }
 
+/** News about the user's own changes: replaced by a later one, or settled by someone else. */
+function OutcomesCard() {
+  const outcomes = useOutcomes();
+  if (!outcomes?.unseen) return null;
+  return html`
+    <${Link} class="card link" href="/conflicts?tab=outcomes" data-testid="home-outcomes">
+      <strong>${t('home.outcomes', { count: outcomes.unseen })}</strong>
+      <span>${t('home.outcomesHint')}</span>
+    <//>`;
+}
+
 function Account() {
   const { me, logout } = useApp();
   const [run, busy, error] = useAction();
@@ -89,6 +100,7 @@ export function Home() {
         aria-label=${t('nav.settings')}>⚙<//>`}>
       <${SyncCard} />
       <${ConflictsCard} />
+      <${OutcomesCard} />
       <${RefusedCard} />
       <${StorageWarnings} />
       <div class="quick">

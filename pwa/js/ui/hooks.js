@@ -1,5 +1,6 @@
 // Live reads several screens share.
 
+import { isUnseen, outcomesOf, SEEN_KEY } from '../core/outcomes.js';
 import { conflictIdsOf } from '../core/refused.js';
 import { hasPermission } from '../core/vocab.js';
 import { useApp } from './context.js';
@@ -8,7 +9,8 @@ import { useLive } from './live.js';
 export const OPEN_CONFLICT = ['open', 'referred'];
 
 /** The conflicts this user has to look at: their own, or everybody's for those who may
- * resolve anyone's (conflicts.resolve). */
+ * resolve anyone's (conflicts.resolve). `overwritten` notices are not among them: they are
+ * news about one's own change, counted while unseen (useOutcomes). */
 export function useOpenConflicts() {
   const { store, me } = useApp();
   const role = me.user.role;
@@ -17,13 +19,27 @@ export function useOpenConflicts() {
     const open = await store.db.conflicts
       .where('status')
       .anyOf(OPEN_CONFLICT)
-      .filter((c) => all || c.user_id === me.user.id)
+      .filter((c) => (all || c.user_id === me.user.id) && c.kind !== 'overwritten')
       .toArray();
     // A conflict of refused work (an order the server did not make) is settled there, with
     // the order: it is not counted twice (docs/pwa.md, "Refused work").
     const covered = new Set((await store.refusedWork()).flatMap(conflictIdsOf));
     return open.filter((c) => !covered.has(c.id));
   }, [store, role]);
+}
+
+/** What became of this user's changes (core/outcomes.js): `{list, seen, unseen}`, `list`
+ * newest first, `seen` the marks kept on the device, `unseen` how many are news; undefined
+ * while loading. */
+export function useOutcomes() {
+  const { store, me } = useApp();
+  const userId = me.user.id;
+  return useLive(async () => {
+    const mine = await store.db.conflicts.where('user_id').equals(userId).toArray();
+    const list = outcomesOf(mine, userId);
+    const seen = await store.meta(SEEN_KEY, {});
+    return { list, seen, unseen: list.filter((c) => isUnseen(c, seen, userId)).length };
+  }, [store, userId]);
 }
 
 /** The "table:id" keys of rows a mutation in the outbox touches (kept current). */

@@ -10,6 +10,7 @@ import { t } from '../i18n.js';
 import {
   ErrorBox, Facts, Field, Loading, PendingMark, Screen, Select, StatusBadge, useAction,
 } from './components.js';
+import { OrderConflicts } from './conflicts.js';
 import { useApp } from './context.js';
 import { useById, usePendingKeys, useWarehouses } from './hooks.js';
 import { useLive } from './live.js';
@@ -148,5 +149,6 @@ export function OrderDetail({ params }) {
       <${Payments} order=${order} canRecord=${mayMutate(role, 'payment.record')} />
       <h2>${t('order.timeline')}</h2>
       <${Timeline} order=${order} />
+      <${OrderConflicts} order=${order} />
     <//>`;
 }

@@ -17,7 +17,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { formatDateTime } from '../../format.js';
 import { hasKey, t } from '../../i18n.js';
 import { Badge, Empty, ErrorBox, Field, Loading, Screen, Select, useAction } from '../components.js';
-import { CustomInput, showValue, VALUE_TABLES, what } from '../conflicts.js';
+import { explain, formatValue, sideText, subjectOfRow, subjectText, what } from '../conflict-text.js';
+import { CustomInput, Subject, takesValue, useConflictNames, When } from '../conflicts.js';
 import { useApp } from '../context.js';
 import { OPEN_CONFLICT } from '../hooks.js';
 import { useLive } from '../live.js';
@@ -29,7 +30,7 @@ const STATUSES = ['open', 'referred', 'resolved'];
 const SEVERITIES = ['low', 'normal', 'high'];
 const KINDS = [
   'field', 'transition', 'locked', 'line_changed', 'line_removed', 'missing_reference',
-  'negative_stock', 'payment', 'double_redemption',
+  'negative_stock', 'payment', 'double_redemption', 'overwritten',
 ];
 const PAGE = 50;
 
@@ -56,7 +57,6 @@ function apiQueryOf(filters) {
 
 /** Conflicts that can be settled together: the same kind on the same table's field. */
 const likeKey = (c) => `${c.kind}|${c.table_name}|${c.field ?? ''}`;
-const takesValue = (c) => c.kind === 'field' && VALUE_TABLES.has(c.table_name);
 const label = (prefix, value) => (hasKey(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : value);
 
 function Filters({ filters, onChange, users, devices }) {
@@ -101,25 +101,41 @@ function Bulk({ selected, onDone }) {
     </div>`;
 }
 
-function Row({ c, open, picked, onPick, href }) {
+/** What a conflict is about, by name: the server's names (GET /api/admin/conflicts joins them),
+ * else the store's. */
+const subjectOf = (c, local) => (c.order_number || c.customer_name || c.product_name ? subjectOfRow(c) : local);
+
+function Row({ c, open, picked, onPick, href, subject }) {
   const settled = !OPEN_CONFLICT.includes(c.status);
   return html`
     <tr data-testid="admin-conflict-row" data-id=${c.id} data-status=${c.status} data-kind=${c.kind}
       class=${open ? 'selected' : ''}>
       <td><input type="checkbox" data-testid="conflict-select" aria-label=${t('admin.conflicts.select')}
         checked=${picked} disabled=${settled} onChange=${(e) => onPick(e.currentTarget.checked)} /></td>
-      <td>${formatDateTime(c.created_at)}</td>
+      <td class="nowrap">${formatDateTime(c.created_at)}</td>
       <td><${Link} href=${href} data-testid="conflict-open">${what(c)}<//></td>
+      <td data-testid="conflict-row-subject">${subjectText(subject)}</td>
       <td>${c.user_name ?? c.user_id}</td>
       <td><code>${c.device_code ?? '—'}</code></td>
       <td>${label('admin.conflicts.severity', c.severity)}</td>
       <td data-testid="conflict-row-status">${label('conflict.status', c.status)}</td>
-      <td class="muted">${c.reason}</td>
+      <td class="muted">${explain(c)}</td>
     </tr>`;
 }
 
-function Value({ c, label: caption, value, testid }) {
-  return html`<div class="value" data-testid=${testid}><small>${caption}</small><strong>${showValue(c.field, value)}</strong></div>`;
+function Value({ c, label: caption, side, testid, names }) {
+  return html`<div class="value" data-testid=${testid}><small>${caption}</small><strong>${sideText(c, side, names)}</strong></div>`;
+}
+
+/** The change the device sent, in words: its name and the fields it set (no JSON). */
+function mutationText(mutation, names) {
+  const name = mutation?.name;
+  if (!name) return '—';
+  const title = hasKey(`mutation.${name}`) ? t(`mutation.${name}`) : name;
+  const args = mutation.args ?? {};
+  const body = args.set ?? (args.line ? { line: args.line } : args);
+  const text = formatValue(null, body, names);
+  return text === '—' ? title : `${title}: ${text}`;
 }
 
 function Resolve({ c }) {
@@ -145,21 +161,12 @@ function Resolve({ c }) {
     </div>`;
 }
 
-/** The order (or customer) a conflict names, as a link when this browser holds it. */
-function Subject({ c }) {
-  const { store } = useApp();
-  const row = useLive(() => (store.db[c.table_name] ? store.db.table(c.table_name).get(c.row_id) : null),
-    [store, c.table_name, c.row_id]);
-  if (c.table_name === 'orders' && row) return html`<${Link} href=${`/orders/${row.id}`} data-testid="admin-conflict-subject">${row.number}<//>`;
-  if (c.table_name === 'customers' && row) return html`<${Link} href=${`/customers/${row.id}`} data-testid="admin-conflict-subject">${row.name}<//>`;
-  return html`<code data-testid="admin-conflict-subject">${c.table_name} ${c.row_id}</code>`;
-}
-
 function Detail({ id, listed, back }) {
   const { store } = useApp();
   const local = useLive(() => store.db.conflicts.get(id), [store, id]);
   const [fetched, error] = useAdminList(`/api/admin/conflicts?id=${encodeURIComponent(id)}`, !listed);
   const server = listed ?? fetched?.rows?.[0];
+  const named = useConflictNames(server ?? local ? [{ ...server, ...(local ?? {}) }] : []);
   if (!server && !local) {
     return html`<div class="card" data-testid="admin-conflict-detail">
       <${ErrorBox} error=${error} />${fetched || local === null ? html`<p class="empty">${t('common.notFound')}</p>` : html`<${Loading} />`}</div>`;
@@ -168,33 +175,34 @@ function Detail({ id, listed, back }) {
   // adds the names.
   const c = { ...server, ...(local ?? {}) };
   const mutation = c.mutation ?? {};
+  const subject = subjectOf(c, named.subjects[c.id]);
   const open = OPEN_CONFLICT.includes(c.status);
   const pending = server && local && local.status !== server.status;
   return html`
     <div class="card conflict-detail" data-testid="admin-conflict-detail" data-id=${c.id} data-status=${c.status}>
       <div class="actions"><h2>${what(c)}</h2>
         <${Link} href=${back} data-testid="admin-conflict-close">${t('admin.conflicts.close')}<//></div>
-      <p><${Subject} c=${c} /> · <span data-testid="admin-conflict-status">${label('conflict.status', c.status)}</span>
+      <p><${Subject} subject=${subject} testid="admin-conflict-subject" /> · <span data-testid="admin-conflict-status">${label('conflict.status', c.status)}</span>
         ${c.severity !== 'normal' && html` <${Badge} kind="warn">${label('admin.conflicts.severity', c.severity)}<//>`}</p>
-      <p class="muted" data-testid="admin-conflict-reason">${c.reason}</p>
+      <p class="muted" data-testid="admin-conflict-reason">${explain(c)}</p>
       <div class="side-by-side">
-        <${Value} c=${c} label=${t('admin.conflicts.base')} value=${c.base_value} testid="admin-conflict-base" />
-        <${Value} c=${c} label=${t('admin.conflicts.server')} value=${c.server_value} testid="admin-conflict-server" />
-        <${Value} c=${c} label=${t('admin.conflicts.deviceValue')} value=${c.client_value} testid="admin-conflict-device" />
+        <${Value} c=${c} label=${t('admin.conflicts.base')} side="base_value" testid="admin-conflict-base" names=${named.names} />
+        <${Value} c=${c} label=${t('admin.conflicts.server')} side="server_value" testid="admin-conflict-server" names=${named.names} />
+        <${Value} c=${c} label=${t('admin.conflicts.deviceValue')} side="client_value" testid="admin-conflict-device" names=${named.names} />
       </div>
       <dl class="facts">
         <dt>${t('admin.conflicts.who')}</dt><dd data-testid="admin-conflict-who">${c.user_name ?? c.user_id}</dd>
         <dt>${t('admin.conflicts.where')}</dt><dd data-testid="admin-conflict-where"><code>${c.device_code ?? '—'}</code> <small class="muted">${c.client_id}</small></dd>
-        <dt>${t('admin.conflicts.when')}</dt><dd data-testid="admin-conflict-when">${formatDateTime(c.created_at)}</dd>
-        <dt>${t('admin.conflicts.mutation')}</dt><dd data-testid="admin-conflict-mutation">
-          <code>${mutation.name ?? '—'}</code>
-          <pre class="mutation-args">${JSON.stringify(mutation.args ?? {}, null, 2)}</pre></dd>
+        <dt>${t('admin.conflicts.when')}</dt><dd data-testid="admin-conflict-when"><${When} at=${c.created_at} /></dd>
+        ${c.winner_id && html`<dt>${t('admin.conflicts.winner')}</dt><dd data-testid="admin-conflict-winner">${
+          t('admin.conflicts.writtenBy', { name: c.winner_name ?? c.winner_id, when: formatDateTime(c.winner_at) })}</dd>`}
+        <dt>${t('admin.conflicts.mutation')}</dt><dd data-testid="admin-conflict-mutation">${mutationText(mutation, named.names)}</dd>
         ${c.resolution && html`<dt>${t('admin.conflicts.resolution')}</dt><dd data-testid="admin-conflict-resolution">
           ${t('admin.conflicts.resolvedBy', {
             resolution: label('admin.conflicts.resolution', c.resolution),
             name: c.resolver_name ?? c.resolver_id ?? '—',
             when: formatDateTime(c.resolved_at),
-          })}${c.status === 'resolved' ? html`: <strong data-testid="admin-conflict-resolved-value">${showValue(c.field, c.resolved_value)}</strong>` : ''}</dd>`}
+          })}${c.status === 'resolved' ? html`: <strong data-testid="admin-conflict-resolved-value">${formatValue(c.field, c.resolved_value, named.names)}</strong>` : ''}</dd>`}
       </dl>
       ${pending && html`<p class="note" data-testid="admin-conflict-pending">${t('admin.conflicts.pendingSync')}</p>`}
       ${open && html`<${Resolve} key=${c.id} c=${c} />`}
@@ -220,6 +228,7 @@ export function AdminConflicts({ params = {}, query }) {
   useEffect(() => { if (changed !== undefined && page) reload(); }, [changed]);
   const ids = (page?.rows ?? []).map((r) => r.id);
   const local = useLive(() => store.db.conflicts.bulkGet(ids), [store, ids.join(',')]);
+  const named = useConflictNames(page?.rows);
   if (!allowed) {
     return html`<${Screen} title=${t('admin.conflicts.title')} testid="admin-conflicts">
       <p class="error" data-testid="admin-forbidden">${t('admin.forbidden')}</p><//>`;
@@ -251,11 +260,13 @@ export function AdminConflicts({ params = {}, query }) {
         <div class="table-wrap">
           <table class="admin-table" data-testid="conflicts-table">
             <thead><tr>
-              <th></th><th>${t('admin.conflicts.when')}</th><th>${t('admin.conflicts.what')}</th><th>${t('admin.conflicts.user')}</th>
+              <th></th><th>${t('admin.conflicts.when')}</th><th>${t('admin.conflicts.what')}</th>
+              <th>${t('admin.conflicts.record')}</th><th>${t('admin.conflicts.user')}</th>
               <th>${t('admin.conflicts.device')}</th><th>${t('admin.conflicts.severity')}</th><th>${t('admin.conflicts.status')}</th>
               <th>${t('admin.conflicts.reason')}</th>
             </tr></thead>
             <tbody>${rows.map((c) => html`<${Row} key=${c.id} c=${c} open=${c.id === params.id} picked=${!!picked[c.id]}
+              subject=${subjectOf(c, named.subjects[c.id])}
               href=${`/admin/conflicts/${c.id}?${qs}`}
               onPick=${(on) => setPicked((p) => ({ ...p, [c.id]: on }))} />`)}</tbody>
           </table>

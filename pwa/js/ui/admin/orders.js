@@ -15,6 +15,7 @@ import { api } from '../../api.js';
 import { formatDate, formatDateTime, formatMoney, inputToMinor, minorToInput } from '../../format.js';
 import { hasKey, t } from '../../i18n.js';
 import { Badge, Empty, ErrorBox, Field, Loading, Screen, Select, StatusBadge, useAction } from '../components.js';
+import { formatValue, what } from '../conflict-text.js';
 import { useApp } from '../context.js';
 import { useWarehouses } from '../hooks.js';
 import { Link, navigate } from '../router.js';
@@ -233,8 +234,22 @@ function CreditLimit({ customer }) {
     </form>`;
 }
 
-/** An entry's detail: an admin action's fields set ("warehouse_id: wh-2"), else as sent. */
+/** A conflict entry's summary ("field: notes") as the conflict it names. */
+function conflictOf(e) {
+  const [kind, field] = e.summary.split(': ');
+  return { kind, field: field ?? null };
+}
+
+/** An entry's detail: an admin action's fields set ("warehouse_id: wh-2"); a settlement's value
+ * that won, formatted; else as sent. */
 function detailText(e) {
+  if (e.kind === 'settled') {
+    try {
+      return formatValue(conflictOf(e).field, JSON.parse(e.detail ?? 'null'));
+    } catch {
+      return e.detail ?? '';
+    }
+  }
   if (e.kind !== 'admin' || !e.detail) return e.detail ?? '';
   try {
     const detail = JSON.parse(e.detail);
@@ -248,6 +263,8 @@ function detailText(e) {
 /** An entry's outcome; a refused change links to where it is shown with its data (the log). */
 function Outcome({ e, orderId, role }) {
   if (e.kind === 'status') return label('status', e.outcome);
+  if (e.kind === 'conflict') return label('conflict.status', e.outcome);
+  if (e.kind === 'settled') return label('admin.conflicts.resolution', e.outcome);
   const refused = e.kind === 'mutation' && String(e.outcome ?? '').startsWith('rejected');
   if (!refused || !may(role, 'devices.read')) return e.outcome ?? '';
   return html`<${Link} href=${`/admin/mutations?order_id=${encodeURIComponent(orderId)}&status=rejected`}
@@ -266,7 +283,8 @@ function Timeline({ entries, truncated, orderId, role }) {
           <tr key=${i} data-testid="timeline-entry" data-kind=${e.kind} data-summary=${e.summary}>
             <td class="nowrap">${formatDateTime(e.at)}</td>
             <td>${label('admin.orders.kind', e.kind)}</td>
-            <td>${e.kind === 'status' ? e.summary.split(' → ').map((s) => label('status', s)).join(' → ') : html`<code>${e.summary}</code>`}</td>
+            <td>${e.kind === 'status' ? e.summary.split(' → ').map((s) => label('status', s)).join(' → ')
+              : e.kind === 'conflict' || e.kind === 'settled' ? what(conflictOf(e)) : html`<code>${e.summary}</code>`}</td>
             <td><${Outcome} e=${e} orderId=${orderId} role=${role} /></td>
             <td>${e.who === 'review' ? t('admin.orders.byReview') : e.who ?? '—'}</td>
             <td><code>${e.device_code ?? ''}</code></td>
