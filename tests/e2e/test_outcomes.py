@@ -120,6 +120,7 @@ def test_a_reps_offline_note_overwritten_by_an_admins_later_note_is_told_to_the_
     item = by(page, "outcome-item")
     expect(item).to_have_count(1)
     expect(item).to_have_attribute("data-kind", "overwritten")
+    expect(item).to_contain_text("Your change was replaced · Notes")
     expect(item.get_by_test_id("outcome-new")).to_be_visible()
     expect(item.get_by_test_id("outcome-subject")).to_have_text(f"Order {number} · Lotus Tea Rooms")
     expect(item.get_by_test_id("outcome-who")).to_contain_text("Replaced by Bo Admin")
