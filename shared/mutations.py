@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from shared.states import STATUSES
+
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Text = Annotated[str, msgspec.Meta(max_length=2000)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -20,10 +22,23 @@ Money = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
 Date = Annotated[
     str, msgspec.Meta(min_length=10, max_length=10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 ]
+# An id a QR token carries as 16 bytes (docs/qr.md): a UUID in its canonical lower-case text, or no
+# token could ever match it.
+Uuid = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=36,
+        max_length=36,
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    ),
+]
 # A row version the client saw; bounded like mutation ids (a larger one failed the lookup in the
 # database: SQLite and PostgreSQL hold 64 bits).
 Version = Annotated[int, msgspec.Meta(ge=0, le=2**62)]
 Priority = Literal["high", "normal", "low"]
+# An order status of the state machine (shared/states.py); the rule refused others as invalid_args
+# after decoding, where the PWA could not see it.
+Status = Literal[STATUSES]  # type: ignore[valid-type]
 
 
 class Args(msgspec.Struct, forbid_unknown_fields=True):
@@ -106,8 +121,8 @@ class OrderLineRemove(Args):
 
 class OrderTransition(Args, rename={"from_": "from"}):
     id: Id
-    from_: str
-    to: str
+    from_: Status
+    to: Status
     reason: Text | None = None
 
 
@@ -159,7 +174,7 @@ class QrIssue(Args):
     """Record an order QR token the device signed with its own key (an order made offline),
     right after its ``order.create`` (docs/qr.md): earlier tokens of the order are revoked."""
 
-    order_id: Id
+    order_id: Uuid
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
 
 
@@ -186,7 +201,7 @@ class QrRedeem(Args):
     """Redeem (核销) an order with its scanned QR token (docs/warehouse.md § Redemption)."""
 
     id: Id
-    order_id: Id
+    order_id: Uuid
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
 
 
@@ -238,6 +253,9 @@ def check(name: str, args: object) -> Args:
 
     Raises ``KeyError`` for a name not in the catalog and ``msgspec.ValidationError`` for args
     the server refuses as ``invalid_args``."""
+    if (where := nul_at(args, "$")) is not None:
+        # sync/push.py refuses these before decoding: PostgreSQL's text cannot hold a NUL.
+        raise msgspec.ValidationError(f"text may not contain NUL characters - at `{where}`")
     typed = msgspec.convert(args, CATALOG[name])
     for field, struct in NESTED.get(name, {}).items():
         try:
@@ -251,3 +269,19 @@ def check(name: str, args: object) -> Args:
         if all(getattr(value, f) is msgspec.UNSET for f in struct.__struct_fields__):
             raise msgspec.ValidationError(f"Object names no field to change - at `$.{field}`")
     return typed
+
+
+def nul_at(value: object, path: str) -> str | None:
+    """Where in ``value`` a text (or a key) holds a NUL character, as ``$.lines[0].id``; or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, list):
+        found = (nul_at(v, f"{path}[{i}]") for i, v in enumerate(value))
+        return next((w for w in found if w is not None), None)
+    if isinstance(value, dict):
+        for key, v in value.items():
+            if "\x00" in str(key):
+                return path
+            if (where := nul_at(v, f"{path}.{key}")) is not None:
+                return where
+    return None
