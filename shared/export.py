@@ -7,8 +7,8 @@ from pathlib import Path
 
 import msgspec
 
-from shared import roles, states
-from shared.mutations import CATALOG, ORDER_UPDATE_FIELDS
+from shared import codes, roles, states
+from shared.mutations import CATALOG, NESTED, ORDER_UPDATE_FIELDS
 
 
 def vocabulary() -> dict[str, object]:
@@ -28,8 +28,23 @@ def vocabulary() -> dict[str, object]:
         "permissions": {k: sorted(v) for k, v in roles.PERMISSIONS.items()},
         "scan_roles": sorted(roles.SCAN_ROLES),
         "order_update_fields": list(ORDER_UPDATE_FIELDS),
-        "mutations": {name: msgspec.json.schema(args) for name, args in sorted(CATALOG.items())},
+        "mutations": {name: mutation_schema(name) for name in sorted(CATALOG)},
+        "codes": codes.exported(),
     }
+
+
+def mutation_schema(name: str) -> dict[str, object]:
+    """The JSON schema of mutation ``name``'s args, with its ``NESTED`` values as the rule checks
+    them (``order.update``'s ``set`` is an ``OrderSet`` naming at least one field)."""
+    args = CATALOG[name]
+    nested = NESTED.get(name, {})
+    if not nested:
+        return msgspec.json.schema(args)
+    (ref, *_), defs = msgspec.json.schema_components([args, *nested.values()])
+    for field, struct in nested.items():
+        defs[struct.__name__]["minProperties"] = 1
+        defs[args.__name__]["properties"][field] = {"$ref": f"#/$defs/{struct.__name__}"}
+    return {**ref, "$defs": defs}
 
 
 def main(argv: list[str] | None = None) -> None:
