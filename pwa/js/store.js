@@ -8,6 +8,7 @@ import { newClientId, orderNumber } from './core/ids.js';
 import * as outboxState from './core/outbox.js';
 import { rebase, touches } from './core/optimistic.js';
 import { conflictIdsOf, referencedIds, refusedWork, settledIds } from './core/refused.js';
+import { assertValid } from './core/validate.js';
 import { ROW_TABLES, openDb } from './db.js';
 
 /** The device's disk is full: nothing was saved, and the user must be told. */
@@ -197,6 +198,9 @@ export async function openStore(me) {
 
     /** Queues a mutation and applies it to the rows; resolves once committed ("saved"). */
     async enqueue(name, args) {
+      // What the server would refuse as invalid_args is refused here, before it is queued: throws
+      // Invalid (core/validate.js) with the problems, and nothing is written.
+      assertValid(name, args);
       const m = await write(async () => {
         const queued = await queue(name, args);
         await putBack(db);

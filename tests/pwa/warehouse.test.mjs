@@ -160,14 +160,15 @@ test('pulled warehouse rows are stored; the actions queue scan.record, qr.redeem
   const actions = createActions(store);
   const scanId = await actions.recordScan({ action: 'view', result: 'valid', code: 'HTTP://X/Q/ABC', orderId: 'o1' });
   await actions.recordScan({ action: 'pick', result: 'wrong_item', code: '690', orderId: 'o1', productId: 'p9' });
-  const redemptionId = await actions.redeem('o1', 'ABC');
+  // An order a QR token names is a canonical UUID (the catalog refuses anything else).
+  const redemptionId = await actions.redeem('0193a8f2-1c3d-7e4f-8a9b-0c1d2e3f4a5b', 'ABC');
   await actions.reviewRedemption(redemptionId, false, 'no receipt');
   await actions.countStock({ sessionId: 'st1', warehouseId: 'w1', productId: 'p1', counted: 4 });
   const sent = (await store.outbox()).map((m) => [m.name, m.args]);
   assert.deepEqual(sent, [
     ['scan.record', { id: scanId, action: 'view', result: 'valid', code: 'HTTP://X/Q/ABC', order_id: 'o1', warehouse_id: 'w1' }],
     ['scan.record', { id: sent[1][1].id, action: 'pick', result: 'wrong_item', code: '690', order_id: 'o1', product_id: 'p9', warehouse_id: 'w1' }],
-    ['qr.redeem', { id: redemptionId, order_id: 'o1', token: 'ABC' }],
+    ['qr.redeem', { id: redemptionId, order_id: '0193a8f2-1c3d-7e4f-8a9b-0c1d2e3f4a5b', token: 'ABC' }],
     ['redemption.review', { id: redemptionId, approve: false, reason: 'no receipt' }],
     ['stocktake.line', { id: sent[4][1].id, session_id: 'st1', warehouse_id: 'w1', product_id: 'p1', counted: 4 }],
   ]);

@@ -2,9 +2,10 @@
 
 ``python -m tests.vectors.make_vectors`` rewrites ``tests/vectors/*.json`` from the Python
 implementation (run it after changing ``sync/hlc.py``, ``ids.py``, ``optimistic.py``,
-``client.py`` or ``protocol.py``, and read the diff). ``tests/sync/test_vectors.py`` checks the
-files still are what Python gives; ``tests/pwa/*.test.mjs`` check the JS modules give the same.
-Every expected value below is computed here, never typed in.
+``client.py``, ``protocol.py`` or the catalog, ``shared/mutations.py``, and read the diff).
+``tests/sync/test_vectors.py`` checks the files still are what Python gives;
+``tests/pwa/*.test.mjs`` check the JS modules give the same. Every expected value below is
+computed here, never typed in.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sync.protocol import (
 )
 from sync.transport import error_from_body
 from tests.vectors.qr_vectors import build_qr
+from tests.vectors.validation_vectors import build_validation
 
 HERE = Path(__file__).parent
 Doc = dict[str, Any]
@@ -1635,6 +1637,7 @@ BUILDERS: dict[str, Callable[[], Doc]] = {
     "protocol.json": build_protocol,
     "vocab.json": build_vocab,
     "qr.json": build_qr,
+    "validation.json": build_validation,
 }
 
 
