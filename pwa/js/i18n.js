@@ -5,6 +5,8 @@
 import en from './locales/en.js';
 import zhHans from './locales/zh-Hans.js';
 import zhHant from './locales/zh-Hant.js';
+import codes from './locales/codes.js';
+import validation from './locales/validation.js';
 import adminAftersales from './locales/admin/aftersales.js';
 import adminAudit from './locales/admin/audit.js';
 import adminConflicts from './locales/admin/conflicts.js';
@@ -23,7 +25,10 @@ const ADMIN_TEXTS = [
   adminAftersales, adminAudit, adminConflicts, adminInventory, adminIo, adminMutations, adminOrders,
   adminReports, adminReview, refused, outcomes,
 ];
-const merged = (lang, base) => Object.assign({}, base, ...ADMIN_TEXTS.map((texts) => texts[lang]));
+// Words for every server code (locales/codes.js) and for the forms' bounds (locales/validation.js)
+// come with the base texts.
+const merged = (lang, base) => Object.assign(
+  {}, base, codes[lang], validation[lang], ...ADMIN_TEXTS.map((texts) => texts[lang]));
 
 export const LOCALES = {
   en: merged('en', en),

@@ -67,7 +67,7 @@ def test_enroll_logout_and_log_back_in_with_the_passkey(
     assert authenticator.credentials()[0]["signCount"] >= 2
 
 
-def test_a_used_enrollment_link_shows_the_servers_message(
+def test_a_used_enrollment_link_is_explained_by_its_code(
     server: Server, page: Page, authenticator: Authenticator
 ) -> None:
     link = server.create_admin("Second Admin")
@@ -80,5 +80,9 @@ def test_a_used_enrollment_link_shows_the_servers_message(
         page.get_by_test_id("enroll").click()
     error = answer.value.json()
     assert answer.value.status == 400 and error["code"] == "enrollment_used"
-    expect(page.get_by_test_id("error")).to_have_text(error["message"])
+    # The words for the code (pwa/js/locales/codes.js), the server's message kept alongside.
+    expect(page.get_by_test_id("error")).to_have_text(
+        "This enrollment link was used already: ask an administrator for a new one."
+    )
+    expect(page.get_by_test_id("error")).to_have_attribute("data-message", error["message"])
     expect(page.get_by_test_id("enroll")).to_be_visible()

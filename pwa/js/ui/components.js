@@ -3,8 +3,9 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
-import { t } from '../i18n.js';
+import { hasKey, t } from '../i18n.js';
 import { navigate } from './router.js';
+import { describe } from './validation.js';
 
 /** A screen: a sticky title bar (back button, title, actions on the right) and its body. */
 export function Screen({ title, back, actions, testid, children }) {
@@ -21,13 +22,21 @@ export function Screen({ title, back, actions, testid, children }) {
     </section>`;
 }
 
-/** The error of the last action: StorageFull gets its own words; anything else is a bug. */
+/** The error of the last action in the user's words: StorageFull, a mutation the catalog
+ * refuses (Invalid: each problem, naming its field), a server error by its code (`error.<code>`,
+ * the server's own message kept in data-message); anything else is a bug, shown as it is. */
 export function ErrorBox({ error }) {
   if (!error) return null;
   let text = error.message || String(error);
+  let detail;
   if (error.name === 'StorageFull') text = t('error.storageFull');
   else if (error.code === 'offline') text = t('error.offline');
-  return html`<p class="error" role="alert" data-testid="error">${text}</p>`;
+  else if (error.name === 'Invalid' && Array.isArray(error.problems)) text = error.problems.map(describe).join(' ');
+  else if (typeof error.code === 'string' && hasKey(`error.${error.code}`)) {
+    detail = error.message;
+    text = t(`error.${error.code}`);
+  }
+  return html`<p class="error" role="alert" data-testid="error" data-message=${detail}>${text}</p>`;
 }
 
 /** Runs async actions for a button: answers [run, busy, error]; errors are shown, not thrown. */
