@@ -3,16 +3,18 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
+import { Invalid } from '../core/validate.js';
 import { mayMutate } from '../core/vocab.js';
 import { formatDate, formatMoney } from '../format.js';
 import { t } from '../i18n.js';
 import {
-  Empty, ErrorBox, Facts, Field, Loading, PendingMark, Screen, StatusBadge, useAction,
+  Empty, ErrorBox, Facts, Loading, PendingMark, Screen, StatusBadge, useAction,
 } from './components.js';
 import { useApp } from './context.js';
 import { usePendingKeys } from './hooks.js';
 import { useLive } from './live.js';
 import { Link, navigate } from './router.js';
+import { LimitedField, fieldProblems } from './validation.js';
 
 function History({ customerId }) {
   const { store } = useApp();
@@ -73,14 +75,21 @@ export function CustomerEdit({ params }) {
   if (params.id && existing === undefined) return html`<${Screen} title=${t('customer.edit')}><${Loading} /><//>`;
   const values = draft ?? Object.fromEntries(FIELDS.map((f) => [f, existing?.[f] ?? '']));
   const set = (field) => (value) => setDraft({ ...values, [field]: value });
+  const clean = (v) => (String(v ?? '').trim() === '' ? null : String(v).trim());
+  // A field as the upsert sends it: the name trimmed, the others trimmed or null.
+  const sent = (f) => (f === 'name' ? String(values.name ?? '').trim() : clean(values[f]));
   const save = (e) => {
     e.preventDefault();
     if (!values.name.trim()) {
       setError(new Error(t('customer.nameRequired')));
       return;
     }
+    const problems = FIELDS.flatMap((f) => fieldProblems('customer.upsert', [f], sent(f)));
+    if (problems.length) {
+      setError(new Invalid('customer.upsert', problems));
+      return;
+    }
     run(async () => {
-      const clean = (v) => (String(v ?? '').trim() === '' ? null : String(v).trim());
       const id = await actions.upsertCustomer({
         ...(params.id ? { id: params.id } : {}),
         name: values.name.trim(),
@@ -95,10 +104,14 @@ export function CustomerEdit({ params }) {
   return html`
     <${Screen} title=${params.id ? t('customer.edit') : t('customer.new')} back=${back} testid="customer-form">
       <form onSubmit=${save} class="form">
-        <${Field} label=${t('customer.name')} value=${values.name} onInput=${set('name')} testid="customer-name-input" required maxlength="200" />
-        <${Field} label=${t('customer.phone')} value=${values.phone} onInput=${set('phone')} testid="customer-phone-input" type="tel" />
-        <${Field} label=${t('customer.address')} value=${values.address} onInput=${set('address')} testid="customer-address-input" multiline />
-        <${Field} label=${t('customer.region')} value=${values.region} onInput=${set('region')} testid="customer-region-input" />
+        <${LimitedField} name="customer.upsert" path=${['name']} send=${sent('name')} label=${t('customer.name')}
+          value=${values.name} onInput=${set('name')} testid="customer-name-input" required />
+        <${LimitedField} name="customer.upsert" path=${['phone']} send=${sent('phone')} label=${t('customer.phone')}
+          value=${values.phone} onInput=${set('phone')} testid="customer-phone-input" type="tel" />
+        <${LimitedField} name="customer.upsert" path=${['address']} send=${sent('address')} label=${t('customer.address')}
+          value=${values.address} onInput=${set('address')} testid="customer-address-input" multiline />
+        <${LimitedField} name="customer.upsert" path=${['region']} send=${sent('region')} label=${t('customer.region')}
+          value=${values.region} onInput=${set('region')} testid="customer-region-input" />
         <${ErrorBox} error=${error} />
         <button type="submit" class="primary big" data-testid="save-customer" disabled=${busy}>${t('common.save')}</button>
       </form>

@@ -9,9 +9,10 @@ import { t } from '../i18n.js';
 import { ErrorBox, Loading, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useById } from './hooks.js';
-import { QtyPrice, parseLine } from './lines.js';
+import { QtyPrice, lineProblems, parseLine } from './lines.js';
 import { useLive } from './live.js';
 import { ProductPicker } from './pickers.js';
+import { FieldProblems } from './validation.js';
 
 function EditableLine({ orderId, line, product }) {
   const { actions } = useApp();
@@ -20,9 +21,11 @@ function EditableLine({ orderId, line, product }) {
   const qty = draft?.qty ?? String(line.qty);
   const price = draft?.price ?? minorToInput(line.unit_price);
   const changed = draft !== null && (qty !== String(line.qty) || price !== minorToInput(line.unit_price));
+  const problems = lineProblems({ productId: line.product_id, qty, price }, 'order.line.upsert', ['line']);
   const save = () => {
     const parsed = parseLine({ productId: line.product_id, qty, price });
     if (parsed.error) return setError(new Error(t(`line.bad.${parsed.error}`)));
+    if (problems.length) return undefined; // said next to the line already
     return run(async () => {
       await actions.upsertLine(orderId, { id: line.id, ...parsed.line });
       setDraft(null);
@@ -35,12 +38,13 @@ function EditableLine({ orderId, line, product }) {
         <button type="button" class="icon" data-testid="line-remove" aria-label=${t('line.remove')} disabled=${busy}
           onClick=${() => run(() => actions.removeLine(orderId, line.id))}>✕</button></div>
       <div class="line-fields">
-        <${QtyPrice} qty=${qty} price=${price} disabled=${busy}
+        <${QtyPrice} qty=${qty} price=${price} disabled=${busy} problems=${problems}
           onQty=${(v) => setDraft({ qty: v, price })} onPrice=${(v) => setDraft({ qty, price: v })} />
         ${changed
           ? html`<button type="button" class="primary" data-testid="line-save" disabled=${busy} onClick=${save}>${t('common.save')}</button>`
           : html`<span class="line-total" data-testid="line-total">${formatMoney(line.qty * line.unit_price)}</span>`}
       </div>
+      <${FieldProblems} problems=${problems} testid="line-problem" />
       <${ErrorBox} error=${error} />
     </li>`;
 }

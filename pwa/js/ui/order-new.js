@@ -6,15 +6,17 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 
 import { orderNumber } from '../core/ids.js';
+import { Invalid } from '../core/validate.js';
 import { t } from '../i18n.js';
 import { ErrorBox, Field, Screen, Select, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useWarehouses } from './hooks.js';
-import { LinesEditor, lineFor, parseLine } from './lines.js';
+import { LinesEditor, lineFor, lineProblems, lineTotal, parseLine } from './lines.js';
 import { useLive } from './live.js';
 import { CustomerPicker, ProductPicker } from './pickers.js';
 import { refusedOrderDraft } from './refused.js';
 import { navigate } from './router.js';
+import { LimitedField, fieldProblems } from './validation.js';
 
 export const PRIORITIES = ['high', 'normal', 'low'];
 export const PAYMENT_METHODS = ['cash', 'card', 'transfer', 'wallet', 'credit'];
@@ -76,6 +78,15 @@ export function OrderNew({ query }) {
     const parsed = lines.map(parseLine);
     const bad = parsed.find((p) => p.error);
     if (bad) return setError(new Error(t(`line.bad.${bad.error}`)));
+    // What the server would refuse is refused here, next to its field, before anything is queued.
+    const total = lines.reduce((sum, l) => sum + (lineTotal(l) ?? 0), 0);
+    const problems = [
+      ...lines.flatMap((l, i) => lineProblems(l, 'order.create', ['lines', i])),
+      ...fieldProblems('order.create', ['delivery_address'], form.deliveryAddress.trim() || null),
+      ...fieldProblems('order.create', ['notes'], form.notes.trim() || null),
+      ...(form.paymentMethod ? fieldProblems('payment.record', ['amount'], total) : []),
+    ];
+    if (problems.length) return setError(new Invalid('order.create', problems));
     if (lines.some((l) => l.gone)) return setError(new Error(t('refused.lineGone')));
     return run(async () => {
       const made = await actions.createOrder({
@@ -112,13 +123,15 @@ export function OrderNew({ query }) {
         <${Select} label=${t('order.priority')} value=${form.priority} onChange=${set('priority')} testid="order-priority"
           options=${PRIORITIES.map((p) => [p, t(`priority.${p}`)])} />
         <${Field} label=${t('order.dueDate')} type="date" value=${form.dueDate} onInput=${set('dueDate')} testid="order-due" />
-        <${Field} label=${t('order.deliveryAddress')} value=${form.deliveryAddress} onInput=${set('deliveryAddress')}
+        <${LimitedField} name="order.create" path=${['delivery_address']} send=${form.deliveryAddress.trim() || null}
+          label=${t('order.deliveryAddress')} value=${form.deliveryAddress} onInput=${set('deliveryAddress')}
           testid="order-address" multiline />
         <${Select} label=${t('order.warehouse')} value=${form.warehouseId} onChange=${set('warehouseId')} testid="order-warehouse"
           options=${[['', t('common.none')], ...warehouses.map((w) => [w.id, `${w.code} · ${w.name}`])]} />
         <${Select} label=${t('order.paymentMethod')} value=${form.paymentMethod} onChange=${set('paymentMethod')}
           testid="order-payment" options=${[['', t('common.none')], ...PAYMENT_METHODS.map((m) => [m, t(`pay.${m}`)])]} />
-        <${Field} label=${t('order.notes')} value=${form.notes} onInput=${set('notes')} testid="order-notes" multiline />
+        <${LimitedField} name="order.create" path=${['notes']} send=${form.notes.trim() || null}
+          label=${t('order.notes')} value=${form.notes} onInput=${set('notes')} testid="order-notes" multiline />
         <${ErrorBox} error=${error} />
         <div class="actions">
           <button type="submit" class="primary big" data-testid="save-order" disabled=${busy}>${t('order.save')}</button>

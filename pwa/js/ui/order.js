@@ -4,6 +4,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
+import { Invalid } from '../core/validate.js';
 import { fieldsLocked, linesLocked, mayMutate, transitionsFor } from '../core/vocab.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
@@ -19,6 +20,7 @@ import { OrderLines } from './order-lines.js';
 import { Payments } from './payments.js';
 import { OrderQr } from './qr.js';
 import { Link } from './router.js';
+import { LimitedField, fieldProblems } from './validation.js';
 
 const FIELDS = ['priority', 'due_date', 'delivery_address', 'warehouse_id', 'notes'];
 // Transitions that undo work or money: asked again, with a reason.
@@ -28,16 +30,22 @@ function HeaderForm({ order, onDone }) {
   const { actions } = useApp();
   const warehouses = useWarehouses();
   const [values, setValues] = useState(() => Object.fromEntries(FIELDS.map((f) => [f, order[f] ?? ''])));
-  const [run, busy, error] = useAction();
+  const [run, busy, error, setError] = useAction();
   const set = (field) => (value) => setValues({ ...values, [field]: value });
+  // A field as the edit sends it: blank is null.
+  const sent = (f) => (typeof values[f] === 'string' && values[f].trim() === '' ? null : values[f]);
   const save = (e) => {
     e.preventDefault();
     const changed = {};
     for (const f of FIELDS) {
-      const value = typeof values[f] === 'string' && values[f].trim() === '' ? null : values[f];
+      const value = sent(f);
       if (value !== (order[f] ?? null)) changed[f] = value;
     }
-    run(async () => {
+    // The whole edit is refused here, each field next to its problem, before anything is queued:
+    // never half of it.
+    const problems = Object.entries(changed).flatMap(([f, v]) => fieldProblems('order.update', ['set', f], v));
+    if (problems.length) return setError(new Invalid('order.update', problems));
+    return run(async () => {
       if (Object.keys(changed).length) await actions.updateOrder(order.id, changed);
       onDone();
     });
@@ -47,11 +55,13 @@ function HeaderForm({ order, onDone }) {
       <${Select} label=${t('order.priority')} value=${values.priority} onChange=${set('priority')} testid="order-priority"
         options=${PRIORITIES.map((p) => [p, t(`priority.${p}`)])} />
       <${Field} label=${t('order.dueDate')} type="date" value=${values.due_date} onInput=${set('due_date')} testid="order-due" />
-      <${Field} label=${t('order.deliveryAddress')} value=${values.delivery_address} onInput=${set('delivery_address')}
+      <${LimitedField} name="order.update" path=${['set', 'delivery_address']} send=${sent('delivery_address')}
+        label=${t('order.deliveryAddress')} value=${values.delivery_address} onInput=${set('delivery_address')}
         testid="order-address" multiline />
       <${Select} label=${t('order.warehouse')} value=${values.warehouse_id} onChange=${set('warehouse_id')} testid="order-warehouse"
         options=${[['', t('common.none')], ...warehouses.map((w) => [w.id, `${w.code} · ${w.name}`])]} />
-      <${Field} label=${t('order.notes')} value=${values.notes} onInput=${set('notes')} testid="order-notes" multiline />
+      <${LimitedField} name="order.update" path=${['set', 'notes']} send=${sent('notes')}
+        label=${t('order.notes')} value=${values.notes} onInput=${set('notes')} testid="order-notes" multiline />
       <${ErrorBox} error=${error} />
       <div class="actions">
         <button type="submit" class="primary" data-testid="order-save" disabled=${busy}>${t('common.save')}</button>
@@ -78,7 +88,8 @@ function Transitions({ order }) {
       ${asking
         ? html`<div class="inset">
             <p>${t('transition.confirm', { status: t(`status.${asking}`) })}</p>
-            <${Field} label=${t('transition.reason')} value=${reason} onInput=${setReason} testid="transition-reason" />
+            <${LimitedField} name="order.transition" path=${['reason']} send=${reason.trim() || null}
+              label=${t('transition.reason')} value=${reason} onInput=${setReason} testid="transition-reason" />
             <div class="actions">
               <button type="button" class="danger" data-testid="transition-confirm" disabled=${busy}
                 onClick=${() => go(asking, reason.trim())}>${t(`transition.to.${asking}`)}</button>

@@ -3,12 +3,14 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
+import { Invalid } from '../core/validate.js';
 import { formatDateTime, formatMoney, inputToMinor, minorToInput } from '../format.js';
 import { t } from '../i18n.js';
 import { Empty, ErrorBox, Field, Loading, Select, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useLive } from './live.js';
 import { PAYMENT_METHODS } from './order-new.js';
+import { FieldProblems, fieldProblems, rangeHint } from './validation.js';
 
 const PAYMENT_STATUSES = ['paid', 'pending', 'failed', 'refunded'];
 
@@ -19,10 +21,13 @@ function PaymentForm({ order, paid, onDone }) {
   });
   const [run, busy, error, setError] = useAction();
   const set = (field) => (value) => setForm({ ...form, [field]: value });
+  const parsed = inputToMinor(form.amount);
+  const problems = parsed === null ? [] : fieldProblems('payment.record', ['amount'], parsed);
   const save = (e) => {
     e.preventDefault();
     const amount = inputToMinor(form.amount);
     if (amount === null) return setError(new Error(t('line.bad.price')));
+    if (problems.length) return setError(new Invalid('payment.record', problems));
     return run(async () => {
       await actions.recordPayment(order.id, { method: form.method, amount, status: form.status });
       onDone();
@@ -32,7 +37,10 @@ function PaymentForm({ order, paid, onDone }) {
     <form class="form inset" onSubmit=${save} data-testid="payment-form">
       <${Select} label=${t('payment.method')} value=${form.method} onChange=${set('method')} testid="payment-method"
         options=${PAYMENT_METHODS.map((m) => [m, t(`pay.${m}`)])} />
-      <${Field} label=${t('payment.amount')} value=${form.amount} onInput=${set('amount')} testid="payment-amount" inputmode="decimal" />
+      <${Field} label=${t('payment.amount')} value=${form.amount} onInput=${set('amount')} testid="payment-amount" inputmode="decimal"
+        aria-invalid=${problems.length ? 'true' : 'false'} />
+      <small class="hint" data-testid="payment-amount-range">${rangeHint('payment.record', ['amount'])}</small>
+      <${FieldProblems} problems=${problems} testid="payment-amount-problem" />
       <${Select} label=${t('payment.status')} value=${form.status} onChange=${set('status')} testid="payment-status"
         options=${PAYMENT_STATUSES.map((s) => [s, t(`paystatus.${s}`)])} />
       <${ErrorBox} error=${error} />
