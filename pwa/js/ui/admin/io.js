@@ -69,9 +69,11 @@ async function upload(kind, file, dryRun) {
   throw new ApiError(response.status, code, message, data);
 }
 
+// A cell's code; an order the engine refused carries the rejection's code (reject.<code>, the
+// words of shared/codes.py's REJECT_CODES) on its first row.
 function problem(error) {
-  const key = `admin.io.code.${error.code}`;
-  return hasKey(key) ? t(key) : error.code;
+  const key = [`admin.io.code.${error.code}`, `reject.${error.code}`].find(hasKey);
+  return key ? t(key) : error.code;
 }
 
 function Report({ report, showValid, onShowValid }) {
