@@ -1,10 +1,17 @@
 """Demo data: warehouses, products, users, customers, stock and orders, written through the
-sync engine like real devices would, so the change log and versions are real."""
+sync engine like real devices would, so the change log and versions are real.
+
+Due dates are counted from the day it runs (today in UTC, the day the server compares them
+with): demo data with calendar dates went overdue as the days passed and broke the browser tests
+that count overdue orders (issue 13). Every choice comes from one ``random.Random(7)``, so two
+seeds make the same orders (numbers, customers, lines, due so many days later); only the ids
+and the dates differ."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 from server.auth.tokens import ensure_user
 from server.db.sql import Database, refresh_statistics
@@ -34,8 +41,17 @@ CUSTOMERS = ["Golden Leaf Café", "Harbour Teahouse", "Mei's Grocery", "North St
 Progress = Callable[[str], None]
 
 
-async def seed_demo(db: Database, orders: int = 40, progress: Progress = print) -> dict[str, str]:
-    """Write the demo world; returns demo user names -> user ids."""
+# How far ahead of the seed's day the demo orders are due: none is overdue on the day it is
+# seeded, nor the day after (a test that seeds before midnight and looks after it).
+DUE_IN_DAYS = (1, 28)
+
+
+async def seed_demo(
+    db: Database, orders: int = 40, progress: Progress = print, today: date | None = None
+) -> dict[str, str]:
+    """Write the demo world, its orders due ``DUE_IN_DAYS`` after ``today`` (default: today in
+    UTC); returns demo user names -> user ids."""
+    today = today or datetime.now(UTC).date()
     store = SqlSyncStore(db)
     rng = random.Random(7)
     users = {}
@@ -84,7 +100,7 @@ async def seed_demo(db: Database, orders: int = 40, progress: Progress = print) 
             "customer_id": rng.choice(customers[rep]), "lines": lines,
             "priority": rng.choice(["high", "normal", "normal", "low"]),
             "warehouse_id": rng.choice(["wh-main", "wh-north"]),
-            "due_date": f"2026-12-{rng.randint(1, 28):02d}"}))  # fmt: skip
+            "due_date": (today + timedelta(days=rng.randint(*DUE_IN_DAYS))).isoformat()}))  # fmt: skip
 
     for name, items in mutations.items():
         actor = Actor(users[name], "admin" if name == "admin" else "sales")

@@ -12,8 +12,13 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.days import day
 from tests.e2e.conftest import Server, device, new_server, serving
 from tests.e2e.sales import Api, by, enroll
+
+# The overdue alert counts against today: the demo orders are due after the day they are seeded,
+# LATE-0001 a week before today.
+pytestmark = pytest.mark.dates
 
 # Wider than conftest's DESKTOP: the filter bar's grid of a wide window.
 WIDE_DESKTOP = {"width": 1400, "height": 900}
@@ -58,7 +63,7 @@ def test_an_admin_finds_filters_reads_and_assigns_an_order(
     customer, product = next(iter(truth["customers"])), next(iter(truth["products"]))
     res = rep.push("e2e-rep1-phone", 1, ("order.create", {
         "id": f"late-{oid[-12:]}", "number": "LATE-0001", "customer_id": customer,
-        "due_date": "2026-01-05", "warehouse_id": "wh-main",
+        "due_date": day(-7), "warehouse_id": "wh-main",
         "lines": [{"id": f"late-line-{oid[-8:]}", "product_id": product, "qty": 1,
                    "unit_price": 100}]}))  # fmt: skip
     assert res[0]["status"] == "applied", res

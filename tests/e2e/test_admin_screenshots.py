@@ -8,7 +8,6 @@ test."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +15,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from sync.ids import uuid7
+from tests.days import day
 from tests.e2e.conftest import DESKTOP, Server, device, new_server, serving
 from tests.e2e.sales import Api, by, enroll
+
+# The navigation's overdue count is against today: one order due a week ago, the demo orders due
+# after the day they are seeded.
+pytestmark = pytest.mark.dates
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +67,8 @@ def _prepare(server: Server) -> str:
             n = _walk_an_order(admin, client, n, order, last)
         # Overdue: a submitted order due a week ago.
         late = orders[7]
-        past = (dt.date.today() - dt.timedelta(days=7)).isoformat()
         [r] = admin.push(client, n, ("order.update", {"id": late["id"], "base_version":
-                                                       late["version"], "set": {"due_date": past}}))  # fmt: skip
+                                                       late["version"], "set": {"due_date": day(-7)}}))  # fmt: skip
         assert r["status"] == "applied", r
         n += 1
         # A conflict of rep1's: the admin changed the priority first.
