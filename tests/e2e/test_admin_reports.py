@@ -9,13 +9,16 @@ import io
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.days import day
 from tests.e2e.conftest import DESKTOP, Server, device, new_server, serving
 from tests.e2e.sales import SYNC_TIMEOUT, Api, by, enroll
+
+# The page's default range ends today; one order is due two days before today (overdue).
+pytestmark = pytest.mark.dates
 
 REPORTS = [
     "orders-per-day", "sales", "processing-time", "overdue", "return-rate", "per-employee",
@@ -31,7 +34,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture
 def admin_page(browser: Browser, contexts: list[BrowserContext], server: Server) -> Page:
-    page = device(browser, contexts, viewport=DESKTOP, accept_downloads=True)
+    # The server's days are UTC days; the page's default range ends on the browser's today. A
+    # browser west of UTC in its evening is a day behind and leaves today's orders out: the
+    # browser keeps UTC here, as the server does.
+    page = device(browser, contexts, viewport=DESKTOP, accept_downloads=True, timezone_id="UTC")
     enroll(page, server.create_admin("Ada Admin"))
     return page
 
@@ -44,7 +50,7 @@ def _orders(server: Server) -> None:
     rep = Api.of(server, "Rita Rep", "sales")
     customer = str(uuid.uuid4())
     ids = [str(uuid.uuid4()) for _ in range(3)]
-    past = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()  # overdue
+    past = day(-2)  # overdue
     orders = [
         ("order.create", {"id": ids[i], "number": f"RPT-{i}", "customer_id": customer,
                           "channel": channel, "priority": priority, "due_date": due,
