@@ -12,7 +12,6 @@ import asyncio
 import csv
 import io
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +21,7 @@ from openpyxl import load_workbook
 from server import times
 from sync.client import SyncClient
 from sync.transport import HttpTransport
+from tests.days import day, days_of
 from tests.server.conftest import LiveServer
 from tests.server.phone import Phone, invite
 from tests.server.test_api import assert_error
@@ -198,8 +198,11 @@ def test_conflicts_name_their_order_customer_product_and_the_winner(scene: Scene
     assert entries["conflict", "overwritten: notes"]["outcome"] == "open"
 
 
+@pytest.mark.dates
 def test_conflict_filters(scene: Scene):
-    today = datetime.now(UTC).date()
+    # The days the rep's conflicts were made on: today, or yesterday and today if midnight
+    # passed since the scene was made.
+    first, last = days_of(r["created_at"] for r in _rows(scene, user_id=scene.rep_id)["rows"])
     counts = {
         "open": _rows(scene, status="open", user_id=scene.rep_id)["total"],
         "resolved": _rows(scene, status="resolved", user_id=scene.rep_id)["total"],
@@ -209,13 +212,9 @@ def test_conflict_filters(scene: Scene):
         "phone1": _rows(scene, device_id=scene.phone1.device_id)["total"],
         "phone2": _rows(scene, device_id=scene.phone2.device_id)["total"],
         "nobody": _rows(scene, user_id="u-nobody")["total"],
-        "today": _rows(scene, user_id=scene.rep_id, **{"from": str(today), "to": str(today)})[
-            "total"
-        ],
-        "tomorrow": _rows(scene, user_id=scene.rep_id, **{"from": str(today + timedelta(1))})[
-            "total"
-        ],
-        "yesterday": _rows(scene, user_id=scene.rep_id, to=str(today - timedelta(1)))["total"],
+        "today": _rows(scene, user_id=scene.rep_id, **{"from": first, "to": last})["total"],
+        "tomorrow": _rows(scene, user_id=scene.rep_id, **{"from": day(1, of=last)})["total"],
+        "yesterday": _rows(scene, user_id=scene.rep_id, to=day(-1, of=first))["total"],
         "an hour ago": _rows(
             scene, user_id=scene.rep_id, **{"from": times.from_now(hours=-1), "to": times.now()}
         )["total"],
@@ -359,6 +358,7 @@ def _audit(scene: Scene, **params: Any) -> dict[str, Any]:
     return r.json()
 
 
+@pytest.mark.dates
 def test_audit_filters_paging_and_names(scene: Scene):
     enrolls = _audit(scene, action="auth.enroll", actor_id=scene.rep_id)
     assert enrolls["total"] == 2 and enrolls["next"] is None
@@ -368,10 +368,13 @@ def test_audit_filters_paging_and_names(scene: Scene):
     pushed = _audit(scene, subject="rep-a-phone-2#*")  # the phone's logged mutations
     assert pushed["total"] >= 2
     assert all(e["subject"].startswith("rep-a-phone-2#") for e in pushed["rows"])
-    today = datetime.now(UTC).date()
-    assert _audit(scene, **{"from": str(today + timedelta(1))})["total"] == 0
-    assert _audit(scene, to=str(today - timedelta(1)))["total"] == 0
-    everything = _audit(scene, **{"from": str(today), "to": str(today)})["total"]
+    # The days of the whole log (one, or two if midnight passed since the scene was made).
+    log = _audit(scene, limit=500)
+    assert log["next"] is None
+    first, last = days_of(e["at"] for e in log["rows"])
+    assert _audit(scene, **{"from": day(1, of=last)})["total"] == 0
+    assert _audit(scene, to=day(-1, of=first))["total"] == 0
+    everything = _audit(scene, **{"from": first, "to": last})["total"]
     assert everything == _audit(scene)["total"] > 5
     first = _audit(scene, limit=2)
     assert len(first["rows"]) == 2 and first["next"] == first["rows"][-1]["seq"]

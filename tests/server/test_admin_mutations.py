@@ -12,7 +12,6 @@ import base64
 import csv
 import io
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from sync.ids import uuid7
+from tests.days import day, days_of
 from tests.server.conftest import LiveServer
 from tests.server.phone import Phone, invite
 from tests.server.test_api import assert_error
@@ -130,9 +130,12 @@ def test_the_devices_page_counts_what_the_link_lists(scene: Scene):
     assert devices[scene.phone.device_id]["errors"] == 2
 
 
+@pytest.mark.dates
 def test_filters(scene: Scene):
-    today = datetime.now(UTC).date()
     rep, phone = scene.rep_id, scene.phone.device_id
+    # The days the rep's mutations were received on: today, or yesterday and today if midnight
+    # passed since the scene was made.
+    first, last = days_of(r["received_at"] for r in scene.rows(user_id=rep)["rows"])
 
     def names(**params: Any) -> list[str]:
         return [r["name"] for r in scene.rows(**params)["rows"]]
@@ -150,9 +153,9 @@ def test_filters(scene: Scene):
     assert names(order_id=scene.good) == ["order.transition", "payment.record", "order.create"]
     assert names(order_id=scene.bad) == ["order.create"]
     assert names(order_id=scene.bad, status="applied") == []
-    assert len(names(user_id=rep, **{"from": str(today), "to": str(today)})) == 5
-    assert names(user_id=rep, **{"from": str(today + timedelta(days=1))}) == []
-    assert names(user_id=rep, to=str(today - timedelta(days=1))) == []
+    assert len(names(user_id=rep, **{"from": first, "to": last})) == 5
+    assert names(user_id=rep, **{"from": day(1, of=last)}) == []
+    assert names(user_id=rep, to=day(-1, of=first)) == []
     for params in ({"device_id": "no-such"}, {"user_id": "no-such"}, {"name": "nope"},
                    {"error": "nope"}, {"order_id": "no-such"}):  # fmt: skip
         assert scene.rows(**params)["total"] == 0, params
