@@ -125,6 +125,7 @@ def world(shared_server: LiveServer) -> Iterator[World]:
 ALL = set(World.ORDERS)
 
 
+@pytest.mark.dates
 def test_a_row_carries_the_names_and_the_overdue_flag(world: World) -> None:
     r = world.get("/api/admin/orders", q="ORD-A")
     assert r.status_code == 200, r.text
@@ -142,6 +143,7 @@ def test_a_row_carries_the_names_and_the_overdue_flag(world: World) -> None:
         world.ids["picker1"], "picker1", False)  # fmt: skip
 
 
+@pytest.mark.dates
 def test_every_filter(world: World) -> None:
     assert world.numbers() == ALL
     # q: the number (any part, any case) or the customer's name; LIKE wildcards are literal.
@@ -238,6 +240,7 @@ def test_export_csv_and_xlsx_hold_the_listed_rows(world: World) -> None:
     assert got["total"] == 2 * PRICE and got["warehouse_code"] == "WH1"
 
 
+@pytest.mark.dates
 def test_overdue_count(world: World) -> None:
     r = world.get("/api/admin/orders/overdue/count")
     assert r.status_code == 200 and r.json() == {"count": 1}

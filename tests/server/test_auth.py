@@ -85,6 +85,7 @@ def test_enrollment_link_works_once(server: LiveServer, admin_token: str):
     assert len(server.query("SELECT id FROM passkeys")) == 1
 
 
+@pytest.mark.dates
 def test_expired_enrollment_refused(serve: Callable[..., LiveServer]):
     server = serve(enrollment_ttl_hours=0, **FAST)
     invited = invite(server, server.token("boss", "admin"), "rep7", "sales")
@@ -272,6 +273,7 @@ def test_bearer_session_logout(server: LiveServer, admin_token: str):
         assert c.get("/api/auth/me").status_code == 401
 
 
+@pytest.mark.dates
 def test_session_expiry_slides(server: LiveServer, admin_token: str):
     phone, _ = enrolled(server, admin_token)
     # A phone that was offline for 29 days: last seen then, its session ends in a day.
@@ -292,6 +294,7 @@ def test_session_expiry_slides(server: LiveServer, admin_token: str):
     assert row["expires_at"] > soon and left.days >= 29
 
 
+@pytest.mark.dates
 def test_expired_session_refused(server: LiveServer, admin_token: str):
     phone, _ = enrolled(server, admin_token)
 

@@ -267,6 +267,7 @@ def test_the_status_page_is_rate_limited_per_address(serve) -> None:
     assert codes == [404, 404, 404, 429, 429]
 
 
+@pytest.mark.dates
 def test_purge_removes_old_records_and_is_audited(world, monkeypatch, capsys) -> None:
     from server import cli
 

@@ -25,6 +25,10 @@ from tests.server.conftest import LiveServer
 from tests.server.test_api import assert_error, mutation
 from tests.server.test_warehouse import device_session, push
 
+# Reports of fixed past days, the overdue one counted against today, the default range ending
+# today: all run again with the clock moved (make test-clock).
+pytestmark = pytest.mark.dates
+
 RANGE = {"from": "2026-03-01", "to": "2026-03-14"}
 DAYS = [f"2026-03-{d:02}" for d in range(1, 15)]
 WEEKS = ["2026-02-23", "2026-03-02", "2026-03-09"]

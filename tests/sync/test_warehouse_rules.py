@@ -178,6 +178,7 @@ async def test_scans_reach_their_warehouse_admins_and_for_views_the_orders_owner
     assert "buckets" not in row
 
 
+@pytest.mark.dates
 async def test_purge_removes_old_scans_and_devices_drop_them(store: Any, catalog: dict) -> None:
     picker = Device(store, W1, "w1-handheld")
     for sid in ("s-old", "s-new"):
@@ -464,6 +465,7 @@ def qr_vectors_key() -> Any:
 # ---- leases ---------------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 async def test_a_live_lease_lets_only_its_device_redeem(store: Any, ready: dict) -> None:
     from server.warehouse.service import LeaseIn, take_leases
 
