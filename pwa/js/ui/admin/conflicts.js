@@ -184,7 +184,7 @@ function Detail({ id, listed, back }) {
         <${Link} href=${back} data-testid="admin-conflict-close">${t('admin.conflicts.close')}<//></div>
       <p><${Subject} subject=${subject} testid="admin-conflict-subject" /> · <span data-testid="admin-conflict-status">${label('conflict.status', c.status)}</span>
         ${c.severity !== 'normal' && html` <${Badge} kind="warn">${label('admin.conflicts.severity', c.severity)}<//>`}</p>
-      <p class="muted" data-testid="admin-conflict-reason">${explain(c)}</p>
+      <p class="muted" data-testid="admin-conflict-reason" title=${c.reason}>${explain(c)}</p>
       <div class="side-by-side">
         <${Value} c=${c} label=${t('admin.conflicts.base')} side="base_value" testid="admin-conflict-base" names=${named.names} />
         <${Value} c=${c} label=${t('admin.conflicts.server')} side="server_value" testid="admin-conflict-server" names=${named.names} />
