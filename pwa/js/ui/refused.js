@@ -7,7 +7,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { keepsIdentity, paymentMethodOf } from '../core/refused.js';
-const problems = () => [];
+import { problems } from '../core/validate.js';
 import { formatDate, formatMoney, formatNumber, inputToMinor, minorToInput } from '../format.js';
 import { hasKey, t } from '../i18n.js';
 import { ErrorBox, Field, Loading, Screen, Select, useAction } from './components.js';
@@ -15,7 +15,7 @@ import { useApp } from './context.js';
 import { useLive } from './live.js';
 import { PAYMENT_METHODS, PRIORITIES } from './order-new.js';
 import { Link, navigate } from './router.js';
-const describe = String;
+import { describe } from './validation.js';
 
 /** The refused work of this user, kept current (undefined while loading). */
 export function useRefusedWork() {
