@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 PWA_DEPS := pwa/node_modules/.installed
 
-.PHONY: serve test test-sqlite test-postgres test-js test-e2e lint bench
+.PHONY: serve test test-sqlite test-postgres test-js test-e2e test-clock lint bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,8 +25,9 @@ serve: $(VENV)/.installed $(PWA_DEPS)
 	$(BIN)/orderly serve --demo
 
 # Every test, on SQLite and then on PostgreSQL (a missing PostgreSQL fails the run), then the
-# browser tests (a missing chromium is installed, or fails the run).
-test: $(VENV)/.installed lint test-js test-sqlite test-postgres test-e2e
+# browser tests (a missing chromium is installed, or fails the run), then the date-sensitive
+# ones with the clock moved.
+test: $(VENV)/.installed lint test-js test-sqlite test-postgres test-e2e test-clock
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -52,6 +53,23 @@ test-js: $(VENV)/.installed $(PWA_DEPS)
 test-e2e: $(VENV)/.installed $(PWA_DEPS)
 	tests/ensure_chromium.sh
 	ORDERLY_TEST_DB=sqlite $(BIN)/pytest tests/e2e
+
+# The tests marked `dates` (they depend on today's date or the time of day) again on SQLite under
+# Debian's faketime (docs/operations.md § 11): a year ahead; then from 23:59:45 UTC on the
+# last day of next year, so they start at a month's and a year's end and midnight passes during
+# the run (the browser tests too: they take most of the time, so they run at this clock only).
+# The servers and the browser the tests start inherit the moved clock (LD_PRELOAD, FAKETIME).
+CLOCK_AHEAD := 365 days
+CLOCK_YEAR_END := $$(( $$(date -u +%Y) + 1 ))-12-31 23:59:45 UTC
+
+test-clock: $(VENV)/.installed $(PWA_DEPS)
+	tests/ensure_tools.sh
+	tests/ensure_chromium.sh
+	@echo "test-clock: the date tests at $$(faketime "$(CLOCK_AHEAD)" date -u '+%F %T UTC')"
+	ORDERLY_TEST_DB=sqlite faketime "$(CLOCK_AHEAD)" $(BIN)/pytest -m dates --ignore=tests/e2e
+	@echo "test-clock: the date tests from $$(faketime "$(CLOCK_YEAR_END)" date -u '+%F %T UTC')"
+	ORDERLY_TEST_DB=sqlite faketime "$(CLOCK_YEAR_END)" $(BIN)/pytest -m dates --ignore=tests/e2e
+	ORDERLY_TEST_DB=sqlite faketime "$(CLOCK_YEAR_END)" $(BIN)/pytest -m dates tests/e2e
 
 # Benchmarks (not part of `make test`): results go to docs/benchmarks.md.
 bench: $(VENV)/.installed

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# The tools tests/server/test_deploy_files.py checks deploy/ with: caddy (validates the
-# Caddyfile) and systemd-analyze (verifies the units). Installed with apt-get when root and
-# missing; otherwise fail loudly (never skip).
+# The Debian tools the tests need besides python and node: caddy (validates the Caddyfile) and
+# systemd-analyze (verifies the units) for tests/server/test_deploy_files.py's checks of
+# deploy/, and faketime (moves the clock for `make test-clock`). Installed with apt-get when
+# root and missing; otherwise fail loudly (never skip).
 set -u
+tools=(caddy:caddy systemd-analyze:systemd faketime:faketime)  # command:package
 need=()
-command -v caddy >/dev/null || need+=(caddy)
-command -v systemd-analyze >/dev/null || need+=(systemd)
+for tool in "${tools[@]}"; do
+  command -v "${tool%%:*}" >/dev/null || need+=("${tool##*:}")
+done
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "installing ${need[*]} (checks of deploy/)" >&2
+  echo "installing ${need[*]} (checks of deploy/, the clock-moved tests)" >&2
   apt-get install -y -q "${need[@]}" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "${need[@]}" >/dev/null; }
 fi
-command -v caddy >/dev/null && command -v systemd-analyze >/dev/null && exit 0
-echo "FAIL: caddy and systemd-analyze are needed to check deploy/: install ${need[*]}" >&2
+missing=()
+for tool in "${tools[@]}"; do
+  command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "FAIL: caddy, systemd-analyze and faketime are needed by the tests: install ${missing[*]}" >&2
 exit 1
