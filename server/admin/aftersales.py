@@ -522,7 +522,8 @@ class AfterSalesController(Controller):
         f = Filters(kind, status, order.strip() if order else None, customer_id, created_from,
                     created_to)  # fmt: skip
         if format is not None:
-            return export_response("after-sales", format, _COLUMNS, await every(app_state, f))
+            return export_response("after-sales", format, _COLUMNS, await every(app_state, f),
+                                   money=("refund_amount", "refunded"))  # fmt: skip
         return Response(await page(app_state, f, limit, offset))
 
     @get("/orders", operation_id="adminAfterSalesOrder",

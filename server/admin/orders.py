@@ -584,7 +584,8 @@ class OrdersController(Controller):
         f = Filters(q, statuses_of(status), priority, overdue, warehouse_id, owner_id,
                     assignee_id, channel, synced_from, synced_to, created_from, created_to)  # fmt: skip
         if format is not None:
-            return export_response("orders", format, _COLUMNS, await every(app_state.db, f))
+            return export_response("orders", format, _COLUMNS, await every(app_state.db, f),
+                                   money=("total",))  # fmt: skip
         return Response(await page(app_state.db, f, limit, cursor))
 
     @get("/overdue/count", operation_id="adminOrdersOverdue",

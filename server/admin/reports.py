@@ -35,6 +35,8 @@ OPEN_STATUSES = ("submitted", "on_hold", "confirmed", "picking", "packed")
 AFTER_SHIPPING = ("shipped", "delivered", "completed", "returned", "refunded")
 DEVICE_BUCKETS = ("lt_1h", "lt_1d", "lt_3d", "older", "never")
 _EMPLOYEE = ("orders", "transitions", "scans", "redemptions")  # per-employee columns
+# Columns of report tables that hold money (minor units; exports write major units).
+MONEY_COLUMNS = frozenset({"order_total", "received", "refunded"})
 
 
 class RangeTooLong(SyncError):

@@ -38,4 +38,4 @@ class ReportsController(Controller):
             return report
         columns, rows = reports.table_rows(report)
         filename = f"{name}_{report.from_}_{report.to}"
-        return export_response(filename, format, columns, rows)
+        return export_response(filename, format, columns, rows, money=reports.MONEY_COLUMNS)

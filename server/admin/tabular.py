@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from decimal import Decimal
 from typing import Any, Literal
 
 from litestar import Response
@@ -67,10 +68,29 @@ def to_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = 
     return out.getvalue()
 
 
+# Minor units per major unit (CNY: 1250 fen = 12.50 yuan), as the importer reads prices.
+MINOR = 100
+
+
+def major_units(minor: Any) -> Any:
+    """Money as a person reads it: integer minor units → an exact Decimal of major units
+    (1250 → 12.50; a number in XLSX, "12.50" in CSV). Anything else is left as it is."""
+    if isinstance(minor, int) and not isinstance(minor, bool):
+        return (Decimal(minor) / MINOR).quantize(Decimal("0.01"))
+    return minor
+
+
 def export_response(
-    name: str, fmt: ExportFormat, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    name: str,
+    fmt: ExportFormat,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    money: Collection[str] = (),
 ) -> Response[bytes]:
-    """The file ``<name>.<fmt>`` as a download."""
+    """The file ``<name>.<fmt>`` as a download. The ``money`` columns hold minor units in the
+    rows and are written in major units: money is never exported in minor units."""
+    if at := {i for i, c in enumerate(columns) if c in money}:
+        rows = ([major_units(v) if i in at else v for i, v in enumerate(r)] for r in rows)
     body = to_csv(columns, rows) if fmt == "csv" else to_xlsx(columns, rows, name)
     return Response(
         body,

@@ -226,7 +226,8 @@ def test_export_csv_and_xlsx_hold_the_listed_rows(world: World) -> None:
     assert [row["number"] for row in table] == [row["number"] for row in listed]
     for got, want in zip(table, listed, strict=True):
         assert got["customer_name"] == want["customer_name"]
-        assert got["owner_name"] == "rep1" and int(got["total"]) == want["total"]
+        # Money in major units, never minor: 2,500 fen is "25.00".
+        assert got["owner_name"] == "rep1" and got["total"] == f"{want['total'] / 100:.2f}"
         assert got["overdue"] == ("true" if want["overdue"] else "false")
         assert got["warehouse_code"] == (want["warehouse_code"] or "")
     r = world.get("/api/admin/orders", status="cancelled", format="xlsx")
@@ -237,7 +238,7 @@ def test_export_csv_and_xlsx_hold_the_listed_rows(world: World) -> None:
     got = dict(zip(header, rows[0], strict=True))
     assert (got["number"], got["customer_name"], got["status"], got["priority"]) == (
         "ORD-C-003", "Gamma 100%", "cancelled", "low")  # fmt: skip
-    assert got["total"] == 2 * PRICE and got["warehouse_code"] == "WH1"
+    assert got["total"] == 2 * PRICE / 100 and got["warehouse_code"] == "WH1"
 
 
 @pytest.mark.dates

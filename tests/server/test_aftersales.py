@@ -199,6 +199,7 @@ def test_list_filters_paging_and_export(server: LiveServer, support: httpx.Clien
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert [(x["number"], x["status"], x["order_number"]) for x in rows] == [
         ("AS-000003", "rejected", "SO-11"), ("AS-000001", "open", "SO-10")]  # fmt: skip
+    assert {x["refunded"] for x in rows} == {"0.00"}  # money in major units, never minor
     r = support.get(API, params={"format": "xlsx", "kind": "return"})
     sheet = load_workbook(io.BytesIO(r.content)).active
     header, *body = list(sheet.values)

@@ -302,15 +302,18 @@ def test_exports_have_the_tables_rows(world, name: str) -> None:
     assert as_csv.status_code == 200 and as_xlsx.status_code == 200
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert f'filename="{name}_2026-03-01_2026-03-14.csv"' in as_csv.headers["content-disposition"]
-    expected = [[("" if v is None else str(v)) for v in row] for row in table["rows"]]
+    # Money columns (the sales report's) in major units, never minor: 1250 fen is "12.50".
+    money = [c in ("order_total", "received", "refunded") for c in table["columns"]]
+    rows = [[v / 100 if m and v is not None else v for v, m in zip(r, money, strict=True)]
+            for r in table["rows"]]  # fmt: skip
+    expected = [[("" if v is None else f"{v:.2f}" if m else str(v)) for v, m in zip(row, money, strict=True)]
+                for row in rows]  # fmt: skip
     got = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
     assert got == [table["columns"], *expected]
+    assert (name == "sales") == any(money)
     sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content), read_only=True).active
     cells = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
-    assert cells == [
-        table["columns"],
-        *[["" if v is None else v for v in r] for r in table["rows"]],
-    ]
+    assert cells == [table["columns"], *[["" if v is None else v for v in r] for r in rows]]
 
 
 @pytest.mark.parametrize(
