@@ -22,7 +22,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.admin.period import bounds
 from server.admin.review import NotFound, apply_as
-from server.admin.tabular import ExportFormat, export_response
+from server.admin.tabular import ExportFormat, export_response, major_units
 from server.auth.principal import Principal, needs
 from server.db.sql import Conn, Database
 from server.state import AppState
@@ -357,7 +357,7 @@ def _mutation_summary(name: str, args_text: str) -> str:
     if name == "order.update" and isinstance(args.get("set"), dict):
         return f"{name}: {', '.join(sorted(args['set']))}"
     if name == "payment.record":
-        return f"{name}: {args.get('method')} {args.get('amount')}"
+        return f"{name}: {args.get('method')} {major_units(args.get('amount'))}"
     if name == "order.line.upsert" and isinstance(args.get("line"), dict):
         return f"{name}: {args['line'].get('qty')}"
     return name
@@ -414,7 +414,7 @@ async def _timeline(conn: Conn, order: Row, child_ids: list[str]) -> tuple[list[
     ))  # fmt: skip
     for r in redemptions:
         entries.append(Entry(r["at"], "redemption", "redeem", r["status"], r["user_id"], None,
-                             r["code"], r["reason"] or str(r["amount"])))  # fmt: skip
+                             r["code"], r["reason"] or str(major_units(r["amount"]))))  # fmt: skip
 
     rows = [oid, *child_ids]
     conflicts = took(await conn.fetch(

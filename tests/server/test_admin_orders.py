@@ -273,14 +273,14 @@ def test_detail_with_lines_payments_and_timeline(world: World) -> None:
     assert step["who"] == "boss" and step["outcome"] == "confirmed"
     assert kinds["status", "submitted"]["who"] == "rep1"
     assert kinds["mutation", "order.transition: submitted → confirmed"]["who"] == "boss"
-    assert kinds["mutation", "payment.record: cash 300"]["outcome"] == "applied"
+    assert kinds["mutation", "payment.record: cash 3.00"]["outcome"] == "applied"
     scan = kinds["scan", "view"]
     assert (scan["who"], scan["device_code"], scan["outcome"]) == (
         "picker1", picker_device, "valid")  # fmt: skip
     # Mutations naming other orders stay out.
     assert not any("ORD-A" in (e["detail"] or "") for e in timeline)
     assert sorted(e["summary"] for e in timeline if e["kind"] == "mutation") == [
-        "order.create", "order.transition: submitted → confirmed", "payment.record: cash 300",
+        "order.create", "order.transition: submitted → confirmed", "payment.record: cash 3.00",
         "scan.record"]  # fmt: skip
     assert d["timeline_truncated"] is False
 
