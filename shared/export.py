@@ -8,7 +8,7 @@ from pathlib import Path
 import msgspec
 
 from shared import codes, roles, states
-from shared.mutations import CATALOG, NESTED, ORDER_UPDATE_FIELDS
+from shared.mutations import CATALOG, NESTED, ORDER_TOTAL_MAX, ORDER_UPDATE_FIELDS
 
 
 def vocabulary() -> dict[str, object]:
@@ -28,6 +28,7 @@ def vocabulary() -> dict[str, object]:
         "permissions": {k: sorted(v) for k, v in roles.PERMISSIONS.items()},
         "scan_roles": sorted(roles.SCAN_ROLES),
         "order_update_fields": list(ORDER_UPDATE_FIELDS),
+        "order_total_max": ORDER_TOTAL_MAX,
         "mutations": {name: mutation_schema(name) for name in sorted(CATALOG)},
         "codes": codes.exported(),
     }

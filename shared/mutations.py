@@ -240,6 +240,18 @@ CATALOG: dict[str, type[Args]] = {
     "stocktake.line": StocktakeLine,
 }
 
+# The most an order may total, in minor units (10¹³.00 in major units). Lines alone allow 500 ×
+# 10⁶ × 10¹² — past the 64 bits of the databases' totals (an order of ten such lines failed the
+# push as internal_error) and past the 2⁵³ a browser's numbers hold exactly. Checked by ``check``
+# for order.create and by the line rule for an order's later lines; the PWA reads it from the
+# vocabulary (``order_total_max``).
+ORDER_TOTAL_MAX = 10**15
+
+
+def order_total(lines: list[Line]) -> int:
+    return sum(line.qty * line.unit_price for line in lines)
+
+
 # Values the catalog's Struct leaves open that a rule checks before it reads anything: the name
 # of the mutation → its field → the Struct the field must convert into, naming at least one of
 # its fields. Exported with the catalog (shared/export.py), so the PWA checks them too.
@@ -257,6 +269,10 @@ def check(name: str, args: object) -> Args:
         # sync/push.py refuses these before decoding: PostgreSQL's text cannot hold a NUL.
         raise msgspec.ValidationError(f"text may not contain NUL characters - at `{where}`")
     typed = msgspec.convert(args, CATALOG[name])
+    if isinstance(typed, OrderCreate) and order_total(typed.lines) > ORDER_TOTAL_MAX:
+        raise msgspec.ValidationError(
+            f"the order's total may be at most {ORDER_TOTAL_MAX} - at `$.lines`"
+        )
     for field, struct in NESTED.get(name, {}).items():
         try:
             value = msgspec.convert(getattr(typed, field), struct)

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from shared.mutations import CATALOG
+from shared.mutations import check
 from shared.roles import may_send
 from sync import buckets as bk
 from sync import writer
@@ -50,7 +50,7 @@ async def apply_mutation(
     if not may_send(actor.role, name):
         raise MutationRejected("forbidden", f"a {actor.role} may not send {name}")
     try:
-        typed = msgspec.convert(args, CATALOG[name])
+        typed = check(name, args)  # the catalog: one definition of valid
     except msgspec.ValidationError as e:
         raise MutationRejected("invalid_args", f"{name}: {e}") from None
     hlc = hlc or _clock.now()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from shared.mutations import CATALOG
+from shared.mutations import check
 from shared.roles import may_send
 from sync.context import Actor, MutationContext, Policy, now_iso
 from sync.errors import Gap, MutationRejected, TooLarge, UpgradeRequired
@@ -182,7 +182,7 @@ async def _run(tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, policy:
     if not may_send(actor.role, m.name):
         raise MutationRejected("forbidden", f"a {actor.role} may not send {m.name}")
     try:
-        args = msgspec.convert(m.args, CATALOG[m.name])
+        args = check(m.name, m.args)  # the catalog: one definition of valid
     except msgspec.ValidationError as e:
         raise MutationRejected("invalid_args", f"{m.name}: {e}") from None
     try:

@@ -101,6 +101,19 @@ describe('validate: limits for forms', () => {
     assert.deepEqual(limitsOf('payment.record', ['amount']), { minimum: -(10 ** 12), maximum: 10 ** 12, type: 'integer' });
   });
 
+  test('an order total past order_total_max (lines each within their bounds)', () => {
+    const order = (n, qty, price) => ({
+      id: 'o1', number: 'K7F-00001', customer_id: 'c1',
+      lines: Array.from({ length: n }, (_, i) => ({ id: `l${i}`, product_id: 'p1', qty, unit_price: price })),
+    });
+    const max = vocabularyJson().order_total_max;
+    assert.equal(max, 10 ** 15);
+    assert.deepEqual(problems('order.create', order(1, 1_000_000, 10 ** 9)), [], 'exactly the bound');
+    assert.deepEqual(problems('order.create', order(10, 1_000_000, 10 ** 12)),
+      [{ path: ['lines'], rule: 'maxTotal', limit: max }]);
+    assert.deepEqual(problems('order.create', order(1, 1_000_000, 10 ** 9 + 1)).map((p) => p.rule), ['maxTotal']);
+  });
+
   test('a path the schema does not have', () => {
     assert.deepEqual(limitsOf('order.create', ['nope']), {});
     assert.deepEqual(limitsOf('no.such', ['notes']), {});

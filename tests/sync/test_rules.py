@@ -1149,6 +1149,30 @@ async def test_an_edit_with_one_invalid_field_is_refused_whole_and_kept(
     assert msgspec.json.decode(logged["args"]) == edit
 
 
+async def test_an_order_total_past_the_bound_is_refused_not_a_server_failure(
+    store: Any, phone: Device, order: int
+) -> None:
+    """Ten lines of 1,000,000 × 10¹² pass every line's bounds but total past 64 bits (it failed
+    as internal_error): the catalog bounds the total (ORDER_TOTAL_MAX), at creation and when a
+    line is added later, and the refusal leaves nothing written."""
+    top = line("l-top", "p-1", 1_000_000, 10**9)  # 10¹⁵ exactly: the most an order may total
+    r = await phone.send("order.create", order_args("o-top", number="TOP-1", lines=[top]))
+    assert r.status == "applied", r
+    huge = [line(f"l-big-{i}", "p-1", 1_000_000, 10**12) for i in range(10)]
+    r = await phone.send("order.create", order_args("o-big", number="BIG-1", lines=huge))
+    assert (r.status, r.error) == ("rejected", "invalid_args"), r
+    assert "total" in (r.message or "")
+    assert await get(store, "orders", "o-big") is None
+    seq = await last_seq(store)
+    before = await get(store, "orders", "o-top")
+    r = await phone.send("order.line.upsert", {
+        "order_id": "o-top", "base_version": before["version"], "line": line("l-one-more", "p-1", 1, 1)})  # fmt: skip
+    assert (r.status, r.error) == ("rejected", "invalid_args"), r
+    assert await get(store, "order_lines", "l-one-more") is None
+    assert await get(store, "orders", "o-top") == before
+    assert await last_seq(store) == seq
+
+
 async def test_unknown_mutation_and_bad_hlc_are_rejected_and_kept(
     store: Any, phone: Device
 ) -> None:

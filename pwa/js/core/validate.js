@@ -31,7 +31,8 @@ export function schemaOf(name) {
 
 /** What is wrong with `args` of mutation `name`, as [{path, rule, limit?}]; empty when the
  * server's catalog accepts them. `rule` is one of maxLength, minLength, maximum, minimum,
- * pattern, enum, required, type, unknown, maxItems, minItems, minProperties, nul; `limit` the
+ * pattern, enum, required, type, unknown, maxItems, minItems, minProperties, nul, maxTotal (an
+ * order.create whose lines total more than the vocabulary's order_total_max); `limit` the
  * bound (a number, the allowed values of an enum, the types of a type). A name the catalog does
  * not have is one problem {path: [], rule: 'unknown'} (the server's unknown_mutation). */
 export function problems(name, args) {
@@ -41,7 +42,18 @@ export function problems(name, args) {
   const out = [];
   nuls(args, [], out);
   walk(schemas[name], args, [], schemas[name], out);
+  if (name === 'order.create' && !out.length) orderTotal(args.lines, out);
   return out;
+}
+
+// An order's total is bounded (shared/mutations.py ORDER_TOTAL_MAX, checked by the server's
+// check()): lines alone could pass the 64 bits of the databases and the 2^53 this side counts
+// exactly. Checked once the lines are valid, so every product here is an exact integer.
+function orderTotal(lines, out) {
+  const max = vocabulary().order_total_max;
+  if (max === undefined || !Array.isArray(lines)) return;
+  const total = lines.reduce((sum, l) => sum + BigInt(l.qty) * BigInt(l.unit_price), 0n);
+  if (total > BigInt(max)) out.push({ path: ['lines'], rule: 'maxTotal', limit: max });
 }
 
 // A NUL character anywhere, in a text or a key: sync/push.py refuses it before it decodes the

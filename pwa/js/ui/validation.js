@@ -37,7 +37,7 @@ export function describe(problem) {
   const key = hasKey(`invalid.${rule}`) ? `invalid.${rule}` : 'invalid.type';
   return t(key, {
     field,
-    limit: limitText(path, limit),
+    limit: rule === 'maxTotal' ? formatMoney(limit) : limitText(path, limit),
     actual: formatNumber(actual ?? 0),
   });
 }
