@@ -18,7 +18,7 @@ CATALOG: Buckets = frozenset({"catalog"})
 
 
 def encode(buckets: Iterable[str]) -> str:
-    """Stored form: space-framed, so ``LIKE '% rep:u1 %'`` finds exactly one bucket."""
+    """Stored form: space-framed, so the plain text `` rep:u1 `` finds exactly one bucket."""
     items = sorted(buckets)
     return f" {' '.join(items)} " if items else ""
 

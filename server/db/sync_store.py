@@ -52,11 +52,18 @@ def _table(name: str) -> str:
     return name
 
 
-def _bucket_filter(buckets: bk.Buckets | None, columns: Sequence[str]) -> tuple[str, list[str]]:
+def _bucket_filter(
+    dialect: str, buckets: bk.Buckets | None, columns: Sequence[str]
+) -> tuple[str, list[str]]:
+    """SQL that keeps rows in any of ``buckets``: the space-framed name found as plain text.
+
+    Not ``LIKE``: its ``_`` is a wildcard, so warehouse ``wh_north`` pulled ``whXnorth``'s rows,
+    and SQLite's LIKE ignores case (tests/sync/test_pull.py, buckets match exactly)."""
     if buckets is None:
         return "", []
-    ors = [f"{col} LIKE ?" for col in columns for _ in buckets]
-    args = [f"% {b} %" for _ in columns for b in sorted(buckets)]
+    find = "instr({}, ?) > 0" if dialect == "sqlite" else "strpos({}, ?) > 0"
+    ors = [find.format(col) for col in columns for _ in buckets]
+    args = [f" {b} " for _ in columns for b in sorted(buckets)]
     return " AND (" + " OR ".join(ors) + ")", args
 
 
@@ -269,7 +276,7 @@ class SqlReadTx:
     async def changed_rows(
         self, after: int, upto: int, buckets: bk.Buckets | None, limit: int
     ) -> list[tuple[str, str, int]]:
-        where, args = _bucket_filter(buckets, ("buckets", "removed"))
+        where, args = _bucket_filter(self.conn.dialect, buckets, ("buckets", "removed"))
         rows = await self.conn.fetch_tuples(
             "SELECT table_name, row_id, MAX(seq) AS s FROM change_log"
             f" WHERE seq > ? AND seq <= ?{where}"
@@ -291,7 +298,7 @@ class SqlReadTx:
     async def snapshot_page(
         self, table: str, after_id: str, buckets: bk.Buckets | None, limit: int
     ) -> list[Row]:
-        where, args = _bucket_filter(buckets, ("buckets",))
+        where, args = _bucket_filter(self.conn.dialect, buckets, ("buckets",))
         rows = await self.conn.fetch(
             f"SELECT {_WIRE_COLUMNS[_table(table)]} FROM {table}"
             f" WHERE deleted = ? AND id > ?{where} ORDER BY id LIMIT ?",
@@ -300,7 +307,7 @@ class SqlReadTx:
         return self._fix_all(table, rows)
 
     async def count_rows(self, table: str, buckets: bk.Buckets | None) -> int:
-        where, args = _bucket_filter(buckets, ("buckets",))
+        where, args = _bucket_filter(self.conn.dialect, buckets, ("buckets",))
         n = await self.conn.fetchval(
             f"SELECT COUNT(*) FROM {_table(table)} WHERE deleted = ?{where}", [False, *args]
         )

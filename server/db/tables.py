@@ -3,7 +3,7 @@
 Every synced table carries the sync columns of DESIGN §3: ``id`` (UUIDv7 text), ``version``
 (change sequence of the last write), ``field_versions`` (JSON field -> sequence), ``updated_by``
 ("user/device"), ``deleted`` (tombstone) and ``buckets`` (where the row lives now, as
-" b1 b2 " so one LIKE finds a bucket). Times are ISO-8601 UTC text, money integer minor units.
+" b1 b2 " so an exact substring search finds a bucket). Times are ISO-8601 UTC text, money integer minor units.
 """
 
 from __future__ import annotations

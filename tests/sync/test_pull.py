@@ -6,6 +6,7 @@ import pytest
 
 from server.db.sync_store import compact
 from sync.context import Actor
+from sync.direct import put_rows
 from sync.errors import BadCursor, UpgradeRequired
 from sync.hlc import Clock
 from sync.protocol import MutationIn, PullRequest, PushRequest
@@ -54,7 +55,13 @@ async def test_snapshot_pages_cover_every_row_once(store, catalog):
     ids = [(c.t, c.id) for c in changes]
     assert len(ids) == len(set(ids))
     by_table = {t: sum(1 for tt, _ in ids if tt == t) for t, _ in ids}
-    assert by_table == {"warehouses": 2, "products": 3, "customers": 1, "orders": 12, "order_lines": 12}
+    assert by_table == {
+        "warehouses": 2,
+        "products": 3,
+        "customers": 1,
+        "orders": 12,
+        "order_lines": 12,
+    }
     assert pages >= 7
     assert all(c.op == "put" and c.row is not None for c in changes)
 
@@ -229,3 +236,44 @@ async def test_stock_levels_reach_everyone_stock_moves_only_their_warehouse(stor
     await push(store, ADMIN, PushRequest("client-admin", 1, [late]))
     changes, _, _, _ = await _pull_all(store, REP, rep_cursor, client_id="c-rep-2")
     assert [(c.t, c.row["on_hand"]) for c in changes] == [("stock_levels", 3)]
+
+
+# ---- buckets match exactly ----------------------------------------------------------------------
+
+
+async def test_a_warehouse_pulls_its_own_rows_only_when_ids_differ_by_a_wildcard_or_case(
+    store, catalog
+):
+    # `wh_north` as a LIKE pattern also matched `whXnorth` (and, on SQLite, `WH_NORTH`).
+    names = ("wh_north", "whXnorth", "WH_NORTH")
+    await put_rows(store, ADMIN, "warehouses",
+                   [{"id": w, "code": f"N{i}", "name": w} for i, w in enumerate(names)])  # fmt: skip
+    clock = Clock("client-admin")
+
+    def move(i: int, wh: str) -> MutationIn:
+        args = {"id": f"m-{wh}-{i}", "product_id": "p-1", "warehouse_id": wh, "delta": 5,
+                "reason": "receive"}  # fmt: skip
+        return MutationIn(i, "stock.move", args, str(clock.now()))
+
+    await push(
+        store, ADMIN, PushRequest("client-admin", 1, [move(i + 1, w) for i, w in enumerate(names)])
+    )
+    rep_clock = Clock("client-rep-1")
+    muts = [MutationIn(1, "customer.upsert", {"id": "c-1", "name": "Acme"}, str(rep_clock.now()))]
+    for i, wh in enumerate(names):
+        args = {"id": f"o-{wh}", "number": f"K7F-0000{i}", "customer_id": "c-1", "warehouse_id": wh,
+                "lines": [{"id": f"l-{wh}", "product_id": "p-1", "qty": 1, "unit_price": 5}]}  # fmt: skip
+        muts.append(MutationIn(2 + i, "order.create", args, str(rep_clock.now())))
+    results = await push(store, REP, PushRequest("client-rep-1", 1, muts))
+    assert {r.status for r in results.results} == {"applied"}, results
+
+    picker = Actor("u-north", "warehouse", "wh_north")
+    changes, cursor, _, _ = await _pull_all(store, picker, client_id="c-north")
+    mine = {(c.t, c.id) for c in changes if c.t in ("orders", "order_lines", "stock_moves")}
+    assert mine == {("orders", "o-wh_north"), ("order_lines", "l-wh_north"),
+                    ("stock_moves", "m-wh_north-1")}  # fmt: skip
+    # Deltas too: later moves in the look-alike warehouses stay away.
+    later = [move(i + 4, w) for i, w in enumerate(names)]
+    await push(store, ADMIN, PushRequest("client-admin", 1, later))
+    changes, _, _, _ = await _pull_all(store, picker, cursor, client_id="c-north")
+    assert {c.id for c in changes if c.t == "stock_moves"} == {"m-wh_north-4"}
