@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sync.errors import MutationRejected
+
 
 @dataclass
 class FieldMerge:
@@ -25,6 +27,17 @@ class FieldMerge:
     @property
     def concurrent(self) -> bool:
         return bool(self.conflicts or self.merged)
+
+
+def check_base(row: dict[str, Any], base_version: int | None, what: str) -> None:
+    """Refuse a ``base_version`` above the row's version: no client was ever given it, and a base
+    from the future would make every concurrent write look older than it, skipping the merge."""
+    if base_version is not None and base_version > row["version"]:
+        raise MutationRejected(
+            "invalid_args",
+            f"base_version {base_version} is above the {what}'s version {row['version']}: "
+            "send the version of the row as you last pulled it",
+        )
 
 
 def merge_fields(

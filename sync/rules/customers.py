@@ -6,7 +6,7 @@ from shared.mutations import CustomerUpsert
 from sync import buckets as bk
 from sync import writer
 from sync.context import MutationContext
-from sync.merge import merge_fields
+from sync.merge import check_base, merge_fields
 from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing
 
 FIELDS = ("name", "phone", "address", "region")
@@ -21,6 +21,7 @@ async def upsert(ctx: MutationContext, args: CustomerUpsert) -> Outcome:
         return APPLIED
     if current["deleted"] or not ctx.actor.can_see(current["buckets"]):
         return await missing(ctx, "customers", args.id, "customer")
+    check_base(current, args.base_version, "customer")
 
     # An update sets the fields the client sent; one it left out is left alone (not cleared).
     values = {f: v for f, v in values.items() if f in ctx.mutation.args}

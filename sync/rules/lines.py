@@ -13,7 +13,7 @@ from sync import buckets as bk
 from sync import writer
 from sync.context import MutationContext
 from sync.errors import MutationRejected
-from sync.merge import merge_fields
+from sync.merge import check_base, merge_fields
 from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_row
 from sync.rules.orders import locked, product_problem
 from sync.store import Row
@@ -36,6 +36,7 @@ async def upsert(ctx: MutationContext, args: OrderLineUpsert) -> Outcome:
     order = await visible_row(ctx, "orders", args.order_id)
     if order is None:
         return await missing(ctx, "orders", args.order_id, "order")
+    check_base(order, args.base_version, "order")
     values = {f: getattr(args.line, f) for f in LINE_FIELDS}
     if order["status"] in LINES_LOCKED:
         return await locked(ctx, order, {"line": {"id": args.line.id, **values}})
@@ -99,6 +100,7 @@ async def remove(ctx: MutationContext, args: OrderLineRemove) -> Outcome:
     order = await visible_row(ctx, "orders", args.order_id)
     if order is None:
         return await missing(ctx, "orders", args.order_id, "order")
+    check_base(order, args.base_version, "order")
     if order["status"] in LINES_LOCKED:
         return await locked(ctx, order, {"remove_line": args.line_id})
     line = await ctx.tx.get("order_lines", args.line_id)

@@ -13,7 +13,7 @@ from sync import buckets as bk
 from sync import notices, writer
 from sync.context import MutationContext
 from sync.errors import MutationRejected
-from sync.merge import merge_fields
+from sync.merge import check_base, merge_fields
 from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_row
 from sync.rules import review
 from sync.store import Row
@@ -116,6 +116,7 @@ async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
     order = await visible_row(ctx, "orders", args.id)
     if order is None:
         return await missing(ctx, "orders", args.id, "order")
+    check_base(order, args.base_version, "order")
     if all(order.get(f) == v for f, v in changes.items()):
         return MERGED  # already so: nothing to change, locked or not
     if order["status"] in FIELDS_LOCKED:
