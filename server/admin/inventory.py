@@ -21,9 +21,10 @@ import msgspec
 
 from server.admin.period import bounds, check_page
 from server.db.sql import Database, is_unique_violation
+from shared.roles import SCOPE_BY_ROLE
 from sync.context import Actor
 from sync.direct import apply_mutation, put_rows
-from sync.errors import BadRequest, MutationRejected, SyncError
+from sync.errors import BadRequest, Forbidden, MutationRejected, SyncError
 from sync.ids import stock_level_id, uuid7
 from sync.store import Store, WriteTx
 
@@ -582,6 +583,17 @@ class MoveFilters(msgspec.Struct, frozen=True):
     created_from: str | None = None
     created_to: str | None = None
     q: str | None = None  # the product's SKU, name or barcode contains it
+
+
+def warehouse_scope(actor: Actor, asked: str | None) -> str | None:
+    """The warehouse a stock-move or stocktake list may show ``actor``: a warehouse user sees
+    their own warehouse only, as their devices do (its ``wh:`` bucket), whatever they ask; any
+    other role sees the warehouse asked for, or all."""
+    if SCOPE_BY_ROLE.get(actor.role) != "warehouse":
+        return asked
+    if not actor.warehouse_id or (asked and asked != actor.warehouse_id):
+        raise Forbidden(f"a {actor.role} user sees their own warehouse's moves and stocktakes only")
+    return actor.warehouse_id
 
 
 def _move_where(f: MoveFilters) -> tuple[list[str], list[Any]]:

@@ -164,6 +164,7 @@ class InventoryController(Controller):
         cursor: FromQuery[str | None] = None,
         format: FromQuery[ExportFormat | None] = None,
     ) -> Response[Any]:
+        warehouse_id = inv.warehouse_scope(me.actor, warehouse_id)
         f = inv.MoveFilters(product_id, warehouse_id, reason, ref, created_from, created_to, q)
         if format is not None:
             rows = await inv.every_move(app_state.db, f)
@@ -182,4 +183,5 @@ class InventoryController(Controller):
         limit: FromQuery[int] = 50,
         offset: FromQuery[int] = 0,
     ) -> Response[Any]:
+        warehouse_id = inv.warehouse_scope(me.actor, warehouse_id)
         return Response(await inv.stocktakes(app_state.db, status, warehouse_id, limit, offset))

@@ -287,6 +287,37 @@ def test_stocktake_list(live_server: LiveServer, admin: str):
         assert level["on_hand"] == 4  # the later count won
 
 
+def test_a_warehouse_user_sees_their_own_warehouses_moves_and_stocktakes_only(
+    live_server: LiveServer, admin: str
+):
+    server = live_server
+    main, north = _warehouse(server, admin, "MAIN"), _warehouse(server, admin, "NORTH")
+    tea = _product(server, admin, "TEA")["id"]
+    _adjust(server, admin, tea, main["id"], 5, note="PO-MAIN")
+    _adjust(server, admin, tea, north["id"], 7, note="PO-NORTH")
+    with server.client(admin) as c:
+        for wh in (main, north):
+            assert c.post("/api/stocktakes", json={"warehouse_id": wh["id"]}).status_code == 201
+    picker = server.token("picker", "warehouse", main["id"])
+    with server.client(picker) as c:
+        for params in ({}, {"warehouse_id": ""}, {"warehouse_id": main["id"]}):
+            moves = c.get("/api/admin/stock-moves", params=params).json()
+            assert [m["ref"] for m in moves["rows"]] == ["PO-MAIN"], params
+            takes = c.get("/api/admin/stocktakes", params=params).json()
+            assert [s["warehouse_id"] for s in takes["rows"]] == [main["id"]], params
+        csv = c.get("/api/admin/stock-moves", params={"format": "csv"}).text
+        assert "PO-MAIN" in csv and "PO-NORTH" not in csv
+        for path in ("/api/admin/stock-moves", "/api/admin/stocktakes"):
+            r = c.get(path, params={"warehouse_id": north["id"]})
+            assert (r.status_code, r.json()["code"]) == (403, "forbidden"), path
+            r = c.get(path, params={"warehouse_id": north["id"], "format": "csv"})
+            assert r.status_code == 403, path
+    with server.client(admin) as c:  # other roles see every warehouse, or the one asked for
+        assert c.get("/api/admin/stock-moves").json()["total"] == 2
+        assert c.get("/api/admin/stocktakes", params={"warehouse_id": north["id"]}).json()[
+            "total"] == 1  # fmt: skip
+
+
 def test_read_only_roles(live_server: LiveServer, admin: str):
     server = live_server
     picker = server.token("picker", "warehouse", "wh-1")
