@@ -14,10 +14,14 @@ another history or scope gets ``reset``. A snapshot cursor of the older six-part
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from sync.buckets import Buckets
 from sync.errors import BadCursor
+from sync.tables import SYNCED_TABLES
+
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 # Which rows a bucket holds, as a version: bumped when that changes (stock levels joined the
 # catalog in 2; signing keys and QR revocations in 3), so every cursor issued under the old
@@ -57,16 +61,31 @@ class Snapshot:
         )
 
 
+def _number(text: str) -> int:
+    # ASCII digits only: int() also takes "-1", "+1", " 1", "1_0" and other scripts' digits.
+    if not _DIGITS.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
+
+
 def parse(text: str) -> Delta | Snapshot:
+    """The position ``text`` names; ``BadCursor`` for anything this server could not have
+    issued (a made-up snapshot with more rows sent than counted, a table past the last)."""
     parts = text.split(".")
     try:
         if len(parts) == 4 and parts[1] == "d":
-            return Delta(parts[0], parts[2], int(parts[3]))
+            return Delta(parts[0], parts[2], _number(parts[3]))
         if len(parts) == 8 and parts[1] == "s":
             epoch, _, scope, high, total, done, table, after = parts
-            return Snapshot(epoch, scope, int(high), int(table), after, int(total), int(done))
+            snap = Snapshot(
+                epoch, scope, _number(high), _number(table), after, _number(total), _number(done)
+            )
+            if snap.done <= (snap.total or 0) and snap.table < len(SYNCED_TABLES):
+                return snap
         if len(parts) == 6 and parts[1] == "s":
-            return Snapshot(parts[0], parts[2], int(parts[3]), int(parts[4]), parts[5])
+            snap = Snapshot(parts[0], parts[2], _number(parts[3]), _number(parts[4]), parts[5])
+            if snap.table < len(SYNCED_TABLES):
+                return snap
     except ValueError:
         pass
     raise BadCursor(f"not a cursor this server issued: {text[:60]!r}")

@@ -47,7 +47,8 @@ class PushResponse(msgspec.Struct):
 class PullRequest(msgspec.Struct, forbid_unknown_fields=True):
     client_id: ClientId
     schema: int
-    cursor: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    # null starts an initial sync; an empty text is no cursor this server issued.
+    cursor: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 5000
 
 

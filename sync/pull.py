@@ -50,7 +50,7 @@ async def pull(
         state = await rtx.state()
         client = await rtx.client(req.client_id)
         last_mid = client.last_mutation_id if client else 0
-        position = cur.parse(req.cursor) if req.cursor else None
+        position = None if req.cursor is None else cur.parse(req.cursor)
         reset = position is not None and (
             position.epoch != state.epoch
             or position.scope != scope
@@ -100,9 +100,11 @@ async def _snapshot(
         )
         if len(changes) >= limit:
             last = rows[-1]["id"] if rows else after
-            nxt = cur.Snapshot(
-                pos.epoch, pos.scope, pos.high, table_i, last, pos.total, pos.done + len(changes)
-            )
+            done = pos.done + len(changes)
+            # Rows written while it pages can make a snapshot send more than it counted: the
+            # total rises with them, so no cursor this server issues has done > total.
+            total = max(pos.total or 0, done)
+            nxt = cur.Snapshot(pos.epoch, pos.scope, pos.high, table_i, last, total, done)
             return changes, nxt, True
         table_i, after = table_i + 1, ""
     # The snapshot is whole; what changed since it began comes as deltas from ``high``.

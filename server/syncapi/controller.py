@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import TypeVar
 
-from litestar import Controller, get, post
+import msgspec
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
@@ -15,9 +17,22 @@ from server import metrics
 from server.auth.devices import record_sync
 from server.state import AppState
 from sync.context import Actor
+from sync.errors import BadRequest
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 from sync.pull import pull
 from sync.push import push
+
+T = TypeVar("T")
+
+
+async def strict(request: Request, kind: type[T]) -> T:
+    """The body as ``kind`` with msgspec's strict types. Litestar converts a body leniently
+    (``"schema": "1"`` and ``"limit": "5"`` became numbers), so the protocol's own fields are
+    decoded again from the bytes, as every client is told they are read (docs/protocol.md)."""
+    try:
+        return msgspec.json.decode(await request.body(), type=kind)
+    except msgspec.ValidationError as e:
+        raise BadRequest(f"{kind.__name__}: {e}") from None
 
 
 class SyncController(Controller):
@@ -32,11 +47,13 @@ class SyncController(Controller):
     )
     async def push(
         self,
+        request: Request,
         data: JSONBody[PushRequest],
         actor: NamedDependency[Actor],
         app_state: NamedDependency[AppState],
     ) -> PushResponse:
         started = time.perf_counter()
+        data = await strict(request, PushRequest)
         response = await push(app_state.store, actor, data, app_state.push_limits, app_state.policy)
         if actor.device_id:
             await record_sync(app_state.db, actor.device_id, data.pending)
@@ -51,11 +68,13 @@ class SyncController(Controller):
     )
     async def pull(
         self,
+        request: Request,
         data: JSONBody[PullRequest],
         actor: NamedDependency[Actor],
         app_state: NamedDependency[AppState],
     ) -> PullResponse:
         started = time.perf_counter()
+        data = await strict(request, PullRequest)
         response = await pull(app_state.store, actor, data, app_state.settings.pull_max_limit)
         if actor.device_id:
             await record_sync(app_state.db, actor.device_id, None)

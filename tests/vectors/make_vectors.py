@@ -1362,6 +1362,8 @@ BAD_PULL_INPUTS: list[Doc] = [
     {"clientId": "k7f-phone-01a2", "limit": "100"},
     {"clientId": "k7f-phone-01a2", "cursor": "c" * 201},
     {"clientId": "k7f-phone-01a2", "cursor": 5},
+    # Not null: an empty cursor does not start an initial sync, it is refused.
+    {"clientId": "k7f-phone-01a2", "cursor": ""},
 ]
 PUSH_RESPONSES: list[Any] = [
     {

@@ -41,8 +41,9 @@ export function pushRequest({ clientId, mutations, pending = null }) {
 /** The body of `POST /api/sync/pull`: `cursor` null starts an initial sync. */
 export function pullRequest({ clientId, cursor = null, limit = DEFAULT_PULL_LIMIT }) {
   checkClientId(clientId);
-  if (cursor !== null && !(typeof cursor === 'string' && codePoints(cursor) <= 200)) {
-    fail('pull request', 'cursor', 'null or a text of at most 200 characters', cursor);
+  // An empty text is not null: the server refuses it rather than start an initial sync.
+  if (cursor !== null && !(typeof cursor === 'string' && cursor !== '' && codePoints(cursor) <= 200)) {
+    fail('pull request', 'cursor', 'null or a text of 1 to 200 characters', cursor);
   }
   if (!intIn(limit, 1, MAX_PULL_LIMIT)) fail('pull request', 'limit', `an integer 1…${MAX_PULL_LIMIT}`, limit);
   return { client_id: clientId, schema: SCHEMA_VERSION, cursor, limit };
