@@ -409,7 +409,18 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.run(from_env(), args)
+    settings = from_env()
+    if args.command == "export-shared":
+        return args.run(settings, args)
+    from server.datadir import keep_private
+
+    # Every other command reads or writes the data dir: owner-only, whatever the umask.
+    before = os.umask(0o077)
+    try:
+        keep_private(settings.data_dir)
+        return args.run(settings, args)
+    finally:
+        os.umask(before)  # for a caller in the same process (the tests)
 
 
 if __name__ == "__main__":

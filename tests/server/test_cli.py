@@ -224,3 +224,54 @@ def test_serve_answers_health_and_a_cli_token(
             out, _ = proc.communicate()
     # With no ORDERLY_PUBLIC_URL, the app's public URL follows the port (WebAuthn checks it).
     assert "Orderly is serving" in out and f"at http://localhost:{port} " in out
+
+
+# ---- the data directory ----------------------------------------------------------------------
+
+
+def _loose(root: Path) -> list[str]:
+    """Everything under ``root`` (itself included) that a group or other user may touch."""
+    paths = [root, *root.rglob("*")]
+    return [f"{p} {oct(p.stat().st_mode & 0o777)}" for p in paths if p.stat().st_mode & 0o077]
+
+
+def test_the_data_directory_is_owner_only_whatever_the_umask(
+    databases: dbs.TestDatabases, tmp_path: Path
+) -> None:
+    settings = asyncio.run(databases.fresh())
+    data = settings.data_dir
+    data.mkdir(exist_ok=True)
+    (data / "notes.txt").write_text("left by an older Orderly")
+    for p in [data, *data.rglob("*")]:  # as a 022 umask (or an older Orderly) left it
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    env = {**{k: v for k, v in os.environ.items() if k != "ORDERLY_PUBLIC_URL"}, **_env(settings)}
+
+    def orderly(*argv: str, **kwargs):
+        return subprocess.Popen(
+            [sys.executable, "-m", "server.cli", *argv], cwd=ROOT, env=env, umask=0o022,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs,
+        )  # fmt: skip
+
+    for argv in (["migrate"], ["backup"]):
+        out, _ = orderly(*argv).communicate(timeout=120)
+        assert "written to" in out or "up to date" in out, out
+    assert _loose(data) == []
+    archives = list((data / "backups").glob("*.tar"))
+    assert archives
+    # A running server: SQLite's WAL and SHM are made while it serves.
+    port = free_port()
+    proc = orderly("serve", "--host", "127.0.0.1", "--port", str(port))
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, proc, 30)
+        if not settings.is_postgres:
+            assert (data / "orderly.sqlite3-wal").exists()
+        assert (data / "keys" / "current").exists()
+        assert _loose(data) == []
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
