@@ -154,6 +154,11 @@ async def review(ctx: MutationContext, args: RedemptionReview) -> Outcome:
     if r is None:
         raise MutationRejected("invalid_args", f"no redemption {args.id}")
     decided = "completed" if args.approve else "refused"
+    if r["user_id"] == ctx.actor.user_id:
+        # A review is a second person's check: whoever redeemed (admins too) may not pass it.
+        raise MutationRejected(
+            "forbidden", "a redemption is reviewed by a second person: you redeemed this one"
+        )
     if r["reviewer_id"] is not None:
         if r["status"] == decided:
             return MERGED  # the same decision again (a second manager agreeing)

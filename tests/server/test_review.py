@@ -365,3 +365,17 @@ def test_an_admin_sets_a_customers_credit_limit_and_the_next_order_meets_it(shop
     assert put({"limit": 5}).status_code == 400
     assert put({"credit_limit": 5}, cid="no-such").json()["code"] == "not_found"
     assert put({"credit_limit": 5}, token=shop.rep).status_code == 403
+
+
+def test_whoever_redeemed_may_not_approve_it_in_the_console(serve: Callable) -> None:
+    # A review is a second person's check: the admin who redeemed cannot pass their own.
+    shop = Shop(serve(redeem_review_amount=2000))
+    rid = _redeemed(shop, shop.admin, 5)
+    with shop.server.client(shop.admin) as c:
+        r = c.post(f"/api/admin/review/redemptions/{rid}", json={"approve": True})
+    assert (r.status_code, r.json()["code"]) == (403, "forbidden"), r.text
+    assert shop.queue()["redemptions"][0]["id"] == rid  # still waiting
+    other = shop.server.token("boss2", "manager")
+    with shop.server.client(other) as c:
+        r = c.post(f"/api/admin/review/redemptions/{rid}", json={"approve": True})
+    assert r.status_code == 200 and r.json()["status"] == "completed", r.text

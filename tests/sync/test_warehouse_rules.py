@@ -434,6 +434,26 @@ async def test_above_the_review_amount_a_redemption_waits_for_a_manager(
     )
 
 
+@pytest.mark.parametrize("reviewer", [MANAGER, ADMIN])
+async def test_a_redemption_is_reviewed_by_a_second_person(
+    store: Any, ready: dict, reviewer: Actor
+) -> None:
+    policy = Policy(redeem_review_amount=0)
+    mine = PolicyDevice(store, reviewer, "reviewer-handheld", policy)
+    r = await mine.send("qr.redeem", {"id": "r-1", "order_id": ready["order"],
+                                      "token": ready["token"]})  # fmt: skip
+    assert r.status == "applied", r
+    for approve in (True, False):  # neither decision on their own, from any of their clients
+        again = Device(store, reviewer, f"reviewer-desk-{approve}")
+        r = await again.send("redemption.review", {"id": "r-1", "approve": approve})
+        assert (r.status, r.error) == ("rejected", "forbidden"), r
+    assert (await get(store, "redemptions", "r-1"))["status"] == "pending_review"
+    second = ADMIN if reviewer is MANAGER else MANAGER
+    r = await Device(store, second, "second").send("redemption.review", {"id": "r-1", "approve": True})
+    assert r.status == "applied"
+    assert (await get(store, "redemptions", "r-1"))["reviewer_id"] == second.user_id
+
+
 async def test_a_refused_redemption_does_not_stand(store: Any, ready: dict) -> None:
     policy = Policy(redeem_review_amount=0)
     w1 = PolicyDevice(store, W1, "w1", policy)
