@@ -29,6 +29,7 @@ from server.admin.service import AdminService
 from server.auth.controller import AuthController
 from server.auth.principal import sync_actor
 from server.auth.service import AuthService
+from server.body import OrderlyRequest
 from server.catalog.controller import CatalogController
 from server.config import Settings, from_env
 from server.db.migrate import migrate
@@ -145,6 +146,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Exception: errors.internal_error,
         },
         request_max_body_size=settings.push_max_bytes,
+        # Hostile JSON (nested thousands deep, keys not UTF-8) is a 400 (server/body.py).
+        request_class=OrderlyRequest,
         openapi_config=OpenAPIConfig(
             title="Orderly",
             version="1",
