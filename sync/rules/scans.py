@@ -1,7 +1,8 @@
 """scan.record: every scan is an append-only ``scans`` row (docs/warehouse.md § Scans).
 
 A scan is a fact about what a device saw: it is stored as sent, with the user and device of the
-session, and never rejected for its result. Only the role rules apply: every role that syncs
+session, and never rejected for its result; it is attached to the order it names only when the
+user can see that order. Only the role rules apply: every role that syncs
 may record a ``view``; the other actions are for warehouse, admin and manager.
 """
 
@@ -55,8 +56,11 @@ async def record(ctx: MutationContext, args: ScanRecord) -> Outcome:
 
     buckets = {"all", f"rep:{actor.user_id}"}
     # The order it names, if the user can see it: its owner sees views of it, and a scan
-    # without a warehouse lands in the order's.
+    # without a warehouse lands in the order's. An order outside the user's scope is not
+    # attached (order_id null): the scan stays a fact about the code, but a rep's scans must not
+    # show in the timeline of another rep's order (issue 14, item 12).
     order = await visible_row(ctx, "orders", args.order_id) if args.order_id else None
+    order_id = args.order_id if order is not None else None
     if order is not None:
         warehouse_id = warehouse_id or order["warehouse_id"]
         if args.action == "view":
@@ -69,7 +73,7 @@ async def record(ctx: MutationContext, args: ScanRecord) -> Outcome:
         "result": args.result,
         "code": args.code,
         "token_id": token_id_of(args.code),
-        "order_id": args.order_id,
+        "order_id": order_id,
         "product_id": args.product_id,
         "warehouse_id": warehouse_id,
         "device_id": actor.device_id,

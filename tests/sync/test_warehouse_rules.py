@@ -178,6 +178,33 @@ async def test_scans_reach_their_warehouse_admins_and_for_views_the_orders_owner
     assert "buckets" not in row
 
 
+async def test_a_scan_of_an_order_outside_the_users_scope_is_not_attached_to_it(
+    store: Any, catalog: dict
+) -> None:
+    # Another rep's order, another warehouse's order: stored (what the device saw is a fact,
+    # code kept), but with no order, so it never shows in that order's timeline.
+    order = await make_order(store)  # rep A's, in wh-1
+    rep_b, w2 = Device(store, REP_B, "rep-b-phone"), Device(store, W2, "w2-handheld")
+    r = await rep_b.send("scan.record", {"id": "s-b", "action": "view", "result": "valid",
+                                         "code": "K7F-CODE", "order_id": order})  # fmt: skip
+    assert r.status == "applied", r
+    r = await w2.send("scan.record", {"id": "s-w2", "action": "pick", "result": "ok",
+                                      "order_id": order})  # fmt: skip
+    assert r.status == "applied", r
+    b, other = await get(store, "scans", "s-b"), await get(store, "scans", "s-w2")
+    assert (b["order_id"], b["code"], b["user_id"]) == (None, "K7F-CODE", "u-b")
+    assert (other["order_id"], other["warehouse_id"]) == (None, "wh-2")
+    attached = await sql(store, "SELECT id FROM scans WHERE order_id = ?", (order,))
+    assert attached == []
+    # The owner's own scan, and one in the order's warehouse, are attached.
+    await Device(store, REP_A, "rep-a-phone").send(
+        "scan.record", {"id": "s-a", "action": "view", "result": "valid", "order_id": order})
+    await Device(store, W1, "w1-handheld").send(
+        "scan.record", {"id": "s-w1", "action": "pick", "result": "ok", "order_id": order})
+    attached = await sql(store, "SELECT id FROM scans WHERE order_id = ? ORDER BY id", (order,))
+    assert [x["id"] for x in attached] == ["s-a", "s-w1"]
+
+
 @pytest.mark.dates
 async def test_purge_removes_old_scans_and_devices_drop_them(store: Any, catalog: dict) -> None:
     picker = Device(store, W1, "w1-handheld")
