@@ -64,8 +64,9 @@ def test_check_answers_as_the_vector_says(v: dict[str, Any]) -> None:
 
 
 # The rules' own checks that need the database (a conflict, a redemption or a warehouse that is
-# not there): an accepted vector may meet them after its shape passed, and they say so.
-AFTER_THE_SHAPE = ("no conflict ", "no redemption ", "no warehouse ")
+# not there, a base version above the row's): an accepted vector may meet them after its shape
+# passed, and they say so.
+AFTER_THE_SHAPE = ("no conflict ", "no redemption ", "no warehouse ", "base_version ")
 
 
 async def test_the_push_path_refuses_what_the_vectors_refuse(store) -> None:
