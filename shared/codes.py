@@ -49,6 +49,7 @@ CONFLICT_KINDS: tuple[str, ...] = (
 # answer for every route.
 SYNC_ERROR_CODES: tuple[str, ...] = (
     "bad_cursor",
+    "client_id_taken",
     "conflict",
     "csrf_failed",
     "database_unavailable",
@@ -75,6 +76,7 @@ HTTP_ERROR_CODES: tuple[str, ...] = (
     "bad_cursor",
     "bad_transition",
     "ceremony_expired",
+    "client_id_taken",
     "code_taken",
     "conflict",
     "csrf_failed",

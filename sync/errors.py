@@ -33,6 +33,13 @@ class Forbidden(SyncError):
     status = 403
 
 
+class ClientIdTaken(SyncError):
+    """The client id is bound to another user or device (the first to push with it)."""
+
+    code = "client_id_taken"
+    status = 403
+
+
 class Gap(SyncError):
     """A mutation id skips ahead of the last one applied: the client must resend from last+1."""
 

@@ -17,7 +17,7 @@ from sync import buckets as bk
 from sync import cursor as cur
 from sync.context import Actor
 from sync.protocol import Change, PullRequest, PullResponse, SnapshotProgress
-from sync.push import check_schema
+from sync.push import check_owner, check_schema
 from sync.store import ReadTx, Row, Store
 from sync.tables import JSON_COLUMNS, SERVER_ONLY, SYNCED_TABLES
 
@@ -49,6 +49,7 @@ async def pull(
     async def read(rtx: ReadTx) -> PullResponse:
         state = await rtx.state()
         client = await rtx.client(req.client_id)
+        check_owner(client, actor)
         last_mid = client.last_mutation_id if client else 0
         position = None if req.cursor is None else cur.parse(req.cursor)
         reset = position is not None and (

@@ -10,7 +10,7 @@ import msgspec
 from shared.mutations import check
 from shared.roles import may_send
 from sync.context import Actor, MutationContext, Policy, now_iso
-from sync.errors import Gap, MutationRejected, TooLarge, UpgradeRequired
+from sync.errors import ClientIdTaken, Gap, MutationRejected, TooLarge, UpgradeRequired
 from sync.hlc import BadHlc, Timestamp
 from sync.outcome import Outcome
 from sync.protocol import SCHEMA_VERSION, MutationIn, MutationResult, PushRequest, PushResponse
@@ -49,6 +49,26 @@ def check_batch(req: PushRequest, limits: PushLimits) -> None:
         )
 
 
+def check_owner(client: ClientState | None, actor: Actor) -> None:
+    """A client id belongs to the user and device that first pushed with it: anyone else's
+    push or pull under it is refused whole, so no mutation of theirs takes an id of the owner's
+    (which the owner's own would then find ``duplicate``) or counts as the owner's own write in
+    the merge. The one hand-over: the same user on a new device, once the bound device was
+    revoked (its outbox is pushed after logging in again, docs/auth.md)."""
+    if client is None:
+        return
+    if client.user_id != actor.user_id:
+        raise ClientIdTaken(
+            f"client id {client.client_id} belongs to another user: each installation makes "
+            "its own, per user"
+        )
+    if client.device_id != actor.device_id and not client.device_revoked:
+        raise ClientIdTaken(
+            f"client id {client.client_id} belongs to another device of yours: each "
+            "installation makes its own (a revoked device's passes to the one you log in with)"
+        )
+
+
 def check_ids(req: PushRequest, last: int) -> None:
     """Ids rise by one within a push, and the first is at most ``last + 1``."""
     if req.mutations and req.mutations[0].id > last + 1:
@@ -77,7 +97,9 @@ async def push(
 
     async def apply_all(tx: WriteTx) -> PushResponse:
         results: list[MutationResult] = []
-        client = await tx.client(req.client_id) or ClientState(
+        known = await tx.client(req.client_id)
+        check_owner(known, actor)
+        client = known or ClientState(
             client_id=req.client_id, user_id=actor.user_id, device_id=actor.device_id
         )
         last = client.last_mutation_id
@@ -90,8 +112,7 @@ async def push(
             results.append(result)
             last = m.id
         client.last_mutation_id = last
-        client.user_id = actor.user_id
-        client.device_id = actor.device_id or client.device_id
+        client.device_id = actor.device_id  # moves only from a revoked device (check_owner)
         if req.pending is not None:
             client.pending = req.pending
         await tx.save_client(client, received_at)

@@ -23,6 +23,9 @@ class ClientState(msgspec.Struct):
     device_id: str | None = None
     last_mutation_id: int = 0
     pending: int = 0
+    # Whether ``device_id`` was revoked: its user may then push the client's outbox from the new
+    # device they log in with (docs/auth.md), which takes the client id over.
+    device_revoked: bool = False
 
 
 class SyncState(msgspec.Struct):

@@ -16,6 +16,7 @@ from sync.context import Actor
 from sync.errors import (
     BadCursor,
     BadRequest,
+    ClientIdTaken,
     Forbidden,
     Gap,
     SyncError,
@@ -34,8 +35,11 @@ _encoder = msgspec.json.Encoder()
 
 ERRORS_BY_CODE: dict[str, type[SyncError]] = {
     cls.code: cls
-    for cls in (BadRequest, BadCursor, Unauthorized, Forbidden, Gap, UpgradeRequired, TooLarge)
-}
+    for cls in (
+        BadRequest, BadCursor, ClientIdTaken, Unauthorized, Forbidden, Gap, UpgradeRequired,
+        TooLarge,
+    )
+}  # fmt: skip
 _ERRORS_BY_STATUS: dict[int, type[SyncError]] = {401: Unauthorized, 403: Forbidden, 413: TooLarge}
 # Answers that say "not now" rather than "no": the request may be sent again as it is.
 _RETRYABLE_STATUS = frozenset({408, 425, 429})

@@ -252,11 +252,14 @@ class SqlWriteTx:
 
 async def _client(conn: Conn, client_id: str) -> ClientState | None:
     row = await conn.fetchrow(
-        "SELECT client_id, user_id, device_id, last_mutation_id, pending FROM sync_clients"
-        " WHERE client_id = ?",
+        "SELECT c.client_id, c.user_id, c.device_id, c.last_mutation_id, c.pending,"
+        " d.revoked AS device_revoked FROM sync_clients c"
+        " LEFT JOIN devices d ON d.id = c.device_id WHERE c.client_id = ?",
         (client_id,),
     )
-    return ClientState(**row) if row else None
+    if not row:
+        return None
+    return ClientState(**{**row, "device_revoked": bool(row["device_revoked"])})
 
 
 class SqlReadTx:

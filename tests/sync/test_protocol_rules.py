@@ -5,12 +5,16 @@ client id, the bounds of an HLC, a line as one unit for conflicts, and fields se
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from sync.context import Actor
-from tests.sync.test_rules import REP_A, Device, get, order_args, sql
+from sync.errors import ClientIdTaken
+from sync.protocol import PullRequest
+from sync.pull import pull
+from tests.sync.test_rules import REP_A, REP_B, Device, get, order_args, sql
 
 ADMIN = Actor("u-admin", "admin", device_id="dev-admin")
 
@@ -62,3 +66,61 @@ async def test_a_base_version_above_the_rows_version_is_refused(
     assert "base_version" in (r.message or "")
     assert await sql(store, "SELECT COUNT(*) AS n FROM conflicts") == before
     assert await get(store, "orders", "o-1") == row_before
+
+
+# ---- item 22: a client id belongs to the user and device that first used it -----------------
+
+
+async def test_another_users_push_under_my_client_id_is_refused_and_takes_no_id(
+    store: Any, phone: Device
+) -> None:
+    # Rep B pushes mutation 2 under rep A's client id; it is refused whole, nothing applied.
+    thief = Device(store, REP_B, phone.client_id)
+    thief.next_id = 2
+    with pytest.raises(ClientIdTaken):
+        await thief.send("customer.upsert", {"id": "c-b", "name": "Bob's"})
+    assert await get(store, "customers", "c-b") is None
+    # Rep A's own mutation 2 is applied, not answered "duplicate".
+    r = await phone.send("customer.upsert", {"id": "c-a2", "name": "Ann's second shop"})
+    assert r.status == "applied", r
+    assert (await get(store, "customers", "c-a2"))["name"] == "Ann's second shop"
+    # Nor may rep B pull under it (it would read rep A's last mutation id as its own).
+    with pytest.raises(ClientIdTaken):
+        await pull(store, REP_B, PullRequest(client_id=phone.client_id, schema=1))
+    assert (
+        await pull(store, REP_A, PullRequest(client_id=phone.client_id, schema=1))
+    ).last_mutation_id == 2
+
+
+async def test_another_device_of_the_same_user_may_not_take_a_client_id_in_use(
+    store: Any, phone: Device
+) -> None:
+    other = Device(store, replace(REP_A, device_id="dev-a-laptop"), phone.client_id)
+    other.next_id = 2
+    with pytest.raises(ClientIdTaken):
+        await other.send("customer.upsert", {"id": "c-x", "name": "X"})
+    # No device at all (an API token of the same user) is another party too.
+    bare = Device(store, replace(REP_A, device_id=None), phone.client_id)
+    bare.next_id = 2
+    with pytest.raises(ClientIdTaken):
+        await bare.send("customer.upsert", {"id": "c-x", "name": "X"})
+    assert await get(store, "customers", "c-x") is None
+
+
+async def test_a_revoked_devices_client_id_passes_to_the_users_new_device(
+    store: Any, phone: Device
+) -> None:
+    """docs/auth.md: a revoked device's outbox is pushed from the device its user logs in with
+    next; the client id moves to that device, and the revoked one may not use it again."""
+    async with store.write() as tx:
+        await tx.conn.execute(
+            "INSERT INTO devices (id, user_id, code, name, platform, app_version, created_at,"
+            " revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ("dev-a", "u-a", "AAA", "phone", "", "", "2026-01-01T00:00:00Z", True),
+        )
+    new = Device(store, replace(REP_A, device_id="dev-a-new"), phone.client_id)
+    new.next_id = 2
+    assert (await new.send("customer.upsert", {"id": "c-n", "name": "New"})).status == "applied"
+    with pytest.raises(ClientIdTaken):
+        await phone.send("customer.upsert", {"id": "c-o", "name": "Old"})
+

@@ -20,6 +20,7 @@ export default {
     'conflict.kind.payment': 'Payment cannot change',
 
     'sync.error.bad_cursor': 'The device’s sync position was not accepted; it starts again.',
+    'sync.error.client_id_taken': 'The server refused the sync: this installation’s sync id belongs to another user or device. Nothing unsent is lost; ask an admin.',
     'sync.error.conflict': 'The server could not take this now; it will be tried again.',
     'sync.error.csrf_failed': 'The session check failed: reload the app. Nothing unsent is lost.',
     'sync.error.database_unavailable': 'The server’s database is unavailable for a moment; it will be tried again.',
@@ -36,6 +37,7 @@ export default {
 
     'error.auth_error': 'Logging in failed.',
     'error.bad_cursor': 'The position in the list was not accepted: load the list again.',
+    'error.client_id_taken': 'This sync id belongs to another user or device.',
     'error.bad_transition': 'This case cannot move to that status.',
     'error.ceremony_expired': 'The passkey request expired: try again.',
     'error.code_taken': 'This code is in use already.',
@@ -109,6 +111,7 @@ export default {
     'conflict.kind.payment': '付款不能更改',
 
     'sync.error.bad_cursor': '服务器不接受本设备的同步位置；将重新开始同步。',
+    'sync.error.client_id_taken': '服务器拒绝了同步：本安装的同步标识属于其他用户或设备。未发送的内容不会丢失；请联系管理员。',
     'sync.error.conflict': '服务器现在无法处理；稍后会重试。',
     'sync.error.csrf_failed': '会话校验失败：请重新加载应用。未发送的内容不会丢失。',
     'sync.error.database_unavailable': '服务器数据库暂时不可用；稍后会重试。',
@@ -125,6 +128,7 @@ export default {
 
     'error.auth_error': '登录失败。',
     'error.bad_cursor': '列表位置无效：请重新加载列表。',
+    'error.client_id_taken': '此同步标识属于其他用户或设备。',
     'error.bad_transition': '此工单不能转到该状态。',
     'error.ceremony_expired': '通行密钥请求已过期：请重试。',
     'error.code_taken': '此代码已被使用。',
@@ -198,6 +202,7 @@ export default {
     'conflict.kind.payment': '付款不能更改',
 
     'sync.error.bad_cursor': '伺服器不接受本裝置的同步位置；將重新開始同步。',
+    'sync.error.client_id_taken': '伺服器拒絕了同步：本安裝的同步識別碼屬於其他使用者或裝置。未傳送的內容不會遺失；請聯絡管理員。',
     'sync.error.conflict': '伺服器現在無法處理；稍後會重試。',
     'sync.error.csrf_failed': '工作階段驗證失敗：請重新載入應用程式。未傳送的內容不會遺失。',
     'sync.error.database_unavailable': '伺服器資料庫暫時無法使用；稍後會重試。',
@@ -214,6 +219,7 @@ export default {
 
     'error.auth_error': '登入失敗。',
     'error.bad_cursor': '清單位置無效：請重新載入清單。',
+    'error.client_id_taken': '此同步識別碼屬於其他使用者或裝置。',
     'error.bad_transition': '此工單不能轉到該狀態。',
     'error.ceremony_expired': '通行密鑰請求已過期：請重試。',
     'error.code_taken': '此代碼已被使用。',
