@@ -15,6 +15,15 @@ _FORM = re.compile(r"([0-9]{15})-([0-9]{5})-([A-Za-z0-9_-]{1,40})")
 MAX_COUNTER = 99_999
 
 
+# How far a mutation's HLC may run ahead of the server's clock when it arrives (docs/protocol.md
+# § Hybrid logical clock): phone clocks drift and are set by hand. Beyond it the server takes
+# the HLC as made at that bound, so a clock a year ahead neither wins every last-writer-wins
+# edit nor spreads its date to other devices through the rows it writes.
+MAX_SKEW_MS = 5 * 60 * 1000
+# Before any device in service: an HLC earlier than this (a clock reset to 1970) is refused.
+EARLIEST_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z
+
+
 class BadHlc(ValueError):
     pass
 
@@ -34,6 +43,17 @@ class Timestamp:
         if not m:
             raise BadHlc(f"not an HLC timestamp: {text[:80]!r}")
         return cls(int(m.group(1)), int(m.group(2)), m.group(3))
+
+
+def bounded(ts: Timestamp, received_ms: int) -> Timestamp:
+    """``ts`` as the server takes it at ``received_ms``: clamped to ``MAX_SKEW_MS`` ahead of it
+    (counter and node kept, so one client's order stands); ``BadHlc`` before ``EARLIEST_MS``."""
+    if ts.ms < EARLIEST_MS:
+        raise BadHlc(
+            f"HLC {ts} is from before 2020: the device's clock is wrong; set it and send again"
+        )
+    limit = received_ms + MAX_SKEW_MS
+    return ts if ts.ms <= limit else Timestamp(limit, ts.counter, ts.node)
 
 
 def wall_ms() -> int:

@@ -11,7 +11,7 @@ from shared.mutations import check
 from shared.roles import may_send
 from sync.context import Actor, MutationContext, Policy, now_iso
 from sync.errors import ClientIdTaken, Gap, MutationRejected, TooLarge, UpgradeRequired
-from sync.hlc import BadHlc, Timestamp
+from sync.hlc import BadHlc, Timestamp, bounded, wall_ms
 from sync.outcome import Outcome
 from sync.protocol import SCHEMA_VERSION, MutationIn, MutationResult, PushRequest, PushResponse
 from sync.rules import HANDLERS
@@ -93,7 +93,7 @@ async def push(
 ) -> PushResponse:
     check_schema(req.schema)
     check_batch(req, limits)
-    received_at = now_iso()
+    received_at, received_ms = now_iso(), wall_ms()
 
     async def apply_all(tx: WriteTx) -> PushResponse:
         results: list[MutationResult] = []
@@ -108,7 +108,7 @@ async def push(
             if m.id <= last:
                 results.append(await _duplicate(tx, req.client_id, m.id))
                 continue
-            result = await _apply_one(tx, actor, req.client_id, m, received_at, policy)
+            result = await _apply_one(tx, actor, req.client_id, m, received_at, policy, received_ms)
             results.append(result)
             last = m.id
         client.last_mutation_id = last
@@ -145,7 +145,13 @@ def _scrub(value: object) -> object:
 
 
 async def _apply_one(
-    tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, received_at: str, policy: Policy
+    tx: WriteTx,
+    actor: Actor,
+    client_id: str,
+    m: MutationIn,
+    received_at: str,
+    policy: Policy,
+    received_ms: int,
 ) -> MutationResult:
     args = msgspec.json.encode(m.args).decode()
     # A NUL anywhere in the arguments: rejected on either database, and logged without it (it
@@ -156,7 +162,7 @@ async def _apply_one(
     try:
         if nul:
             raise MutationRejected("invalid_args", f"{m.name}: text may not contain NUL characters")
-        outcome = await _run(tx, actor, client_id, m, policy)
+        outcome = await _run(tx, actor, client_id, m, policy, received_ms)
         result = MutationResult(id=m.id, status=outcome.status, conflict_id=outcome.conflict_id)
     except MutationRejected as e:
         result = MutationResult(id=m.id, status="rejected", error=e.code, message=e.message)
@@ -196,7 +202,9 @@ async def _apply_one(
     return result
 
 
-async def _run(tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, policy: Policy) -> Outcome:
+async def _run(
+    tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, policy: Policy, received_ms: int
+) -> Outcome:
     handler = HANDLERS.get(m.name)
     if handler is None:
         raise MutationRejected("unknown_mutation", f"no mutation named {m.name!r} in catalog v1")
@@ -207,7 +215,7 @@ async def _run(tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, policy:
     except msgspec.ValidationError as e:
         raise MutationRejected("invalid_args", f"{m.name}: {e}") from None
     try:
-        hlc = Timestamp.parse(m.hlc)
+        hlc = bounded(Timestamp.parse(m.hlc), received_ms)
     except BadHlc as e:
         raise MutationRejected("bad_hlc", str(e)) from None
     ctx = MutationContext(

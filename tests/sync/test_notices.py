@@ -160,7 +160,8 @@ async def test_a_note_written_after_seeing_the_other_is_no_decision_and_no_notic
 ) -> None:
     await office.send("order.update", notes(order, "admin words"))
     seen = await version(store, "orders", "o-1")
-    r = await phone.send("order.update", notes(seen, "rep words"), hlc_at(1_000, "slow-clock"))
+    slow = hlc_at(wall_ms() - 86_400_000, "slow-clock")  # a day behind (1970 is refused)
+    r = await phone.send("order.update", notes(seen, "rep words"), slow)
     assert (r.status, r.conflict_id) == ("applied", None)
     assert await notices(store) == []
 

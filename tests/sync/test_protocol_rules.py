@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import msgspec
 import pytest
 
 from sync.context import Actor
 from sync.errors import ClientIdTaken
+from sync.hlc import MAX_SKEW_MS, Timestamp, wall_ms
 from sync.protocol import PullRequest
 from sync.pull import pull
 from tests.sync.test_rules import REP_A, REP_B, Device, get, order_args, sql
@@ -124,3 +126,48 @@ async def test_a_revoked_devices_client_id_passes_to_the_users_new_device(
     with pytest.raises(ClientIdTaken):
         await phone.send("customer.upsert", {"id": "c-o", "name": "Old"})
 
+
+# ---- item 26: an HLC is bounded by the server's receive time --------------------------------
+
+
+async def test_an_hlc_from_before_2020_is_refused(store: Any, phone: Device, order: int) -> None:
+    r = await phone.send(
+        "order.update",
+        {"id": "o-1", "base_version": order, "set": {"notes": "x"}},
+        "000000000001000-00000-dead-clock",
+    )
+    assert (r.status, r.error) == ("rejected", "bad_hlc"), r
+    assert (await get(store, "orders", "o-1"))["notes"] == "ring twice"
+
+
+async def test_a_clock_far_ahead_is_clamped_to_the_stated_skew(
+    store: Any, phone: Device, order: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = wall_ms()
+    monkeypatch.setattr("sync.push.wall_ms", lambda: now)
+    year_ahead = str(Timestamp(now + 365 * 86_400_000, 0, "fast-phone"))
+    ahead = Device(store, ADMIN, "admin-fast-phone")
+    r = await ahead.send(
+        "order.update", {"id": "o-1", "base_version": order, "set": {"notes": "from the future"}},
+        year_ahead,
+    )  # fmt: skip
+    assert r.status == "applied", r
+    stored = Timestamp.parse(
+        (await sql(store, "SELECT notes_hlc FROM orders WHERE id = 'o-1'"))[0]["notes_hlc"]
+    )
+    assert stored == Timestamp(now + MAX_SKEW_MS, 0, "fast-phone")
+    r = await ahead.send(
+        "order.transition", {"id": "o-1", "from": "submitted", "to": "confirmed"}, year_ahead
+    )
+    assert r.status == "applied", r
+    steps = msgspec.json.decode((await get(store, "orders", "o-1"))["status_history"])
+    assert Timestamp.parse(steps[-1]["hlc"]).ms == now + MAX_SKEW_MS  # its date does not spread
+    # Ten minutes later a correct clock, which had not seen the fast phone's notes, writes
+    # notes: the later edit wins; the fast phone's stand no longer for a year.
+    monkeypatch.setattr("sync.push.wall_ms", lambda: now + 600_000)
+    r = await phone.send(
+        "order.update", {"id": "o-1", "base_version": order, "set": {"notes": "from today"}},
+        str(Timestamp(now + 600_000, 0, "rep-a-phone")),
+    )  # fmt: skip
+    assert r.status == "merged", r
+    assert (await get(store, "orders", "o-1"))["notes"] == "from today"
