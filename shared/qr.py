@@ -29,6 +29,9 @@ TOKEN_BYTES = 94
 TOKEN_CHARS = 151
 DOMAIN = b"orderly-qr-v1\n"
 CERT_PREFIX = "orderly-device-cert-v1"
+# How far a device's clock may be off when it dates a token (docs/qr.md § Issue times): a token
+# dated more than this after the server's clock, or before its order was made, is refused.
+ISSUE_SKEW_SECONDS = 300
 
 # The answers of ``verify``, in the order they are checked (docs/qr.md § Verification).
 REASONS: tuple[str, ...] = (
@@ -38,6 +41,7 @@ REASONS: tuple[str, ...] = (
     "tampered",
     "bad_certificate",
     "revoked_key",
+    "wrong_signer",
     "revoked_token",
     "valid",
 )
@@ -258,15 +262,30 @@ def key_revoked_for(key: Mapping[str, Any], issued_at: int) -> bool:
     return at is None or issued_at >= _seconds(at)
 
 
+def _distrusted_order(key: Mapping[str, Any], order: Mapping[str, Any] | None) -> bool:
+    """Whether a revoked device key's token names an order that reached the server at or
+    after the key's distrust-from time (its ``revoked_at``): a token's own date is the
+    device's word, the order's ``created_at`` is the server's."""
+    if not key.get("revoked") or order is None or not order.get("created_at"):
+        return False
+    at = key.get("revoked_at")
+    return at is None or _seconds(order["created_at"]) >= _seconds(at)
+
+
 def verify(
     token: str,
     keys: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]],
     revoked: Collection[str] | Iterable[Mapping[str, Any]],
+    orders: Iterable[Mapping[str, Any]] | Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Verdict:
     """One answer for a token or scanned text (docs/qr.md § Verification).
 
     ``keys``: the ``signing_keys`` rows (a list, or a dict by id); ``revoked``: the
-    ``qr_revocations`` rows or just their ids (token ids)."""
+    ``qr_revocations`` rows or just their ids (token ids); ``orders``: the ``orders`` rows the
+    verifier holds (a list, or a dict by id) — a device key signs only its own user's orders,
+    so with ``orders`` given a device's token for an order not among them, or owned by another
+    user, is ``wrong_signer``. Only a verifier that checks the binding another way (the server:
+    it accepted the token through ``qr.issue`` and kept a record) leaves it out."""
     by_id = dict(keys) if isinstance(keys, Mapping) else {k["id"]: k for k in keys}
     try:
         claims = decode(token)
@@ -286,8 +305,17 @@ def verify(
         return answer("tampered")
     if key.get("kind") != "server" and not _certified(key, by_id):
         return answer("bad_certificate")
-    if key_revoked_for(key, claims.issued_at):
+    device = key.get("kind") != "server"
+    order = None
+    if device and orders is not None:
+        held = orders if isinstance(orders, Mapping) else {o["id"]: o for o in orders}
+        order = held.get(claims.order_id)
+    if key_revoked_for(key, claims.issued_at) or (device and _distrusted_order(key, order)):
         return answer("revoked_key")
+    if device and orders is not None and (
+        order is None or not key.get("user_id") or order.get("owner_id") != key.get("user_id")
+    ):
+        return answer("wrong_signer")
     ids = {r if isinstance(r, str) else r["id"] for r in revoked}
     if claims.token_id in ids:
         return answer("revoked_token")

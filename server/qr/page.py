@@ -28,6 +28,8 @@ TEXT: dict[str, dict[str, str]] = {
         "revoked_key": "This code was made by a device that is no longer allowed to issue codes.",
         "revoked_token": "This code was replaced by a newer code. Please use the newest one.",
         "unknown_order": "This order is no longer available.",
+        "unrecorded": "We have no record of this code yet. If the order was just made without "
+        "a connection, try again once the salesperson's device has synced.",
         "rate_limited": "Too many requests. Please try again in a minute.",
     },
     "zh-Hans": {
@@ -44,6 +46,7 @@ TEXT: dict[str, dict[str, str]] = {
         "revoked_key": "签发此二维码的设备已被停用。",
         "revoked_token": "此二维码已被新的二维码取代，请使用最新的二维码。",
         "unknown_order": "此订单已不可查询。",
+        "unrecorded": "我们尚无此二维码的记录。如果订单刚在离线时创建，请在销售人员的设备同步后再试。",
         "rate_limited": "请求过多，请一分钟后再试。",
     },
     "zh-Hant": {
@@ -60,6 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
         "revoked_key": "簽發此 QR 碼的裝置已被停用。",
         "revoked_token": "此 QR 碼已被新的 QR 碼取代，請使用最新的 QR 碼。",
         "unknown_order": "此訂單已無法查詢。",
+        "unrecorded": "我們尚無此 QR 碼的記錄。如果訂單剛在離線時建立，請在銷售人員的裝置同步後再試。",
         "rate_limited": "請求過多，請一分鐘後再試。",
     },
 }  # fmt: skip

@@ -89,12 +89,16 @@ class QrService:
         if current and not force:
             return self._out(max(current, key=lambda r: r["issued_at"]), order)
         # One second after the newest token of the order at least: a reissue within the same
-        # second must still give another token (Ed25519 signatures are deterministic).
-        latest = max((_seconds(r["issued_at"]) for r in records), default=-1)
-        issued_at = max(int(time.time()), latest + 1)
+        # second must still give another token (Ed25519 signatures are deterministic). A record
+        # dated past the server's clock and skew (from before issue times were bounded) does not
+        # drag the server's own date into the future.
+        now = int(time.time())
+        dates = [_seconds(r["issued_at"]) for r in records]
+        latest = max((d for d in dates if d <= now + qr.ISSUE_SKEW_SECONDS), default=-1)
+        issued_at = max(now, latest + 1)
         kid = self.keys.current
         token = qr.encode(order_id, issued_at, kid, self.keys.private[kid].sign)
-        await qr_rules.record(ctx, token, qr.decode(token), "server")
+        await qr_rules.record(ctx, token, qr.decode(token), "server", server=True)
         tx.audit("qr.issued", order_id, {"token": qr.token_id(token), "reissue": force},
                  actor.user_id)  # fmt: skip
         record = await tx.get("qr_tokens", qr.token_id(token))
@@ -133,6 +137,17 @@ class QrService:
             verdict = qr.verify(text, keys, [r["id"] for r in revoked])
             if not verdict.ok:
                 return StatusView(verdict.reason)
+            if (
+                key is not None
+                and key["kind"] != "server"
+                and not await conn.fetchval(
+                    "SELECT COUNT(*) FROM qr_tokens WHERE id = ?", (claims.token_id,)
+                )
+            ):
+                # A device's signature alone proves only that some certified device signed it:
+                # the page vouches for a device's code once the server has accepted it
+                # (qr.issue: its own order, dated within the order's life, key not revoked).
+                return StatusView("unrecorded")
             order = await conn.fetchrow(
                 "SELECT number, status, status_history, updated_at, deleted FROM orders"
                 " WHERE id = ?",

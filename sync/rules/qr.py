@@ -8,7 +8,10 @@ the ``catalog`` bucket, so every scanner learns of them in its next pull.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+
+import msgspec
 
 from shared import qr
 from shared.mutations import QrIssue
@@ -16,6 +19,7 @@ from sync import buckets as bk
 from sync import writer
 from sync.context import MutationContext
 from sync.errors import MutationRejected
+from sync.hlc import Timestamp
 from sync.outcome import APPLIED, MERGED, Outcome, missing, visible_row
 from sync.store import Row
 
@@ -38,15 +42,18 @@ async def revoke_token(ctx: MutationContext, record: Row, reason: str) -> None:
         await writer.insert(ctx, "qr_revocations", row, bk.CATALOG)
 
 
-async def record(ctx: MutationContext, token: str, claims: qr.Claims, issuer: str) -> bool:
+async def record(
+    ctx: MutationContext, token: str, claims: qr.Claims, issuer: str, *, server: bool = False
+) -> bool:
     """Record a token issued for its order; the newest (by issue time) stays current and the
     others are revoked. Returns False when a newer token was already current: this one is then
-    recorded revoked at once (``superseded``)."""
+    recorded revoked at once (``superseded``). A ``server`` token (a person asked for it) is
+    current whatever the others' dates say."""
     earlier = [
         r for r in await ctx.tx.find("qr_tokens", "order_id", claims.order_id) if not r["revoked"]
     ]
     issued_at = iso_of(claims.issued_at)
-    newer = [r for r in earlier if r["issued_at"] > issued_at]
+    newer = [] if server else [r for r in earlier if r["issued_at"] > issued_at]
     await ctx.tx.insert(
         "qr_tokens",
         {
@@ -68,6 +75,45 @@ async def record(ctx: MutationContext, token: str, claims: qr.Claims, issuer: st
     for r in earlier:
         await revoke_token(ctx, r, "reissued")
     return True
+
+
+def order_made_at(order: Row) -> int:
+    """When the order was made, in seconds: the earlier of the device's time of its
+    ``order.create`` (the HLC of its first status step) and the server's ``created_at``."""
+    made = _seconds(order["created_at"])
+    history = msgspec.json.decode(order.get("status_history") or "[]")
+    first = history[0] if isinstance(history, list) and history else None
+    if isinstance(first, dict) and isinstance(first.get("hlc"), str):
+        with contextlib.suppress(ValueError):  # an HLC of before bounds: the server's time
+            made = min(made, Timestamp.parse(first["hlc"]).ms // 1000)
+    return made
+
+
+def check_issue_time(ctx: MutationContext, issued_at: int, order: Row) -> None:
+    """A device's token is dated within the order's life, as the server's clock sees it, give or
+    take ``ISSUE_SKEW_SECONDS`` (docs/qr.md § Issue times): not after the server's now, not
+    before the order was made. ``invalid_token`` with ``future`` / ``before_order`` first."""
+    skew = qr.ISSUE_SKEW_SECONDS
+    now = _seconds(ctx.now)
+    if issued_at > now + skew:
+        raise MutationRejected(
+            "invalid_token",
+            f"future: the token is dated {iso_of(issued_at)}, after the server's clock "
+            f"({ctx.now}) by more than {skew} s",
+        )
+    made = order_made_at(order)
+    if issued_at < made - skew:
+        raise MutationRejected(
+            "invalid_token",
+            f"before_order: the token is dated {iso_of(issued_at)}, before its order was made "
+            f"({iso_of(made)}) by more than {skew} s",
+        )
+
+
+def _seconds(iso: str) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
 
 
 def decoded(text: str) -> tuple[str, qr.Claims]:
@@ -123,10 +169,18 @@ async def issue(ctx: MutationContext, args: QrIssue) -> Outcome:
         raise MutationRejected(
             "invalid_token", "wrong_signer: not signed by this session's own device key"
         )
+    if key["revoked"]:
+        # Its own issue time is the device's word: a revoked key records nothing, however dated.
+        raise MutationRejected("invalid_token", "revoked_key: this device key is revoked")
     if claims.order_id != args.order_id:
         raise MutationRejected("invalid_token", "wrong_order: the token is for another order")
     order = await visible_row(ctx, "orders", args.order_id)
     if order is None:
         return await missing(ctx, "orders", args.order_id, "order")
+    if order["owner_id"] != key["user_id"]:
+        raise MutationRejected(
+            "invalid_token", "wrong_signer: a device key signs only orders its own user made"
+        )
+    check_issue_time(ctx, claims.issued_at, order)
     current = await record(ctx, token, claims, ctx.actor.device_id)
     return APPLIED if current else MERGED

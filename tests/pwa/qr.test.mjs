@@ -190,7 +190,24 @@ describe('qr: signing and verifying', () => {
     assert.equal(await reason(deviceToken, keys, [id]), 'revoked_token');
     assert.equal(await reason(deviceToken, keys, [{ id, order_id: orderId, reason: 'reissued' }]), 'revoked_token');
     assert.equal(await reason(serverToken, keys, [id]), 'valid');
-    assert.deepEqual(REASONS, ['malformed', 'wrong_version', 'unknown_key', 'tampered', 'bad_certificate', 'revoked_key', 'revoked_token', 'valid']);
+
+    // Orders held (docs/qr.md § Who may sign what): a device key signs only its own user's
+    // orders; a server key any. revoked_key before wrong_signer, wrong_signer before revoked_token.
+    const mine = { id: orderId, owner_id: dev.user_id, created_at: '2026-01-01T00:00:00.000Z' };
+    const theirs = { ...mine, owner_id: uuid7() };
+    assert.equal((await verify(deviceToken, keys, [], [mine])).reason, 'valid');
+    assert.equal((await verify(deviceToken, keys, [], [theirs])).reason, 'wrong_signer');
+    assert.equal((await verify(deviceToken, keys, [], [])).reason, 'wrong_signer');
+    assert.equal((await verify(deviceToken, keys, [], () => undefined)).reason, 'wrong_signer');
+    assert.equal((await verify(serverToken, keys, [], [])).reason, 'valid');
+    assert.equal((await verify(deviceToken, keys, [id], [theirs])).reason, 'wrong_signer');
+    assert.equal((await verify(deviceToken, withDev({ revoked: true }), [], [theirs])).reason, 'revoked_key');
+    // A revoked key's token dated before the revocation, for an order the server got after it.
+    const late = { ...mine, created_at: revokedAt(at + 10) };
+    const revokedLater = withDev({ revoked: true, revoked_at: revokedAt(at + 5) });
+    assert.equal((await verify(deviceToken, revokedLater, [], [mine])).reason, 'valid');
+    assert.equal((await verify(deviceToken, revokedLater, [], [late])).reason, 'revoked_key');
+    assert.deepEqual(REASONS, ['malformed', 'wrong_version', 'unknown_key', 'tampered', 'bad_certificate', 'revoked_key', 'wrong_signer', 'revoked_token', 'valid']);
   });
 
   test('header refuses what does not fit', () => {
@@ -219,12 +236,14 @@ describe('qr: the vectors of shared/qr.py (tests/vectors/qr.json)', () => {
   test('every case: verify gives the same answer', async () => {
     assert.ok(V.cases.length >= 30);
     for (const c of V.cases) {
-      assert.deepEqual(snake(await verify(c.token, V.keys, V.revoked)), c.expect, c.name);
+      assert.deepEqual(snake(await verify(c.token, V.keys, V.revoked, V.orders)), c.expect, c.name);
     }
-    // Revocations as a Set of ids, keys as a Map: the same answers.
+    // Revocations as a Set of ids, keys as a Map, orders as an async lookup (Dexie's get): the
+    // same answers.
     const ids = new Set(V.revoked.map((r) => r.id));
     const byId = new Map(V.keys.map((k) => [k.id, k]));
-    for (const c of V.cases) assert.equal((await verify(c.token, byId, ids)).reason, c.expect.reason, c.name);
+    const get = async (id) => V.orders.find((o) => o.id === id);
+    for (const c of V.cases) assert.equal((await verify(c.token, byId, ids, get)).reason, c.expect.reason, c.name);
   });
 
   test('every reason is in the vectors', () => {

@@ -333,3 +333,77 @@ def test_a_device_key_is_published_at_registration_and_revoked_with_its_device(
     after = qr.issue(qv.private("device"), uuid7(), qv.seconds(row["revoked_at"]) + 10)
     assert qr.verify(before, keys, []).reason == "valid"
     assert qr.verify(after, keys, []).reason == "revoked_key"
+
+
+def _device_key_row(server: LiveServer, *, revoke: bool) -> dict:
+    """rep1's phone registers the vector device key (and is revoked, if asked); its published
+    ``signing_keys`` row."""
+    import asyncio
+
+    from server.admin.service import AdminService
+    from server.auth import devices
+    from server.db.sql import open_database
+    from server.keys import load
+    from server.qr.keys import publish
+
+    public = qr.b64url(qr.public_raw(qv.private("device")))
+    (user,) = server.query("SELECT id FROM users WHERE name = 'rep1'")
+
+    async def work() -> None:
+        db = await open_database(server.settings)
+        try:
+            async with db.write() as conn:
+                dev = await devices.register(conn, load(server.settings.keys_dir), user["id"],
+                                             devices.DeviceIn(name="phone", signing_public_key=public))  # fmt: skip
+            await publish(SqlSyncStore(db), None, [dev.id])
+            if revoke:
+                await AdminService(db, server.settings).revoke_device("u-admin", dev.id)
+        finally:
+            await db.close()
+
+    asyncio.run(work())
+    keys, _ = _catalog(server, server.token("boss", "admin"))
+    (row,) = [k for k in keys if k["kind"] == "device"]
+    return row
+
+
+@pytest.mark.parametrize("revoke", [False, True], ids=["device", "revoked-device-backdated"])
+def test_a_device_signed_code_the_server_never_accepted_shows_nothing(world, revoke) -> None:
+    """A certified device's signature alone is not enough for the public page: the code must
+    have come through qr.issue (its user's own order, dated within its life, key not revoked).
+    A revoked device's key dating a code before its revocation gets nothing either."""
+    server, order = world["server"], world["order"]
+    row = _device_key_row(server, revoke=revoke)
+    at = qv.seconds(row["revoked_at"]) - 10 if revoke else int(__import__("time").time())
+    forged = qr.issue(qv.private("device"), order, at)
+    assert qr.verify(forged, _catalog(server, world["rep"])[0], []).reason == "valid"
+    with server.client() as anyone:
+        page = anyone.get(f"/q/{forged}")
+    assert page.status_code == 404
+    assert "no record of this code yet" in page.text
+    assert "REP1-00001" not in page.text
+
+
+def test_a_code_dated_in_the_future_does_not_date_the_servers_reissue(world) -> None:
+    """A record dated 2099 (accepted before issue times were bounded): a reissue is dated by
+    the server's clock, and it is the current code."""
+    import time
+
+    server, order = world["server"], world["order"]
+
+    async def future(db: Any) -> None:
+        async with db.write() as conn:
+            await conn.execute(
+                "INSERT INTO qr_tokens (id, order_id, token, key_id, issuer, issued_by,"
+                " issued_at, revoked, revoked_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ("f" * 16, order, "X" * 151, "0" * 16, "dev-x", None,
+                 "2099-01-01T00:00:00.000Z", False, None, None),
+            )  # fmt: skip
+
+    server.run_db(future)
+    with server.client(world["rep"]) as c:
+        body = c.post(f"/api/orders/{order}/qr/reissue").json()
+        assert c.get(f"/api/orders/{order}/qr").json()["token"] == body["token"]
+    assert abs(qr.decode(body["token"]).issued_at - time.time()) < 60
+    (old,) = server.query("SELECT revoked, reason FROM qr_tokens WHERE id = 'ffffffffffffffff'")
+    assert (bool(old["revoked"]), old["reason"]) == (True, "reissued")

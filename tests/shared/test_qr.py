@@ -17,7 +17,7 @@ V = json.loads((Path(qr_vectors.__file__).parent / "qr.json").read_text(encoding
 
 @pytest.mark.parametrize("case", V["cases"], ids=[c["name"] for c in V["cases"]])
 def test_every_vector(case: dict) -> None:
-    v = qr.verify(case["token"], V["keys"], V["revoked"])
+    v = qr.verify(case["token"], V["keys"], V["revoked"], V["orders"])
     got = {
         "reason": v.reason,
         "order_id": v.order_id,

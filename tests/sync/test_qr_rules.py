@@ -3,6 +3,7 @@ Against a real database, through ``sync.push``; keys are the fixed ones of tests
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -22,7 +23,9 @@ from tests.vectors import qr_vectors as qv
 REP_A = Actor("u-a", "sales", device_id="dev-a")
 REP_B = Actor("u-b", "sales", device_id="dev-b")
 PICKER = Actor("u-w1", "warehouse", "wh-1", device_id="dev-w1")
-T = 1_780_000_000
+# Issue times are bounded by the order's life and the server's clock (docs/qr.md § Issue times):
+# tokens here are dated a minute into the test run, whatever day it runs.
+T = int(time.time()) + 60
 
 
 @pytest.fixture
@@ -30,8 +33,9 @@ async def keys(store: Any, catalog: dict[str, str]) -> dict[str, Any]:
     """The server key; rep A's device key (dev-a) and rep B's (dev-b), certified by it."""
     rows = [
         qv._server_row("server"),
-        qv._device_row("device", "dev-a", "K7F"),
-        qv._device_row("device-revoked", "dev-b", "R2D"),  # not revoked here: just rep B's key
+        qv._device_row("device", "dev-a", "K7F", user_id="u-a"),
+        # Not revoked here: just rep B's key.
+        qv._device_row("device-revoked", "dev-b", "R2D", user_id="u-b"),
     ]
     async with store.write() as tx:
         ctx = server_context(tx, SYSTEM, "test.keys")
@@ -76,7 +80,7 @@ async def test_a_device_records_its_own_token(store: Any, keys: dict) -> None:
     order = await _order(dev)
     token = qr.issue(keys["a"], order, T)
     r = await dev.send("qr.issue", {"order_id": order, "token": token})
-    assert (r.status, r.error) == ("applied", None)
+    assert (r.status, r.error, r.message) == ("applied", None, None)
     (rec,) = await _records(store, order)
     assert (rec["id"], rec["issuer"], rec["issued_by"], rec["revoked"]) == (
         qr.token_id(token), "dev-a", "u-a", False,
@@ -158,3 +162,58 @@ async def test_an_order_id_that_is_not_a_canonical_uuid_is_invalid_args(
     token = qr.issue(keys["a"], order, T)
     r = await dev.send("qr.issue", {"order_id": order.upper(), "token": token})
     assert r.error == "invalid_args"
+
+
+async def test_a_device_key_signs_only_orders_its_own_user_made(store: Any, keys: dict) -> None:
+    """A manager sees every order: their device key still may not sign a rep's order."""
+    order = await _order(Device(store, REP_A, "rep-a-phone"))
+    manager = Device(store, Actor("u-b", "manager", device_id="dev-b"), "manager-phone")
+    r = await manager.send("qr.issue", {"order_id": order, "token": qr.issue(keys["b"], order, T)})
+    assert (r.status, r.error) == ("rejected", "invalid_token")
+    assert r.message.startswith("wrong_signer"), r.message
+    assert await _records(store, order) == []
+
+
+async def test_a_revoked_device_key_records_nothing_however_dated(store: Any, keys: dict) -> None:
+    dev = Device(store, REP_A, "rep-a-phone")
+    order = await _order(dev)
+    async with store.write() as tx:
+        ctx = server_context(tx, SYSTEM, "test.revoke")
+        row = await tx.get("signing_keys", qr.key_id(keys["a"]))
+        await writer.update(ctx, "signing_keys", row,
+                            {"revoked": True, "revoked_at": "2099-01-01T00:00:00.000Z"},
+                            bk.CATALOG)  # fmt: skip
+    r = await dev.send("qr.issue", {"order_id": order, "token": qr.issue(keys["a"], order, T)})
+    assert (r.error, r.message.split(":")[0]) == ("invalid_token", "revoked_key")
+
+
+SKEW = qr.ISSUE_SKEW_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("dated", "reason"),
+    [
+        pytest.param(lambda now: now + SKEW + 120, "future", id="ahead-beyond-skew"),
+        # 2096: it would become the order's current code for 70 years.
+        pytest.param(lambda now: 4_000_000_000, "future", id="2096"),
+        pytest.param(lambda now: now - SKEW - 120, "before_order", id="before-order-beyond-skew"),
+        pytest.param(lambda now: 1_600_000_000, "before_order", id="2020"),
+    ],
+)
+async def test_a_token_dated_outside_the_orders_life_is_refused(
+    store: Any, keys: dict, dated, reason: str
+) -> None:
+    dev = Device(store, REP_A, "rep-a-phone")
+    order = await _order(dev)
+    now = int(time.time())
+    r = await dev.send(
+        "qr.issue", {"order_id": order, "token": qr.issue(keys["a"], order, dated(now))}
+    )
+    assert (r.status, r.error) == ("rejected", "invalid_token")
+    assert r.message.startswith(reason), r.message
+    assert await _records(store, order) == []
+    # Within the skew either side: accepted.
+    early = qr.issue(keys["a"], order, now - SKEW + 30)
+    assert (await dev.send("qr.issue", {"order_id": order, "token": early})).status == "applied"
+    late = qr.issue(keys["a"], order, now + SKEW - 30)
+    assert (await dev.send("qr.issue", {"order_id": order, "token": late})).status == "applied"

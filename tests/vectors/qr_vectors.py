@@ -19,6 +19,9 @@ Doc = dict[str, Any]
 PUBLIC_URL = "https://orders.example.com"
 ORDER = "0193a8f2-1c3d-7e4f-8a9b-0c1d2e3f4a5b"
 ORDER_2 = "0193a8f2-1c3d-7e4f-8a9b-0c1d2e3f4a5c"
+ORDER_LATE = "0193a8f2-1c3d-7e4f-8a9b-0c1d2e3f4a5d"  # reached the server after the revocation
+ORDER_OTHER = "0193a8f2-1c3d-7e4f-8a9b-0c1d2e3f4a5e"  # another user's order
+ORDER_ABSENT = "0193a8f2-1c3d-7e4f-8a9b-0c1d2e3f4a5f"  # an order the verifier does not hold
 REVOKED_AT = "2026-06-01T12:00:00.000Z"
 
 
@@ -63,19 +66,20 @@ def _device_row(
     *,
     revoked_at: str | None = None,
     bad_cert: bool = False,
+    user_id: str = "user-1",
 ) -> Doc:
     k = private(name)
     public = qr.b64url(qr.public_raw(k))
     signer = private(certifier)
     # A bad certificate: the server's signature, but over another device code.
-    message = qr.certificate_message(device_id, "ZZZ" if bad_cert else code, "user-1", public)
+    message = qr.certificate_message(device_id, "ZZZ" if bad_cert else code, user_id, public)
     return {
         "id": qr.key_id(k),
         "kind": "device",
         "public_key": public,
         "device_id": device_id,
         "device_code": code,
-        "user_id": "user-1",
+        "user_id": user_id,
         "certificate": qr.b64url(signer.sign(message)),
         "cert_key_id": qr.key_id(signer),
         "revoked": revoked_at is not None,
@@ -106,6 +110,14 @@ def build_qr() -> Doc:
         k = private(name)
         return qr.encode(order, at, qr.key_id(k), k, **kw)
 
+    # The orders the verifier holds, as pulled (only what verify reads): every device key of the
+    # vectors belongs to user-1.
+    orders = [
+        {"id": ORDER, "owner_id": "user-1", "created_at": "2026-05-20T08:00:00.000Z"},
+        {"id": ORDER_2, "owner_id": "user-1", "created_at": "2026-05-20T09:00:00.000Z"},
+        {"id": ORDER_LATE, "owner_id": "user-1", "created_at": "2026-06-02T08:00:00.000Z"},
+        {"id": ORDER_OTHER, "owner_id": "user-2", "created_at": "2026-05-20T10:00:00.000Z"},
+    ]
     server = tok("server")
     replaced = tok("server", at=T_BEFORE - 86_400)
     revoked_by_key_and_list = tok("device-revoked", ORDER_2, T_AFTER)
@@ -158,6 +170,13 @@ def build_qr() -> Doc:
             tok("device-revoked", at=T_REVOKED),
         ),
         ("revoked_key: comes before revoked_token", revoked_by_key_and_list),
+        (
+            "revoked_key: dated before the revocation, for an order the server got after it",
+            tok("device-revoked", ORDER_LATE, T_BEFORE),
+        ),
+        ("wrong_signer: a device key signing another user's order", tok("device", ORDER_OTHER)),
+        ("wrong_signer: a device key signing an order not held", tok("device", ORDER_ABSENT)),
+        ("valid: a server key signs any order, held or not", tok("server", ORDER_ABSENT)),
         ("revoked_token: replaced by a newer code", replaced),
         ("wrong_version: version byte 2 (signed)", tok("server", version=2)),
         ("wrong_version: kind 2 (signed)", tok("server", kind=2)),
@@ -176,7 +195,7 @@ def build_qr() -> Doc:
     ]
     cases = []
     for name, text in inputs:
-        v = qr.verify(text, keys, revoked)
+        v = qr.verify(text, keys, revoked, orders)
         assert name.split(":")[0] in (v.reason, "url", "bare token"), (name, v)
         cases.append(
             {
@@ -193,11 +212,14 @@ def build_qr() -> Doc:
         )
     return {
         "about": (
-            "shared/qr.py (docs/qr.md): `verify(case.token, keys, revoked)` gives `case.expect`. "
-            "`keys` are signing_keys rows and `revoked` qr_revocations rows exactly as devices "
-            "pull them (catalog bucket; sync columns `version`, `updated_by` left out). "
+            "shared/qr.py (docs/qr.md): `verify(case.token, keys, revoked, orders)` gives "
+            "`case.expect`. `keys` are signing_keys rows and `revoked` qr_revocations rows exactly "
+            "as devices pull them (catalog bucket; sync columns `version`, `updated_by` left out); "
+            "`orders` the orders the verifier holds (only id, owner_id and created_at: what "
+            "verify reads). "
             "`expect`: reason (malformed, wrong_version, unknown_key, tampered, bad_certificate, "
-            "revoked_key, revoked_token, valid: the first that applies), and what the token claims "
+            "revoked_key, wrong_signer, revoked_token, valid: the first that applies), and what "
+            "the token claims "
             "(order_id as lower-case UUID text, issued_at in seconds, key_id, token_id) — null for "
             "malformed and wrong_version. `token` is what a scanner read: a bare token or a URL "
             "`.../q/<token>`, any case, surrounding whitespace and CR/LF ignored. `seeds`: the "
@@ -208,6 +230,7 @@ def build_qr() -> Doc:
         "public_url": PUBLIC_URL,
         "keys": keys,
         "revoked": revoked,
+        "orders": orders,
         "seeds": {
             qr.key_id(private(n)): seed(n).hex()
             for n in (

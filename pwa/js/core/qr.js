@@ -19,6 +19,7 @@ export const REASONS = [
   'tampered',
   'bad_certificate',
   'revoked_key',
+  'wrong_signer',
   'revoked_token',
   'valid',
 ];
@@ -279,14 +280,33 @@ export function keyRevokedFor(key, issuedAt) {
   return at === null || issuedAt >= at;
 }
 
+/** The order row `orders` holds for `id` (an array, a Map, an object by id, or a function —
+ * sync or async — such as `(id) => db.orders.get(id)`); null when it holds none. */
+async function heldOrder(orders, id) {
+  const row = typeof orders === 'function' ? await orders(id) : lookup(orders, id);
+  return row ?? null;
+}
+
+/** Whether a revoked device key's token names an order that reached the server at or after
+ * the key's distrust-from time (revoked_at) (= shared/qr.py _distrusted_order): the token's own
+ * date is the device's word, the order's created_at is the server's. */
+function distrustedOrder(key, order) {
+  if (!key.revoked || !order?.created_at) return false;
+  const at = wholeSeconds(key.revoked_at);
+  return at === null || wholeSeconds(order.created_at) >= at;
+}
+
 /**
  * Verifies a token (its text, or what a scanner read: parseScanned) offline. `keys`: the `signing_keys` rows as pulled (an
  * array, a Map or an object by id); `revoked`: the revoked token ids (a Set, an array of ids or
- * of `qr_revocations` rows). Answers `{reason, orderId, issuedAt, keyId, tokenId}` with the
+ * of `qr_revocations` rows); `orders`: the orders this device holds (see heldOrder) — a device
+ * key signs only its own user's orders, so a device's token for an order not held, or owned by
+ * another user, is wrong_signer (leave it out only where the binding is checked another way).
+ * Answers `{reason, orderId, issuedAt, keyId, tokenId}` with the
  * first reason of docs/qr.md that applies (REASONS). The fields are what the token claims (true
  * only when valid): null for malformed and wrong_version.
  */
-export async function verify(token, keys, revoked) {
+export async function verify(token, keys, revoked, orders) {
   const none = { orderId: null, issuedAt: null, keyId: null, tokenId: null };
   const fields = decodeToken(parseScanned(token));
   if (!fields) return { reason: 'malformed', ...none };
@@ -303,7 +323,11 @@ export async function verify(token, keys, revoked) {
   if (!key) return answer('unknown_key');
   if (!(await ed25519Verify(key.public_key, fields.signature, signedMessage(fields.header)))) return answer('tampered');
   if (key.kind !== 'server' && !(await certificateHolds(key, keys))) return answer('bad_certificate');
-  if (keyRevokedFor(key, fields.issuedAt)) return answer('revoked_key');
+  const device = key.kind !== 'server';
+  const checkOrders = device && orders !== undefined && orders !== null;
+  const order = checkOrders ? await heldOrder(orders, fields.orderId) : null;
+  if (keyRevokedFor(key, fields.issuedAt) || (device && distrustedOrder(key, order))) return answer('revoked_key');
+  if (checkOrders && (!order || !key.user_id || order.owner_id !== key.user_id)) return answer('wrong_signer');
   if (isRevoked(revoked, verdict.tokenId)) return answer('revoked_token');
   return verdict;
 }

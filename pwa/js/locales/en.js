@@ -181,6 +181,7 @@ export default {
   'qr.status.bad_certificate': 'Signing device not certified',
   'qr.status.revoked_key': 'Signing key revoked',
   'qr.status.revoked_token': 'Replaced by a newer code',
+  'qr.status.wrong_signer': 'Not its signer\'s own order',
   'qr.status.other_order': 'The code of another order',
 
   'line.add': 'Add product',
@@ -318,6 +319,7 @@ export default {
   'scan.reason.bad_certificate': 'The signing device is not certified by the server.',
   'scan.reason.revoked_key': 'Signed by a device that was revoked.',
   'scan.reason.revoked_token': 'Replaced by a newer code for this order.',
+  'scan.reason.wrong_signer': 'Signed by a device for an order that is not its user\'s, or not on this device yet: sync and scan again.',
   'scan.orderId': 'Order id',
   'scan.issuedAt': 'Issued',
   'scan.signer': 'Signed by',

@@ -180,6 +180,7 @@ export default {
   'qr.status.bad_certificate': '签名设备未经认证',
   'qr.status.revoked_key': '签名密钥已吊销',
   'qr.status.revoked_token': '已被新的二维码取代',
+  'qr.status.wrong_signer': '签名设备无权签发此订单',
   'qr.status.other_order': '这是另一张订单的二维码',
 
   'line.add': '添加商品',
@@ -317,6 +318,7 @@ export default {
   'scan.reason.bad_certificate': '签名设备未经服务器认证。',
   'scan.reason.revoked_key': '由已吊销的设备签名。',
   'scan.reason.revoked_token': '此订单已换发新码，本码作废。',
+  'scan.reason.wrong_signer': '签名设备无权为此订单签发（不是其用户的订单），或此订单尚未同步到本设备：请同步后再扫。',
   'scan.orderId': '订单编号（ID）',
   'scan.issuedAt': '签发时间',
   'scan.signer': '签发者',

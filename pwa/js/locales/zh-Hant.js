@@ -180,6 +180,7 @@ export default {
   'qr.status.bad_certificate': '簽署裝置未經認證',
   'qr.status.revoked_key': '簽署金鑰已撤銷',
   'qr.status.revoked_token': '已被新的 QR 碼取代',
+  'qr.status.wrong_signer': '簽署裝置無權簽發此訂單',
   'qr.status.other_order': '這是另一張訂單的 QR 碼',
 
   'line.add': '加入商品',
@@ -317,6 +318,7 @@ export default {
   'scan.reason.bad_certificate': '簽章裝置未經伺服器認證。',
   'scan.reason.revoked_key': '由已撤銷的裝置簽章。',
   'scan.reason.revoked_token': '此訂單已換發新碼，本碼作廢。',
+  'scan.reason.wrong_signer': '簽署裝置無權為此訂單簽發（不是其使用者的訂單），或此訂單尚未同步到本裝置：請同步後再掃。',
   'scan.orderId': '訂單編號（ID）',
   'scan.issuedAt': '簽發時間',
   'scan.signer': '簽發者',

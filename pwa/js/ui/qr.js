@@ -102,11 +102,12 @@ export function OrderQr({ order, pending }) {
   useEffect(() => {
     if (!token || !keys) return undefined;
     let stale = false;
-    verify(token, keys, revoked ?? []).then((v) => !stale && setVerdict(v));
+    // The order itself is what a device key's signature is checked against (its owner).
+    verify(token, keys, revoked ?? [], [order]).then((v) => !stale && setVerdict(v));
     return () => {
       stale = true;
     };
-  }, [token, keys, revoked]);
+  }, [token, keys, revoked, order.id, order.owner_id, order.created_at]);
 
   if (known === undefined) return null;
   if (!token) {

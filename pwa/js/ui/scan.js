@@ -29,7 +29,7 @@ const REVOKED = new Set(['revoked_token', 'revoked_key']);
 export function verdictKind(reason) {
   if (GENUINE.has(reason)) return 'genuine';
   if (REVOKED.has(reason)) return 'revoked';
-  if (reason === 'unknown_key') return 'unknown';
+  if (reason === 'unknown_key' || reason === 'wrong_signer') return 'unknown';
   return 'forged';
 }
 
@@ -153,7 +153,8 @@ export function Scan() {
       }
     }
     const revoked = new Set((revocations ?? []).map((r) => r.id));
-    const verdict = await verify(code, keys ?? [], revoked);
+    // The orders held here: a device's code is genuine only for its own user's order.
+    const verdict = await verify(code, keys ?? [], revoked, (id) => store.db.orders.get(id));
     const order = verdict.orderId ? await store.db.orders.get(verdict.orderId) : null;
     if (picking && verdict.orderId !== picking) setPicking(null);
     signal(verdict.reason === 'valid');
