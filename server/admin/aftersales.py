@@ -20,7 +20,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from server.admin.period import bounds, check_page
-from server.admin.review import apply_as
+from server.admin.review import Refused, apply_as
 from server.admin.tabular import ExportFormat, export_response
 from server.auth.principal import Principal, needs
 from server.db.sql import Conn
@@ -29,6 +29,7 @@ from server.state import AppState
 from sync.context import Actor, now_iso
 from sync.errors import BadRequest, SyncError
 from sync.ids import uuid7
+from sync.rules import payments as payments_rule
 
 Kind = Literal["complaint", "return"]
 Status = Literal["open", "in_progress", "resolved", "rejected"]
@@ -262,15 +263,8 @@ async def _case_row(conn: Conn, case_id: str) -> CaseRow:
 
 
 def _money(payments: list[dict[str, Any]]) -> tuple[int, int]:
-    """(paid, refunded) of an order's payments. Paid: positive payments that went through
-    (``paid``, or ``refunded`` afterwards); refunded: negative ``refunded`` payments (what this
-    API records) plus positive payments marked ``refunded`` on a device."""
-    paid = sum(
-        p["amount"] for p in payments if p["amount"] > 0 and p["status"] in ("paid", "refunded")
-    )
-    refunded = sum(-p["amount"] for p in payments if p["amount"] < 0 and p["status"] == "refunded")
-    refunded += sum(p["amount"] for p in payments if p["amount"] > 0 and p["status"] == "refunded")
-    return paid, refunded
+    """(paid, refunded) of an order's payments, as the payment rule counts them."""
+    return payments_rule.money(payments)
 
 
 async def _live(conn: Conn, table: str, order_id: str) -> list[dict[str, Any]]:
@@ -473,13 +467,16 @@ async def refund(app_state: AppState, actor: Actor, case_id: str, data: RefundIn
             raise OrderNotFound(f"the order of case {case['number']} is gone")
         paid, refunded = _money(await _live(tx.conn, "payments", order["id"]))
         left = paid - refunded
-        if data.amount > left:
-            raise RefundTooLarge(f"order {order['number']}: {data.amount} to refund, {left} left"
-                                 f" of {paid} paid", refundable=left)  # fmt: skip
         payment_id = uuid7()
         args = {"id": payment_id, "order_id": order["id"], "method": data.method,
                 "amount": -data.amount, "status": "refunded"}  # fmt: skip
-        await apply_as(tx, actor, "payment.record", args, app_state.policy)
+        try:  # the refund rules are the mutation's own (sync/rules/payments.py)
+            await apply_as(tx, actor, "payment.record", args, app_state.policy)
+        except Refused as e:
+            if e.code != "refund_exceeds_paid":
+                raise
+            raise RefundTooLarge(f"order {order['number']}: {data.amount} to refund, {left} left"
+                                 f" of {paid} paid", refundable=left) from None  # fmt: skip
         settled = None
         if order["status"] == "returned" and data.amount == left:
             args = {"id": order["id"], "from": "returned", "to": "refunded",

@@ -325,3 +325,29 @@ def test_an_order_is_looked_up_by_number_for_a_new_case(server: LiveServer, supp
         ("p-tea", "Tea", 0), ("p-cup", "Cup", 0)}  # fmt: skip
     assert_error(support.get(f"{API}/orders", params={"number": "NOPE"}), 404, "order_not_found")
     assert_error(support.get(f"{API}/orders"), 400, "invalid_request")
+
+
+def test_refunds_through_sync_meet_the_consoles_rules(server: LiveServer) -> None:
+    # One rule for both paths (sync/rules/payments.py): a rep's refund through /api/sync/push is
+    # refused, and finance's through sync stops where the console's does.
+    order = _order(server, "ORD-SYNC-1")  # paid 1300
+    rep = server.token("rep1", "sales")
+    res = push(server, rep, "rep1-refunds",
+               mutation(1, "payment.record", id=uuid7(), order_id=order, method="cash",
+                        amount=-1300, status="refunded"))  # fmt: skip
+    assert (res[0]["status"], res[0]["error"]) == ("rejected", "forbidden"), res
+    fred = server.token("fred", "finance")
+    res = push(server, fred, "fred-refunds",
+               mutation(1, "payment.record", id=uuid7(), order_id=order, method="cash",
+                        amount=-1000, status="refunded"),
+               mutation(2, "payment.record", id=uuid7(), order_id=order, method="cash",
+                        amount=-301, status="refunded"))  # fmt: skip
+    assert [(r["status"], r.get("error")) for r in res] == [
+        ("applied", None), ("rejected", "refund_exceeds_paid")], res  # fmt: skip
+    with server.client(server.token("helen", "support")) as c:
+        case = _create(c, kind="complaint", order_id=order, category="late")
+    with server.client(fred) as c:
+        assert_error(c.post(f"{API}/{case['id']}/refund", json={"amount": 301, "method": "cash"}),
+                     409, "refund_exceeds_paid")  # fmt: skip
+        r = c.post(f"{API}/{case['id']}/refund", json={"amount": 300, "method": "cash"})
+        assert r.status_code == 200 and r.json()["order"]["refundable"] == 0, r.text

@@ -95,13 +95,15 @@ def world(shared_server: LiveServer) -> dict[str, Any]:
              mutation(5, "order.transition", id=ids["E"], **{"from": "submitted"}, to="cancelled"),
              mutation(6, "payment.record", id=uuid7(), order_id=ids["A"], method="cash",
                       amount=1000),
-             mutation(7, "payment.record", id=uuid7(), order_id=ids["A"], method="cash",
+             mutation(7, "payment.record", id=uuid7(), order_id=ids["B"], method="card",
+                      amount=500)))  # fmt: skip
+    # Refunds take the refund permission (a rep's are refused): finance records them.
+    _ok(push(server, server.token("fin", "finance"), "fin-desk",
+             mutation(1, "payment.record", id=uuid7(), order_id=ids["A"], method="cash",
                       amount=-400),
-             mutation(8, "payment.record", id=uuid7(), order_id=ids["B"], method="card",
-                      amount=500),
-             mutation(9, "payment.record", id=uuid7(), order_id=ids["A"], method="card",
+             mutation(2, "payment.record", id=uuid7(), order_id=ids["A"], method="card",
                       amount=300, status="refunded"),
-             mutation(10, "payment.record", id=uuid7(), order_id=ids["A"], method="card",
+             mutation(3, "payment.record", id=uuid7(), order_id=ids["A"], method="card",
                       amount=-200, status="refunded")))  # fmt: skip
     _ok(push(server, rep2, "rep2-phone",
              mutation(1, "customer.upsert", id=cust2, name="Noodle Bar"),
