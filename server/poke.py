@@ -9,6 +9,11 @@ poke waits ``min_interval`` before its next, and then sends only the newest sequ
 means "pull", and one pull fetches everything, so a burst of commits costs each stream one
 message, not one per commit (with 3,000 streams and 100 commits/s, one per commit would be
 300,000 messages/s: docs/benchmarks.md, Load).
+
+A revocation (a device, a passkey, a session, an API token, a user disabled) bumps
+``revocations`` and wakes every stream of this process at once: each then checks that what it
+was opened with still holds and ends if not. Streams of other processes check at least once a
+heartbeat (docs/auth.md).
 """
 
 from __future__ import annotations
@@ -21,6 +26,13 @@ class Poker:
         self.latest = 0
         self._event = asyncio.Event()
         self._listeners = 0
+        self.revocations = 0
+
+    def revoked(self) -> None:
+        """Something that signs a caller in was revoked: wake every stream to check its own."""
+        self.revocations += 1
+        event, self._event = self._event, asyncio.Event()
+        event.set()
 
     def poke(self, seq: int) -> None:
         if seq <= self.latest:
@@ -29,13 +41,16 @@ class Poker:
         event, self._event = self._event, asyncio.Event()
         event.set()
 
-    async def after(self, seen: int, timeout: float) -> int | None:
-        """The newest sequence once it is above ``seen``; None if none came within ``timeout``."""
+    async def after(self, seen: int, timeout: float, revocations: int | None = None) -> int | None:
+        """The newest sequence once it is above ``seen``; None if none came within ``timeout``.
+        Returns early (with ``latest``, maybe not above ``seen``) once ``revocations`` differs
+        from the count the caller last saw."""
         if self.latest > seen:
             return self.latest
+        mark = self.revocations if revocations is None else revocations
         try:
             async with asyncio.timeout(timeout):
-                while self.latest <= seen:
+                while self.latest <= seen and self.revocations == mark:
                     await self._event.wait()
         except TimeoutError:
             return None

@@ -7,6 +7,7 @@ import zhHans from './locales/zh-Hans.js';
 import zhHant from './locales/zh-Hant.js';
 import codes from './locales/codes.js';
 import validation from './locales/validation.js';
+import adminAccess from './locales/admin/access.js';
 import adminAftersales from './locales/admin/aftersales.js';
 import adminAudit from './locales/admin/audit.js';
 import adminConflicts from './locales/admin/conflicts.js';
@@ -22,7 +23,7 @@ import outcomes from './locales/outcomes.js';
 // The admin pages keep their texts in a file each (locales/admin/), all languages together, and
 // so do newer screens of the app (locales/<screen>.js).
 const ADMIN_TEXTS = [
-  adminAftersales, adminAudit, adminConflicts, adminInventory, adminIo, adminMutations, adminOrders,
+  adminAccess, adminAftersales, adminAudit, adminConflicts, adminInventory, adminIo, adminMutations, adminOrders,
   adminReports, adminReview, refused, outcomes,
 ];
 // Words for every server code (locales/codes.js) and for the forms' bounds (locales/validation.js)

@@ -165,6 +165,9 @@ export function createSync(store, { request = api, online = () => navigator.onLi
     events = new EventSource('/api/sync/events');
     events.addEventListener('poke', () => syncNow());
     events.addEventListener('hello', () => syncNow());
+    // The server ends the stream when this device, session or passkey is revoked: no
+    // reconnecting; the sync that follows is answered 401 and the app says why.
+    events.addEventListener('revoked', () => { closeEvents(); syncNow(); });
   }
 
   function closeEvents() {

@@ -17,6 +17,8 @@ from server.auth.enrollment import EnrollmentLink
 from server.auth.principal import Principal, needs
 from server.auth.service import PasskeyOut
 from server.state import AppState
+from shared.roles import has_permission
+from sync.errors import Forbidden
 
 
 class AdminController(Controller):
@@ -62,7 +64,9 @@ class AdminController(Controller):
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
     ) -> UserRow:
-        return await app_state.admin.change_user(me.actor.user_id, user_id, data)
+        user = await app_state.admin.change_user(me.actor.user_id, user_id, data)
+        app_state.poker.revoked()  # a user disabled or changed: their sessions ended
+        return user
 
     @get("/devices", operation_id="adminDevices", summary="Every device, newest first",
          dependencies={"me": needs("devices.read")})  # fmt: skip
@@ -84,6 +88,21 @@ class AdminController(Controller):
         app_state: NamedDependency[AppState],
     ) -> None:
         await app_state.admin.revoke_device(me.actor.user_id, device_id)
+        app_state.poker.revoked()  # its open event stream ends now
+
+    @post("/devices/{device_id:str}/lost", status_code=204, operation_id="adminDeviceLost",
+          summary="A lost device: revoke it and its passkeys, so it cannot sign in again",
+          dependencies={"me": needs("passkeys.revoke")})  # fmt: skip
+    async def device_lost(
+        self,
+        device_id: FromPath[str],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> None:
+        if not has_permission(me.actor.role, "devices.revoke"):
+            raise Forbidden(f"a {me.actor.role} may not do this (devices.revoke)")
+        await app_state.admin.revoke_device(me.actor.user_id, device_id, lost=True)
+        app_state.poker.revoked()
 
     @get("/passkeys", operation_id="adminPasskeys", summary="Passkeys, of one user or all",
          dependencies={"me": needs("users.read")})  # fmt: skip
@@ -105,6 +124,7 @@ class AdminController(Controller):
         app_state: NamedDependency[AppState],
     ) -> None:
         await app_state.admin.revoke_passkey(me.actor.user_id, passkey_id)
+        app_state.poker.revoked()
 
     @get("/audit", operation_id="adminAudit",
          summary="The audit log, newest first: filtered, paged (before_seq), or exported",

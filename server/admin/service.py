@@ -224,11 +224,30 @@ class AdminService:
             for r in rows
         ]
 
-    async def revoke_device(self, by: str | None, device_id: str) -> None:
+    async def revoke_device(self, by: str | None, device_id: str, lost: bool = False) -> None:
+        """Revoke a device (its sessions end, its next sync: ``device_revoked``). ``lost``: its
+        passkeys too -- the one made on it and every one that signed in on it -- so the phone
+        cannot sign in again and become a new device; the user enrolls anew elsewhere."""
         async with self.db.write() as conn:
             if not await devices.revoke(conn, device_id):
                 raise NotFound(f"no device {device_id}")
-            await audit.append(conn, [AuditEntry("admin.device_revoked", device_id, {}, by)])
+            detail: dict[str, object] = {}
+            if lost:
+                rows = await conn.fetch(
+                    "SELECT id FROM passkeys WHERE revoked = ? AND (device_id = ? OR id IN"
+                    " (SELECT passkey_id FROM sessions WHERE device_id = ?)) ORDER BY id",
+                    (False, device_id, device_id),
+                )
+                passkeys = [r["id"] for r in rows]
+                for passkey_id in passkeys:
+                    await conn.execute(
+                        "UPDATE passkeys SET revoked = ? WHERE id = ?", (True, passkey_id)
+                    )
+                    await conn.execute(
+                        "UPDATE sessions SET revoked = ? WHERE passkey_id = ?", (True, passkey_id)
+                    )
+                detail = {"lost": True, "passkeys": passkeys}
+            await audit.append(conn, [AuditEntry("admin.device_revoked", device_id, detail, by)])
         # Its signing key is revoked from now on, on every scanner (tokens signed before stay
         # valid). After the revocation's transaction; the next server start repairs a miss.
         await publish_keys(self.store, None, [device_id])

@@ -99,6 +99,7 @@ class AuthController(Controller):
     ) -> Response[None]:
         if me.session is not None:
             await app_state.auth.logout(me.session.id, me.actor.user_id)
+            app_state.poker.revoked()  # its event stream ends too
         response: Response[None] = Response(None, status_code=204)
         response.delete_cookie(SESSION_COOKIE, path="/")
         response.delete_cookie(CSRF_COOKIE, path="/")

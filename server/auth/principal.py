@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from litestar import Request
 from litestar.di import Provide
 
+from server import times
 from server.auth import sessions
 from server.auth.errors import CsrfFailed
-from server.auth.tokens import actor_for_token
+from server.auth.tokens import actor_for_token, token_alive
+from server.db.sql import Database
 from server.state import AppState
 from shared.roles import PERMISSIONS, has_permission
 from sync.context import Actor
@@ -31,6 +33,7 @@ _CACHE = "orderly.principal"
 class Principal:
     actor: Actor
     session: sessions.Session | None  # None for an API token
+    token_id: str | None = None  # the API token's id, for a token
 
 
 async def authenticate(request: Request) -> Principal:
@@ -45,10 +48,11 @@ async def authenticate(request: Request) -> Principal:
             session = await sessions.resolve(state.db, token, days)
             principal = _of_session(session)
         else:
-            actor = await actor_for_token(state.db, token)
-            if actor is None:
+            found = await actor_for_token(state.db, token)
+            if found is None:
                 raise Unauthorized("the token is unknown, revoked, or its user is disabled")
-            principal = Principal(actor, None)
+            actor, token_id = found
+            principal = Principal(actor, None, token_id)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         principal = _of_session(await sessions.resolve(state.db, cookie, days))
         assert principal.session is not None
@@ -67,6 +71,27 @@ def _of_session(session: sessions.Session | None) -> Principal:
         raise Unauthorized("your session has ended: log in again")
     actor = Actor(session.user_id, session.role, session.warehouse_id, session.device_id)
     return Principal(actor, session)
+
+
+async def still_valid(db: Database, principal: Principal) -> bool:
+    """Whether what signed this caller in still holds: the session (not ended or expired, its
+    device and passkey not revoked) or the API token (not revoked or expired), and the user not
+    disabled. A long-lived answer (the event stream) asks again when something is revoked."""
+    now = times.now()
+    async with db.read() as conn:
+        if principal.session is not None:
+            row = await conn.fetchrow(
+                "SELECT s.revoked, s.expires_at, u.disabled, d.revoked AS device_revoked,"
+                " p.revoked AS passkey_revoked FROM sessions s JOIN users u ON u.id = s.user_id"
+                " LEFT JOIN devices d ON d.id = s.device_id"
+                " LEFT JOIN passkeys p ON p.id = s.passkey_id WHERE s.id = ?",
+                (principal.session.id,),
+            )
+            return row is not None and not (
+                row["revoked"] or row["disabled"] or row["device_revoked"]
+                or row["passkey_revoked"] or row["expires_at"] <= now
+            )  # fmt: skip
+        return await token_alive(conn, principal.token_id or "", now)
 
 
 def needs(permission: str) -> Provide:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from server.db.sql import Database
+from server.db.sql import Conn, Database
 from shared.roles import ROLES
 from sync.context import Actor, now_iso
 from sync.ids import uuid7
@@ -55,16 +55,28 @@ async def issue_token(db: Database, user_id: str, label: str = "") -> str:
     return token
 
 
-async def actor_for_token(db: Database, token: str) -> Actor | None:
-    """The acting user for a bearer token, or None if it is unknown, revoked or disabled."""
+async def actor_for_token(db: Database, token: str) -> tuple[Actor, str] | None:
+    """The acting user for a bearer token and the token's id, or None if it is unknown,
+    revoked or its user disabled."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     async with db.read() as conn:
         row = await conn.fetchrow(
-            "SELECT u.id, u.role, u.warehouse_id, u.disabled, t.revoked FROM api_tokens t"
-            " JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+            "SELECT t.id AS token_id, u.id, u.role, u.warehouse_id, u.disabled, t.revoked"
+            " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
             (hash_token(token),),
         )
     if row is None or row["revoked"] or row["disabled"]:
         return None
-    return Actor(user_id=row["id"], role=row["role"], warehouse_id=row["warehouse_id"])
+    actor = Actor(user_id=row["id"], role=row["role"], warehouse_id=row["warehouse_id"])
+    return actor, row["token_id"]
+
+
+async def token_alive(conn: Conn, token_id: str, now: str) -> bool:
+    """Whether the token with this id still signs its user in."""
+    row = await conn.fetchrow(
+        "SELECT t.revoked, u.disabled FROM api_tokens t JOIN users u ON u.id = t.user_id"
+        " WHERE t.id = ?",
+        (token_id,),
+    )
+    return row is not None and not (row["revoked"] or row["disabled"])

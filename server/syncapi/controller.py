@@ -15,6 +15,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from server import metrics
 from server.auth.devices import record_sync
+from server.auth.principal import authenticate, still_valid
 from server.state import AppState
 from sync.context import Actor
 from sync.errors import BadRequest
@@ -87,11 +88,15 @@ class SyncController(Controller):
         summary="Server-sent `poke` events carrying the newest change sequence",
     )
     async def events(
-        self, actor: NamedDependency[Actor], app_state: NamedDependency[AppState]
+        self,
+        request: Request,
+        actor: NamedDependency[Actor],
+        app_state: NamedDependency[AppState],
     ) -> ServerSentEvent:
         poker = app_state.poker
         heartbeat = app_state.settings.poke_heartbeat
         interval = app_state.settings.poke_min_interval
+        principal = await authenticate(request)  # cached by ``actor``: no second lookup
 
         async def stream() -> AsyncIterator[ServerSentEventMessage | str]:
             poker.opened()
@@ -99,10 +104,20 @@ class SyncController(Controller):
             try:
                 sent = app_state.last_seq
                 yield ServerSentEventMessage(event="hello", data=str(sent))
+                seen, checked = poker.revocations, time.monotonic()
                 while True:
-                    seq = await poker.after(sent, heartbeat)
+                    seq = await poker.after(sent, heartbeat, seen)
+                    # A revocation here, or a heartbeat's time (one made by another process):
+                    # a stream of a revoked device, session, passkey or token ends now.
+                    if poker.revocations != seen or time.monotonic() - checked >= heartbeat:
+                        seen, checked = poker.revocations, time.monotonic()
+                        if not await still_valid(app_state.db, principal):
+                            yield ServerSentEventMessage(event="revoked", data="")
+                            return
                     if seq is None:
                         yield ServerSentEventMessage(comment="keep-alive")
+                        continue
+                    if seq <= sent:
                         continue
                     sent = seq
                     yield ServerSentEventMessage(event="poke", data=str(seq))

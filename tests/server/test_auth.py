@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import json
+import queue
+import threading
+import time
 from collections.abc import Callable
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -15,7 +20,7 @@ from sync.ids import uuid7
 from tests.server.conftest import LiveServer
 from tests.server.phone import Phone, invite
 from tests.server.softauthn import SoftAuthenticator
-from tests.server.test_api import mutation, push_body
+from tests.server.test_api import EVENTS, _sse_events, mutation, push_body
 
 FAST = {"auth_rate_per_minute": 100_000}
 
@@ -461,3 +466,91 @@ def test_me_gives_the_devices_highest_order_counter(server: LiveServer, admin_to
     # A token without a device has no device part.
     with server.client(admin_token) as c:
         assert c.get("/api/auth/me").json()["device"] is None
+
+
+# ---- revocation ends what is open; a lost device --------------------------------------------
+
+
+def _listen(server: LiveServer, token: str) -> queue.Queue[tuple[str, str]]:
+    """Open the event stream in a thread; its events land in the queue, then ("closed", "")."""
+    events: queue.Queue[tuple[str, str]] = queue.Queue()
+
+    def run() -> None:
+        try:
+            with (
+                server.client(token, timeout=httpx.Timeout(30.0)) as c,
+                c.stream("GET", EVENTS) as response,
+            ):
+                for item in _sse_events(response):
+                    events.put(item)
+        finally:
+            events.put(("closed", ""))
+
+    threading.Thread(target=run, daemon=True).start()
+    assert events.get(timeout=10)[0] == "hello"
+    return events
+
+
+def _ends(events: queue.Queue[tuple[str, str]], within: float) -> list[str]:
+    got = []
+    deadline = time.monotonic() + within
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            kind, _ = events.get(timeout=left)
+        except queue.Empty:
+            break
+        got.append(kind)
+        if kind == "closed":
+            break
+    return got
+
+
+def test_revoking_a_device_ends_its_open_event_stream(server: LiveServer, admin_token: str):
+    phone, _ = enrolled(server, admin_token)
+    events = _listen(server, phone.token or "")
+    with server.client(admin_token) as c:
+        assert c.post(f"/api/admin/devices/{phone.device_id}/revoke").status_code == 204
+    # At once, not at the next heartbeat (15 s).
+    assert _ends(events, 5)[-2:] == ["revoked", "closed"]
+
+
+def test_a_revocation_by_another_process_ends_the_stream_within_a_heartbeat(
+    serve: Callable[..., LiveServer],
+):
+    server = serve(poke_heartbeat=0.5, **FAST)
+    admin_token = server.token("boss", "admin")
+    phone, _ = enrolled(server, admin_token)
+    events = _listen(server, phone.token or "")
+
+    async def revoke_elsewhere(db) -> None:  # straight in the database: this process is not told
+        async with db.write() as conn:
+            await conn.execute("UPDATE sessions SET revoked = ?", (True,))
+
+    server.run_db(revoke_elsewhere)
+    assert _ends(events, 5)[-2:] == ["revoked", "closed"]
+
+
+def test_a_lost_device_loses_its_passkeys_too(server: LiveServer, admin_token: str):
+    phone, signed = enrolled(server, admin_token)
+    other, _ = enrolled(server, admin_token, name="rep8")
+    assert phone.login().status_code == 200  # a second session of the same passkey
+    events = _listen(server, phone.token or "")
+    with server.client(server.token("helper", "manager")) as c:
+        r = c.post(f"/api/admin/devices/{phone.device_id}/lost")
+        assert r.status_code == 403
+    with server.client(admin_token) as c:
+        assert c.post(f"/api/admin/devices/{phone.device_id}/lost").status_code == 204
+        keys = c.get("/api/admin/passkeys", params={"user_id": signed["user"]["id"]}).json()
+        assert [k["revoked"] for k in keys] == [True]
+        assert c.post("/api/admin/devices/nope/lost").status_code == 404
+    assert _ends(events, 5)[-2:] == ["revoked", "closed"]
+    # The phone in a stranger's hands: its passkey no longer signs in, so no new device.
+    r = phone.login()
+    assert r.status_code == 401 and error_code(r) == "login_failed"
+    devices = server.query("SELECT id FROM devices WHERE user_id = ?", (signed["user"]["id"],))
+    assert len(devices) == 1
+    # Someone else's device and passkey are untouched.
+    assert other.login().status_code == 200
+    (entry,) = server.query("SELECT detail FROM audit_log WHERE action = 'admin.device_revoked'")
+    detail = json.loads(entry["detail"])
+    assert detail == {"lost": True, "passkeys": [k["id"] for k in keys]}

@@ -1,7 +1,8 @@
 // /admin/devices (docs/admin.md): every device (user, platform, app version, code, last seen,
 // last sync, pending mutations, open conflicts, rejected mutations — a link to them in the
 // mutation log — revoked) with the server's stale flag (no sync for ORDERLY_DEVICE_STALE_HOURS),
-// revoking a device, and a user's passkeys with revoking one.
+// revoking a device (signed out; its passkey may sign in again) or reporting it lost (revoked with
+// its passkeys: it can never sign in again), and a user's passkeys with revoking one.
 // devices.read to see; devices.revoke, passkeys.revoke (and users.read for passkeys) to act.
 
 import { html } from 'htm/preact';
@@ -60,7 +61,10 @@ function DeviceRow({ device, revocable, onUser, onChanged }) {
           <br /><small class="muted">${formatDateTime(device.revoked_at)}</small>`
         : revocable && html`<${RevokeButton} testid="device-revoke" label=${t('admin.devices.revoke')}
           confirmLabel=${t('admin.devices.revokeConfirm', { code: device.code })}
-          onRevoke=${async () => { await api('POST', `/api/admin/devices/${device.id}/revoke`); onChanged(); }} />`}</td>
+          onRevoke=${async () => { await api('POST', `/api/admin/devices/${device.id}/revoke`); onChanged(); }} />
+          ${' '}<${RevokeButton} testid="device-lost" label=${t('admin.devices.lost')}
+          confirmLabel=${t('admin.devices.lostConfirm', { code: device.code })}
+          onRevoke=${async () => { await api('POST', `/api/admin/devices/${device.id}/lost`); onChanged(); }} />`}</td>
     </tr>`;
 }
 
@@ -96,6 +100,9 @@ export function AdminDevices() {
   const readable = may(role, 'devices.read');
   const [devices, error, reload] = useAdminList('/api/admin/devices', readable);
   const [userId, setUserId] = useState('');
+  // A device reported lost takes its passkeys with it: the passkey list is read again.
+  const [changes, setChanges] = useState(0);
+  const changed = () => { reload(); setChanges((n) => n + 1); };
   if (!readable) {
     return html`<${Screen} title=${t('admin.devices.title')} testid="admin-devices">
       <p class="error" data-testid="admin-forbidden">${t('admin.forbidden')}</p><//>`;
@@ -109,6 +116,9 @@ export function AdminDevices() {
       <${ErrorBox} error=${error} />
       <${Select} label=${t('admin.devices.user')} value=${userId} onChange=${setUserId} testid="devices-user"
         options=${[['', t('common.all')], ...Object.entries(users).sort((a, b) => a[1].localeCompare(b[1]))]} />
+      ${may(role, 'devices.revoke') && html`<div class="note" data-testid="devices-choices">
+        <p>${t('admin.devices.choices')}</p>
+        <ul><li>${t('admin.devices.revokeHelp')}</li><li>${t('admin.devices.lostHelp')}</li></ul></div>`}
       ${stale > 0 && html`<p class="note" data-testid="devices-stale-count">${t('admin.devices.staleCountFor', { count: stale, span: staleSpan(shown[0].stale_after_hours) })}</p>`}
       ${devices === undefined && !error ? html`<${Loading} />` : shown.length === 0 ? html`<${Empty}>${t('admin.devices.none')}<//>` : html`
         <div class="table-wrap">
@@ -120,10 +130,10 @@ export function AdminDevices() {
               <th title=${t('admin.devices.errorsHint')}>${t('admin.devices.errors')}</th><th></th>
             </tr></thead>
             <tbody>${shown.map((d) => html`<${DeviceRow} key=${d.id} device=${d} revocable=${may(role, 'devices.revoke')}
-              onUser=${setUserId} onChanged=${reload} />`)}</tbody>
+              onUser=${setUserId} onChanged=${changed} />`)}</tbody>
           </table>
         </div>`}
-      ${userId && may(role, 'users.read') && html`<${Passkeys} key=${userId} userId=${userId} users=${users}
+      ${userId && may(role, 'users.read') && html`<${Passkeys} key=${`${userId}:${changes}`} userId=${userId} users=${users}
         revocable=${may(role, 'passkeys.revoke')} />`}
     <//>`;
 }
