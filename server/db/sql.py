@@ -30,7 +30,7 @@ from server.db.engines import postgres_config
 DATABASE_GONE: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,  # the connection broke or could not be made
     asyncpg.exceptions.OperatorInterventionError,  # admin/crash shutdown, cannot connect now
-    asyncpg.InterfaceError,  # "connection is closed" (other InterfaceErrors are misuse: bugs)
+    asyncpg.InterfaceError,  # the connection is gone (database_gone tells which: others are bugs)
     # A pooled connection PostgreSQL cut while shutting down, caught between two protocol
     # states ("cannot switch to state 15; another operation is in progress"): seen when a
     # restart lands as a request starts its transaction (tests/faults/test_postgres_restart.py).
@@ -46,7 +46,11 @@ _SQLITE_GONE = ("database is locked", "disk i/o error", "database or disk is ful
 def database_gone(exc: BaseException) -> bool:
     """Whether ``exc`` means the database itself failed for a moment (see DATABASE_GONE)."""
     if isinstance(exc, asyncpg.InterfaceError):
-        return "closed" in str(exc)
+        # "connection is closed"; and "connection has been released back to the pool": the pool
+        # took back a connection PostgreSQL cut under a running transaction (seen once when a
+        # restart landed mid-push, tests/faults/test_postgres_restart.py). Other InterfaceErrors
+        # are misuse: bugs.
+        return "closed" in str(exc) or "released back to the pool" in str(exc)
     if isinstance(exc, sqlite3.OperationalError):
         return str(exc).lower().startswith(_SQLITE_GONE)
     return isinstance(exc, DATABASE_GONE)
