@@ -165,12 +165,99 @@ async def _publish_keys(settings: Settings) -> int:
 
 
 def cmd_keys_rotate(settings: Settings, _: argparse.Namespace) -> int:
-    from server.keys import rotate
+    from server.keys import make_current, new_key
 
-    kid = rotate(settings.keys_dir)
-    # Its public key goes to every device now, before anything is signed with it.
+    kid = new_key(settings.keys_dir)
+    # Its public key goes to every device first, then it signs: running servers follow at once.
     asyncio.run(_publish_keys(settings))
-    _say(f"new signing key {kid}; older keys still verify. Restart the server to sign with it.")
+    make_current(settings.keys_dir, kid)
+    _say(f"new signing key {kid}: the server signs with it from now on; older keys still verify")
+    return 0
+
+
+def cmd_keys_list(settings: Settings, _: argparse.Namespace) -> int:
+    from server.keys import load
+
+    async def rows() -> list:
+        db = await _open(settings)
+        try:
+            async with db.read() as conn:
+                return await conn.fetch(
+                    "SELECT id, revoked, revoked_at FROM signing_keys WHERE kind = ?"
+                    " AND deleted = ? ORDER BY id",
+                    ("server", False),
+                )
+        finally:
+            await db.close()
+
+    keys = load(settings.keys_dir)
+    current = keys.signing()
+    for row in asyncio.run(rows()):
+        kid = row["id"]
+        state = ("signs now" if kid == current
+                 else f"revoked from {row['revoked_at']}" if row["revoked"]
+                 else "verifies, can sign again" if kid in keys.private
+                 else "retired: verifies only")  # fmt: skip
+        _say(f"{kid}  {state}")
+    return 0
+
+
+def _forget_key(settings: Settings, kid: str, command: str) -> int:
+    from server.keys import KeyInUse, forget
+
+    try:
+        forget(settings.keys_dir, kid)
+    except KeyInUse as e:
+        print(f"orderly keys {command}: {e}", file=sys.stderr)
+        return 2
+    except KeyError:
+        pass  # retired before: its row is what counts
+    return 0
+
+
+def cmd_keys_retire(settings: Settings, args: argparse.Namespace) -> int:
+    """The key's private half is deleted: it never signs again; what it signed still verifies."""
+    asyncio.run(_publish_keys(settings))  # its public key is a row before its file goes
+    if (rc := _forget_key(settings, args.kid, "retire")) != 0:
+        return rc
+    _say(f"signing key {args.kid} retired: its private key is deleted; what it signed verifies")
+    return 0
+
+
+def cmd_keys_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    """Retire the key and distrust what it signed from ``--since`` (default now) on."""
+    from datetime import UTC
+
+    from server import times
+    from server.db.sync_store import SqlSyncStore
+    from server.qr.keys import NotAServerKey, revoke_server_key
+
+    try:
+        moment = times.parse(args.since) if args.since else None
+        if moment is not None and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)  # a time without an offset is UTC
+        since = times.iso(moment) if moment is not None else times.now()
+    except ValueError:
+        print(f"orderly keys revoke: --since is an ISO-8601 time: {args.since!r}", file=sys.stderr)
+        return 2
+    asyncio.run(_publish_keys(settings))
+    if (rc := _forget_key(settings, args.kid, "revoke")) != 0:
+        return rc
+
+    async def revoke() -> None:
+        db = await _open(settings)
+        try:
+            await revoke_server_key(SqlSyncStore(db), args.kid, since)
+        finally:
+            await db.close()
+
+    try:
+        asyncio.run(revoke())
+    except NotAServerKey:
+        print(f"orderly keys revoke: no server key {args.kid!r}", file=sys.stderr)
+        return 2
+    _say(f"signing key {args.kid} revoked: codes it signed dated from {since} on are refused "
+         "everywhere once devices sync (reissue the codes of open orders it signed)")  # fmt: skip
     return 0
 
 
@@ -380,6 +467,15 @@ def parser() -> argparse.ArgumentParser:
     keys_sub = s.add_subparsers(dest="keys_command", required=True)
     k = keys_sub.add_parser("rotate", help="make a new signing key; older ones still verify")
     k.set_defaults(run=cmd_keys_rotate)
+    k = keys_sub.add_parser("list", help="every server key and what it may do")
+    k.set_defaults(run=cmd_keys_list)
+    k = keys_sub.add_parser("retire", help="delete a key's private half; what it signed verifies")
+    k.add_argument("kid")
+    k.set_defaults(run=cmd_keys_retire)
+    k = keys_sub.add_parser("revoke", help="retire a key and distrust what it signed (audited)")
+    k.add_argument("kid")
+    k.add_argument("--since", help="distrust codes dated from this ISO-8601 time (default: now)")
+    k.set_defaults(run=cmd_keys_revoke)
     s = sub.add_parser(
         "purge", help="delete QR records and scans past the retention period (audited)"
     )

@@ -22,6 +22,7 @@ from sync.store import Row, Store
 SYSTEM = Actor("system", "admin")
 _FIELDS = ("kind", "public_key", "device_id", "device_code", "user_id", "certificate",
            "cert_key_id", "revoked", "revoked_at")  # fmt: skip
+_SERVER_FIELDS = tuple(f for f in _FIELDS if f not in ("revoked", "revoked_at"))
 
 
 def server_rows(keys: ServerKeys) -> list[Row]:
@@ -90,7 +91,10 @@ async def publish(
             if current is None:
                 await writer.insert(ctx, "signing_keys", row, bk.CATALOG)
             else:
-                changes = {k: row[k] for k in _FIELDS if current.get(k) != row[k]}
+                # A server key's revocation lives in its row (``orderly keys revoke``): the key
+                # files know nothing of it, so a start must not undo it.
+                fields = _FIELDS if row["kind"] != "server" else _SERVER_FIELDS
+                changes = {k: row[k] for k in fields if current.get(k) != row[k]}
                 if not changes and not current["deleted"]:
                     continue
                 if current["deleted"]:
@@ -98,5 +102,30 @@ async def publish(
                 await writer.update(ctx, "signing_keys", current, changes, bk.CATALOG)
             n += 1
         return n
+
+    return await store.run_write(work)
+
+
+class NotAServerKey(LookupError):
+    """No ``signing_keys`` row of a server key with that id."""
+
+
+async def revoke_server_key(store: Store, kid: str, since: str, by: str | None = None) -> Row:
+    """Distrust server key ``kid`` from ``since`` (ISO-8601 UTC) on, on every device: its row
+    gets ``revoked`` and ``revoked_at`` (codes it signed dated at or after that answer
+    ``revoked_key``). Audited ``keys.revoked``. Returns the row as it is now."""
+
+    async def work(tx: Any) -> Row:
+        from sync import writer
+
+        row = await tx.get("signing_keys", kid)
+        if row is None or row["kind"] != "server" or row["deleted"]:
+            raise NotAServerKey(kid)
+        ctx = server_context(tx, SYSTEM, "server.signing_keys")
+        await writer.update(
+            ctx, "signing_keys", row, {"revoked": True, "revoked_at": since}, bk.CATALOG
+        )
+        tx.audit("keys.revoked", kid, {"since": since}, by)
+        return {**row, "revoked": True, "revoked_at": since}
 
     return await store.run_write(work)

@@ -96,7 +96,7 @@ class QrService:
         dates = [_seconds(r["issued_at"]) for r in records]
         latest = max((d for d in dates if d <= now + qr.ISSUE_SKEW_SECONDS), default=-1)
         issued_at = max(now, latest + 1)
-        kid = self.keys.current
+        kid = self.keys.signing()  # after `orderly keys rotate`, the new key at once
         token = qr.encode(order_id, issued_at, kid, self.keys.private[kid].sign)
         await qr_rules.record(ctx, token, qr.decode(token), "server", server=True)
         tx.audit("qr.issued", order_id, {"token": qr.token_id(token), "reissue": force},

@@ -407,3 +407,78 @@ def test_a_code_dated_in_the_future_does_not_date_the_servers_reissue(world) -> 
     assert abs(qr.decode(body["token"]).issued_at - time.time()) < 60
     (old,) = server.query("SELECT revoked, reason FROM qr_tokens WHERE id = 'ffffffffffffffff'")
     assert (bool(old["revoked"]), old["reason"]) == (True, "reissued")
+
+
+def _cli_env(server: LiveServer, monkeypatch) -> None:
+    monkeypatch.setenv("ORDERLY_DATA_DIR", str(server.settings.data_dir))
+    monkeypatch.setenv("ORDERLY_DATABASE_URL", server.settings.database_url)
+
+
+def test_after_keys_rotate_the_running_server_signs_with_the_new_key(world, monkeypatch) -> None:
+    from server import cli
+
+    server, order = world["server"], world["order"]
+    with server.client(world["rep"]) as c:
+        old = c.get(f"/api/orders/{order}/qr").json()["key_id"]
+    _cli_env(server, monkeypatch)
+    assert cli.main(["keys", "rotate"]) == 0
+    new = (server.settings.keys_dir / "current").read_text().strip()
+    assert new != old
+    with server.client(world["rep"]) as c:  # the same server process, not restarted
+        body = c.post(f"/api/orders/{order}/qr/reissue").json()
+    assert body["key_id"] == new
+    keys, revoked = _catalog(server, world["rep"])
+    assert qr.verify(body["token"], keys, revoked).reason == "valid"
+
+
+def test_a_server_key_can_be_retired_and_revoked_but_not_while_it_signs(
+    world, monkeypatch, capsys
+) -> None:
+    import time
+
+    from server import cli
+
+    server, order = world["server"], world["order"]
+    with server.client(world["rep"]) as c:
+        first = c.get(f"/api/orders/{order}/qr").json()
+    old = first["key_id"]
+    _cli_env(server, monkeypatch)
+    assert cli.main(["keys", "retire", old]) == 2  # it signs now: rotate first
+    assert cli.main(["keys", "revoke", old]) == 2
+    assert (server.settings.keys_dir / f"{old}.pem").exists()
+    assert cli.main(["keys", "rotate"]) == 0
+
+    # Retired: the private key is gone, what it signed still verifies everywhere.
+    leaked = (server.settings.keys_dir / f"{old}.pem").read_bytes()  # a copy someone kept
+    assert cli.main(["keys", "retire", old]) == 0
+    assert not (server.settings.keys_dir / f"{old}.pem").exists()
+    keys, revoked = _catalog(server, world["rep"])
+    assert qr.verify(first["token"], keys, revoked).reason == "valid"
+
+    # Revoked from a time: codes it signed dated from then on are refused offline and on /q/;
+    # a start (publish) does not undo it.
+    since = int(time.time()) + 3600
+    assert cli.main(["keys", "revoke", old, "--since", _iso(since)]) == 0
+    assert cli.main(["keys", "rotate"]) == 0
+    keys, revoked = _catalog(server, world["rep"])
+    (row,) = [k for k in keys if k["id"] == old]
+    assert (row["revoked"], qv.seconds(row["revoked_at"])) == (True, since)
+    assert qr.verify(first["token"], keys, revoked).reason == "valid"  # dated before
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    forged = qr.issue(load_pem_private_key(leaked, None), order, since)  # type: ignore[arg-type]
+    assert qr.verify(forged, keys, revoked).reason == "revoked_key"
+    with server.client() as anyone:
+        assert anyone.get(f"/q/{forged}").status_code == 404
+    capsys.readouterr()
+    assert cli.main(["keys", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert f"{old}  revoked from" in listing and "signs now" in listing
+    (entry,) = server.query("SELECT subject FROM audit_log WHERE action = 'keys.revoked'")
+    assert entry["subject"] == old
+
+
+def _iso(seconds: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
