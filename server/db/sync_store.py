@@ -240,6 +240,21 @@ class SqlWriteTx:
             ),
         )
 
+    async def refused_redemptions(self, order_id: str) -> list[LoggedMutation]:
+        # The order a logged mutation names, spelled as its index (migration
+        # 2026-11-24T18:08:40; server/admin/orders.py mutation_order_expr).
+        if self.conn.dialect == "postgres":
+            names = "COALESCE(args::json ->> 'order_id', args::json ->> 'id')"
+        else:
+            names = "COALESCE(json_extract(args, '$.order_id'), json_extract(args, '$.id'))"
+        rows = await self.conn.fetch(
+            "SELECT client_id, mutation_id, name, args, hlc, user_id, device_id, status,"
+            " conflict_id, error, message, received_at FROM mutation_log"
+            f" WHERE {names} = ? AND name = ? AND error = ? ORDER BY received_at",
+            (order_id, "qr.redeem", "leased"),
+        )
+        return [LoggedMutation(**r) for r in rows]
+
     async def logged(self, client_id: str, mutation_id: int) -> LoggedMutation | None:
         row = await self.conn.fetchrow(
             "SELECT client_id, mutation_id, name, args, hlc, user_id, device_id, status,"

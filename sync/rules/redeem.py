@@ -1,13 +1,17 @@
 """qr.redeem and redemption.review (docs/warehouse.md § Redemption).
 
 A handheld redeems (核销) an order by scanning its QR code. The rules, in order: the token
-verifies and is the order's current one; the order is visible; no live lease of another device
-(``leased``); no standing redemption (else a high-severity ``double_redemption`` conflict); the
-status is redeemable; the order is paid in full. Above the review amount the redemption waits
+verifies and is the order's current one; the order is visible; no standing redemption (else a
+high-severity ``double_redemption`` conflict, under another device's lease too); no live lease of
+another device (``leased``); the status is redeemable; the order is paid in full. A redemption
+recorded after another device's was refused for a lease raises the conflict too: that device
+redeemed offline, the goods may have gone out twice. Above the review amount the redemption waits
 for a manager (``pending_review``), who approves or refuses it with ``redemption.review``.
 """
 
 from __future__ import annotations
+
+import msgspec
 
 from shared.mutations import QrRedeem, RedemptionReview
 from shared.roles import has_permission
@@ -79,12 +83,7 @@ async def redeem(ctx: MutationContext, args: QrRedeem) -> Outcome:
     order = await visible_row(ctx, "orders", args.order_id)
     if order is None:
         return await missing(ctx, "orders", args.order_id, "order")
-    if (lease := await live_lease_of_another(ctx, order["id"])) is not None:
-        raise MutationRejected(
-            "leased",
-            f"order {order['number']} is leased to another device ({lease['device_id']}) "
-            f"until {lease['expires_at']}: only that device may redeem it",
-        )
+    lease = await live_lease_of_another(ctx, order["id"])
     late = {
         "id": args.id,
         "order_id": order["id"],
@@ -99,7 +98,16 @@ async def redeem(ctx: MutationContext, args: QrRedeem) -> Outcome:
         for r in await ctx.tx.find("redemptions", "order_id", order["id"])
         if r["status"] in STANDING and not r["deleted"]
     ]
+    if lease is not None and not standing:
+        # Refused: only the leaseholder redeems. The refusal is logged; if the leaseholder
+        # redeems too, that redemption raises the double_redemption conflict (below).
+        raise MutationRejected(
+            "leased",
+            f"order {order['number']} is leased to another device ({lease['device_id']}) "
+            f"until {lease['expires_at']}: only that device may redeem it",
+        )
     if standing:
+        # Refused for a lease or not, a second handover: a person must look (issue 14, item 3).
         first = min(standing, key=lambda r: r["version"])
         also = {f"rep:{first['user_id']}"}
         if order["warehouse_id"]:
@@ -144,7 +152,45 @@ async def redeem(ctx: MutationContext, args: QrRedeem) -> Outcome:
         "reason": None,
     }
     await writer.insert(ctx, "redemptions", row, bk.decode(order["buckets"]))
-    return APPLIED
+    cid = await handed_over_before(ctx, order, row)
+    return Outcome("applied", cid) if cid else APPLIED
+
+
+async def handed_over_before(ctx: MutationContext, order: Row, row: Row) -> str | None:
+    """A ``double_redemption`` conflict when another device's redemption of the order was
+    refused for a lease (``leased``) before this one was recorded: that device redeemed
+    without knowing of the lease, so the goods may have gone out twice. None if none was."""
+    refused = [
+        m for m in await ctx.tx.refused_redemptions(order["id"])
+        if m.device_id != ctx.actor.device_id or m.user_id != ctx.actor.user_id
+    ]  # fmt: skip
+    if not refused:
+        return None
+    first = refused[0]
+    args = msgspec.json.decode(first.args)
+    other = {
+        "id": args.get("id"), "order_id": order["id"], "token_id": None,
+        "device_id": first.device_id, "user_id": first.user_id, "client_id": first.client_id,
+        "at": first.received_at, "status": None,
+    }  # fmt: skip
+    also = {f"rep:{first.user_id}"}
+    if order["warehouse_id"]:
+        also.add(f"wh:{order['warehouse_id']}")
+    return await conflict(
+        ctx,
+        kind="double_redemption",
+        severity="high",
+        table="redemptions",
+        row_id=row["id"],
+        server_value=_summary(row),
+        client_value=other,
+        reason=(
+            f"order {order['number']} was also redeemed by {first.user_id} on device "
+            f"{first.device_id} (received {first.received_at}), refused then for this "
+            "device's lease: the goods may have been handed over twice"
+        ),
+        also=frozenset(also),
+    )
 
 
 async def review(ctx: MutationContext, args: RedemptionReview) -> Outcome:

@@ -102,6 +102,10 @@ def test_a_lease_keeps_other_handhelds_from_redeeming(packed: dict) -> None:
     res = push(server, one, "handheld-one", mutation(1, "qr.redeem", id=uuid7(), order_id=order,
                                             token=packed["token"]))  # fmt: skip
     assert res[0]["status"] == "applied", res
+    # Handheld two redeemed without knowing of the lease: the goods may have gone out twice.
+    (c,) = server.query("SELECT kind, severity FROM conflicts WHERE id = ?",
+                        (res[0]["conflict_id"],))  # fmt: skip
+    assert (c["kind"], c["severity"]) == ("double_redemption", "high")
     with server.client(one) as c:
         r = c.delete(f"/api/redemption-leases/{lease['id']}")
     assert r.status_code == 200 and r.json()["released"] is True

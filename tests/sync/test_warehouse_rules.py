@@ -214,7 +214,11 @@ async def test_purge_removes_old_scans_and_devices_drop_them(store: Any, catalog
     while first.more:
         first = await pull(store, W1B, PullRequest(client_id="w1b", schema=1, cursor=first.cursor))
     async with store.write() as tx:
-        await tx.conn.execute("UPDATE scans SET at = '2020-01-01T00:00:00.000Z' WHERE id = 's-old'")
+        # By the server's time of receipt: s-new's device clock said 2020, it arrived now.
+        await tx.conn.execute(
+            "UPDATE scans SET received_at = '2020-01-01T00:00:00.000Z' WHERE id = 's-old'"
+        )
+        await tx.conn.execute("UPDATE scans SET at = '2020-01-01T00:00:00.000Z' WHERE id = 's-new'")
     removed = await QrService(store.db, store, None, "http://x").purge(timedelta(days=365))
     assert removed == {"qr_tokens": 0, "scans": 1}
     assert await get(store, "scans", "s-old") is None and await get(store, "scans", "s-new")
@@ -534,6 +538,53 @@ async def test_a_live_lease_lets_only_its_device_redeem(store: Any, ready: dict)
     r = await other.send("qr.redeem", {"id": "r-b2", "order_id": ready["order"],
                                        "token": ready["token"]})  # fmt: skip
     assert r.status == "applied"
+
+
+async def test_a_redemption_refused_for_a_lease_after_the_leaseholders_is_a_double_redemption(
+    store: Any, ready: dict
+) -> None:
+    # Issue 14, item 3: A redeems offline at 10:00 without a lease, B takes the lease and
+    # redeems at 10:05, A syncs: the goods went out twice, a person must know.
+    from server.warehouse.service import LeaseIn, take_leases
+
+    a, b = Device(store, W1B, "w1b-handheld"), Device(store, W1, "w1-handheld")
+    late = a.mutation("qr.redeem", {"id": "r-a", "order_id": ready["order"],
+                                    "token": ready["token"]})  # fmt: skip
+    await take_leases(store, W1, LeaseIn(order_ids=[ready["order"]], minutes=10))
+    assert (await b.send("qr.redeem", {"id": "r-b", "order_id": ready["order"],
+                                       "token": ready["token"]})).status == "applied"  # fmt: skip
+    (r,) = await a.push(late)
+    assert (r.status, r.error) == ("conflict", None), r
+    c = await conflict_row(store, r.conflict_id)
+    assert (c["kind"], c["severity"], c["row_id"], c["user_id"]) == (
+        "double_redemption", "high", "r-b", "u-w1b",
+    )  # fmt: skip
+    assert (c["client_value"]["id"], c["server_value"]["device_id"]) == ("r-a", "dev-w1")
+    assert [x["id"] for x in await sql(store, "SELECT id FROM redemptions")] == ["r-b"]
+    for actor in (W1, W1B, ADMIN):
+        assert [x["id"] for x in await rows_pulled(store, actor, "conflicts")] == [c["id"]]
+
+
+async def test_the_leaseholders_redemption_after_one_refused_for_its_lease_raises_the_conflict(
+    store: Any, ready: dict
+) -> None:
+    # A's redemption reaches the server first and is refused for B's lease (A handed the goods
+    # over offline); B then redeems: recorded, and a double_redemption conflict for a person.
+    from server.warehouse.service import LeaseIn, take_leases
+
+    await take_leases(store, W1, LeaseIn(order_ids=[ready["order"]], minutes=10))
+    a, b = Device(store, W1B, "w1b-handheld"), Device(store, W1, "w1-handheld")
+    r = await a.send("qr.redeem", {"id": "r-a", "order_id": ready["order"], "token": ready["token"]})
+    assert (r.status, r.error) == ("rejected", "leased")
+    r = await b.send("qr.redeem", {"id": "r-b", "order_id": ready["order"], "token": ready["token"]})
+    assert r.status == "applied" and r.conflict_id, r
+    assert (await get(store, "redemptions", "r-b"))["status"] == "completed"
+    c = await conflict_row(store, r.conflict_id)
+    assert (c["kind"], c["severity"], c["row_id"]) == ("double_redemption", "high", "r-b")
+    assert (c["client_value"]["id"], c["client_value"]["device_id"]) == ("r-a", "dev-w1b")
+    for actor in (W1, W1B, ADMIN):
+        assert [x["id"] for x in await rows_pulled(store, actor, "conflicts")] == [c["id"]]
+    assert await rows_pulled(store, W2, "conflicts") == []
 
 
 async def test_the_leaseholder_redeems_and_a_released_lease_is_ignored(
