@@ -15,6 +15,7 @@ from server import times
 from server.db.sql import Database
 from server.keys import ServerKeys
 from shared import qr
+from shared.states import TERMINAL
 from sync.context import Actor
 from sync.direct import server_context
 from sync.errors import SyncError
@@ -163,25 +164,48 @@ class QrService:
         return StatusView("valid", order["number"], order["status"], reached, order["updated_at"])
 
     async def purge(self, older_than: timedelta, by: str | None = None) -> dict[str, int]:
-        """Remove QR records issued and scans made before now - ``older_than`` (docs/qr.md and
-        docs/warehouse.md § Retention). Scans are synced rows: each one removed is a ``del``
-        change, so devices drop their copies in their next pull."""
+        """Remove QR records issued and scans received before now - ``older_than`` (docs/qr.md
+        and docs/warehouse.md § Retention), by the server's clock. The current code of an open
+        order keeps its record (its printed code must keep working); the current code of a
+        closed or deleted order is revoked (``purged``) before its record goes, so it never
+        verifies again without a record behind it. Scans are synced rows: each one removed is a
+        ``del`` change, so devices drop their copies in their next pull."""
         cutoff = times.iso(datetime.now(UTC) - older_than)
         async with self.store.write() as tx:
             conn = tx.conn
-            n = int(
-                await conn.fetchval("SELECT COUNT(*) FROM qr_tokens WHERE issued_at < ?", (cutoff,))
+            old = await conn.fetch(
+                "SELECT t.id, t.order_id, t.revoked, o.status, o.deleted FROM qr_tokens t"
+                " LEFT JOIN orders o ON o.id = t.order_id WHERE t.issued_at < ?",
+                (cutoff,),
             )
-            await conn.execute("DELETE FROM qr_tokens WHERE issued_at < ?", (cutoff,))
-            scans = await conn.fetch("SELECT id, buckets FROM scans WHERE at < ?", (cutoff,))
-            await conn.execute("DELETE FROM scans WHERE at < ?", (cutoff,))
+            ctx = server_context(tx, Actor("system", "admin"), "server.qr.purge")
+            gone, revoked = [], 0
+            for r in old:
+                if not r["revoked"]:
+                    if r["status"] is not None and not r["deleted"] and r["status"] not in TERMINAL:
+                        continue  # the current code of an open order
+                    await qr_rules.revoke_token(ctx, r, "purged")
+                    revoked += 1
+                gone.append(r["id"])
+            for at in range(0, len(gone), 500):
+                chunk = gone[at : at + 500]
+                await conn.execute(
+                    f"DELETE FROM qr_tokens WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                )
+            n = len(gone)
+            # The server's time of receipt, not the device's clock (``at``), which may be years off.
+            scans = await conn.fetch(
+                "SELECT id, buckets FROM scans WHERE received_at < ?", (cutoff,)
+            )
+            await conn.execute("DELETE FROM scans WHERE received_at < ?", (cutoff,))
             changes = [
                 (await tx.next_seq(), "scans", r["id"], "del", r["buckets"], "") for r in scans
             ]
             if changes:
                 await tx.add_changes(changes)
             removed = {"qr_tokens": n, "scans": len(scans)}
-            tx.audit("qr.purged", "qr_tokens scans", {"before": cutoff, **removed}, by)
+            detail = {"before": cutoff, **removed, "revoked": revoked}
+            tx.audit("qr.purged", "qr_tokens scans", detail, by)
         return removed
 
 

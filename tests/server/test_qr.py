@@ -277,9 +277,8 @@ def test_purge_removes_old_records_and_is_audited(world, monkeypatch, capsys) ->
         c.post(f"/api/orders/{order}/qr/reissue")
 
     async def age(db: Any) -> None:
-        async with db.write() as conn:
-            await conn.execute("UPDATE qr_tokens SET issued_at = '2020-01-01T00:00:00.000Z'"
-                               " WHERE revoked = ?", (True,))  # fmt: skip
+        async with db.write() as conn:  # both: the open order's current code is kept anyway
+            await conn.execute("UPDATE qr_tokens SET issued_at = '2020-01-01T00:00:00.000Z'")
 
     server.run_db(age)
     env = {"ORDERLY_DATA_DIR": str(server.settings.data_dir),
@@ -482,3 +481,38 @@ def _iso(seconds: int) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.dates
+def test_purge_keeps_an_open_orders_current_code_and_revokes_a_closed_ones(
+    world, monkeypatch
+) -> None:
+    """A purged current code would verify offline forever with no record behind it."""
+    from server import cli
+
+    server, order = world["server"], world["order"]
+    closed = _setup(server, "rep2")[1]
+    with server.client(world["rep"]) as c:
+        current = c.get(f"/api/orders/{order}/qr").json()["token"]
+    with server.client(server.token("boss", "admin")) as c:
+        gone = c.get(f"/api/orders/{closed}/qr").json()["token"]
+
+    async def age(db: Any) -> None:
+        async with db.write() as conn:
+            await conn.execute("UPDATE qr_tokens SET issued_at = '2020-01-01T00:00:00.000Z'")
+            await conn.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?", (closed,))
+
+    server.run_db(age)
+    _cli_env(server, monkeypatch)
+    assert cli.main(["purge", "--older-than", "365d"]) == 0
+    kept = server.query("SELECT id FROM qr_tokens")
+    assert [r["id"] for r in kept] == [qr.token_id(current)]
+    keys, revoked = _catalog(server, server.token("boss", "admin"))
+    assert qr.verify(current, keys, revoked).reason == "valid"
+    assert qr.verify(gone, keys, revoked).reason == "revoked_token"
+    assert [r["reason"] for r in revoked if r["id"] == qr.token_id(gone)] == ["purged"]
+    with server.client() as anyone:
+        assert anyone.get(f"/q/{current}").status_code == 200
+        assert anyone.get(f"/q/{gone}").status_code == 410
+    (entry,) = server.query("SELECT detail FROM audit_log WHERE action = 'qr.purged'")
+    assert '"revoked":1' in entry["detail"]
