@@ -28,6 +28,7 @@ from server.admin.review import ReviewController
 from server.admin.service import AdminService
 from server.auth.controller import AuthController
 from server.auth.principal import sync_actor
+from server.auth.same_origin import is_ceremony, same_origin_guard
 from server.auth.service import AuthService
 from server.body import OrderlyRequest
 from server.catalog.controller import CatalogController
@@ -71,11 +72,6 @@ async def health(app_state: NamedDependency[AppState]) -> Health:
     async with app_state.store.read() as rtx:
         state = await rtx.state()
     return Health("ok", app_state.db.dialect, SCHEMA_VERSION, state.last_seq)
-
-
-def _is_ceremony(request: Request) -> bool:
-    path = request.url.path
-    return path.startswith("/api/auth/") and path.endswith(("/begin", "/finish"))
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Litestar:
@@ -124,7 +120,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     # app asks /api/auth/me at every start, and many devices may share one office address.
     auth_rate = RateLimitConfig(
         rate_limit=("minute", settings.auth_rate_per_minute),
-        check_throttle_handler=_is_ceremony,
+        check_throttle_handler=is_ceremony,
     )
     app = Litestar(
         route_handlers=route_handlers,
@@ -132,6 +128,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         middleware=[auth_rate.middleware, http_metrics().middleware],
         # CSP, frame denial, nosniff, HSTS behind TLS, ... on every answer (server/security.py).
         before_send=[security_headers(settings)],
+        # Ceremonies and cookie sessions: same origin and JSON only (server/auth/same_origin.py).
+        before_request=same_origin_guard(settings),
         dependencies={
             "app_state": Provide(app_state, sync_to_thread=False),
             "actor": Provide(sync_actor),

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery
 
 from server.admin import importer
 from server.auth.principal import Principal, needs
+from server.auth.same_origin import FILE_BODY
 from server.state import AppState
 from sync.errors import BadRequest
 
@@ -23,7 +24,7 @@ class ImportController(Controller):
     @post("/{kind:str}", status_code=200, operation_id="adminImport",
           summary="Import products or orders from a CSV/XLSX file (the raw body); whole or nothing",
           dependencies={"me": needs("imports.run")},
-          request_max_body_size=importer.MAX_BYTES)  # fmt: skip
+          request_max_body_size=importer.MAX_BYTES, opt={FILE_BODY: True})  # fmt: skip
     async def run_import(
         self,
         kind: FromPath[str],

@@ -3,11 +3,20 @@ session works, logging out ends it, and the passkey logs back in without a name 
 
 from __future__ import annotations
 
+import html
+import json
 import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Authenticator, Server
+from tests.processes import free_port
+from tests.server.softauthn import SoftAuthenticator
 
 NAME = "Ada Admin"
 
@@ -86,3 +95,71 @@ def test_a_used_enrollment_link_is_explained_by_its_code(
     )
     expect(page.get_by_test_id("error")).to_have_attribute("data-message", error["message"])
     expect(page.get_by_test_id("enroll")).to_be_visible()
+
+
+# ---- login CSRF: another site signs the victim into the attacker's account --------------------
+
+
+def _attacker_login(server: Server) -> dict:
+    """Mallory enrolls her own passkey, then starts a login and signs it: the finish body the
+    attack makes a victim's browser send."""
+    key = SoftAuthenticator(origin=server.url)
+    token = server.create_admin("Mallory").split("#", 1)[1]
+    json_post = {"Origin": server.url}  # Mallory's own script: she may send anything she likes
+    with httpx.Client(base_url=server.url.replace("localhost", "127.0.0.1"),
+                      headers=json_post) as c:  # fmt: skip
+        start = c.post("/api/auth/enroll/begin", json={"token": token}).json()
+        body = {"ceremony_id": start["ceremony_id"], "credential": key.create(start["options"])}
+        assert c.post("/api/auth/enroll/finish", json=body).status_code == 200
+        start = c.post("/api/auth/login/begin", json={}).json()
+    return {"ceremony_id": start["ceremony_id"], "credential": key.get(start["options"]),
+            "device": {"name": "Mallory="}}  # fmt: skip
+
+
+@pytest.fixture
+def attacker_site() -> Iterator[tuple[str, dict]]:
+    """Another origin (127.0.0.1 on another port): serves whatever page the test puts in."""
+    pages: dict[str, str] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = pages.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", pages
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_cross_site_text_plain_form_cannot_sign_the_victim_in(
+    server: Server, page: Page, attacker_site: tuple[str, dict]
+) -> None:
+    site, pages = attacker_site
+    # A text/plain form sends `name=value`: the name holds the JSON up to the `=` inside the
+    # device name, the value the rest, so the server reads valid JSON (when it reads any).
+    text = json.dumps(_attacker_login(server), separators=(",", ":"))
+    name, _, value = text.partition("=")
+    pages["/"] = (
+        f'<form method="POST" action="{server.url}/api/auth/login/finish" enctype="text/plain">'
+        f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
+        "</form><script>document.forms[0].submit()</script>"
+    )
+    with page.expect_response(f"{server.url}/api/auth/login/finish") as answer:
+        page.goto(site + "/")
+    assert answer.value.status == 403, answer.value.text()
+    assert answer.value.json()["code"] == "csrf_failed"
+    assert "orderly_session" not in {c["name"] for c in page.context.cookies()}
+    page.goto(server.url + "/")
+    assert _me_status(page) == 401

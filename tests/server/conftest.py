@@ -60,10 +60,10 @@ class LiveServer:
         return asyncio.run(self._with_db(work))
 
     def token(self, user: str = "admin", role: str = "admin", warehouse: str | None = None) -> str:
-        """A bearer token for ``user`` (created with ``role`` if missing)."""
+        """A bearer token for ``user`` (created with ``role`` if missing, given it if not)."""
 
         async def work(db: Any) -> str:
-            user_id, _ = await ensure_user(db, user, role, warehouse)
+            user_id, _ = await ensure_user(db, user, role, warehouse, change=True)
             return await issue_token(db, user_id, label="test")
 
         return self.run_db(work)
@@ -87,8 +87,10 @@ class LiveServer:
     # ---- HTTP --------------------------------------------------------------------------------
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
-        """An ``httpx.Client`` on the server, with a bearer token if given; fails on any 5xx."""
-        headers = dict(kwargs.pop("headers", {}))
+        """An ``httpx.Client`` on the server, with a bearer token if given; fails on any 5xx.
+        It sends the app's own ``Origin``, as the app's pages do (ceremonies and cookie sessions
+        need it: server/auth/same_origin.py); pass ``headers={"Origin": ...}`` to be another site."""
+        headers = {"Origin": self.settings.origin, **kwargs.pop("headers", {})}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         return httpx.Client(

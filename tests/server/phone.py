@@ -56,7 +56,7 @@ class Phone:
         return r
 
     def login_begin(self) -> dict[str, Any]:
-        r = self.http.post("/api/auth/login/begin")
+        r = self.http.post("/api/auth/login/begin", json={})  # as the app sends it
         assert r.status_code == 200, r.text
         return r.json()
 
