@@ -114,3 +114,18 @@ async def value_at(ctx: MutationContext, table: str, row: Row, name: str, versio
         return row.get(name)
     found, text = await ctx.tx.history_value(table, row["id"], name, version)
     return loads(text) if found else None
+
+
+async def edits(ctx: MutationContext, table: str, row: Row, values: Row, base: int) -> Row:
+    """``values`` without the fields sent as they were at ``base``: a form that submits every
+    field re-sends the ones the person did not touch, and those are not their edit, so they
+    never conflict with someone else's change of them (and never undo it)."""
+    versions = field_versions(row)
+    out: Row = {}
+    for name, value in values.items():
+        if written_since(versions, name, base, ctx.client_id) and value == await value_at(
+            ctx, table, row, name, base
+        ):
+            continue
+        out[name] = value
+    return out

@@ -29,11 +29,7 @@ async def upsert(ctx: MutationContext, args: CustomerUpsert) -> Outcome:
     versions = writer.field_versions(current)
     # ``name`` is always sent; a field sent as it was at the base is not an edit by this client,
     # so it must not conflict with someone else's change of it.
-    for name in list(values):
-        if writer.written_since(versions, name, base, ctx.client_id) and values[name] == (
-            await writer.value_at(ctx, "customers", current, name, base)
-        ):
-            del values[name]
+    values = await writer.edits(ctx, "customers", current, values, base)
     plan = merge_fields(current, versions, base, values, client_id=ctx.client_id)
     if plan.apply:
         current = await writer.update(ctx, "customers", current, plan.apply)

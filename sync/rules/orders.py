@@ -117,6 +117,9 @@ async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
     if order is None:
         return await missing(ctx, "orders", args.id, "order")
     check_base(order, args.base_version, "order")
+    # A field re-sent as it was at the base is not this client's edit (writer.edits).
+    if not (changes := await writer.edits(ctx, "orders", order, changes, args.base_version)):
+        return MERGED  # only others' changes since the base: they stand
     if all(order.get(f) == v for f, v in changes.items()):
         return MERGED  # already so: nothing to change, locked or not
     if order["status"] in FIELDS_LOCKED:

@@ -171,3 +171,36 @@ async def test_a_clock_far_ahead_is_clamped_to_the_stated_skew(
     )  # fmt: skip
     assert r.status == "merged", r
     assert (await get(store, "orders", "o-1"))["notes"] == "from today"
+
+# ---- item 27: a field re-sent unchanged is not an edit -----------------------------------------
+
+
+async def test_an_order_edit_re_sending_unchanged_fields_makes_no_conflict(
+    store: Any, phone: Device, order: int
+) -> None:
+    office = Device(store, ADMIN, "admin-desk")
+    r = await office.send("order.update", {"id": "o-1", "base_version": order,
+                                          "set": {"priority": "high", "delivery_address": "Dock 9"}})  # fmt: skip
+    assert r.status == "applied", r
+    # The rep's form submits every field as it saw them, with a new due date.
+    r = await phone.send(
+        "order.update",
+        {"id": "o-1", "base_version": order,
+         "set": {"priority": "normal", "delivery_address": None, "notes": "ring twice",
+                 "due_date": "2030-01-02"}},
+    )  # fmt: skip
+    assert (r.status, r.conflict_id) == ("applied", None), r
+    row = await get(store, "orders", "o-1")
+    assert (row["priority"], row["delivery_address"], row["due_date"]) == (
+        "high",
+        "Dock 9",
+        "2030-01-02",
+    )
+    assert (await sql(store, "SELECT COUNT(*) AS n FROM conflicts"))[0]["n"] == 0
+    # Only unchanged fields: nothing of the rep's, the admin's stand.
+    r = await phone.send(
+        "order.update", {"id": "o-1", "base_version": order, "set": {"priority": "normal"}}
+    )
+    assert (r.status, r.conflict_id) == ("merged", None), r
+    assert (await get(store, "orders", "o-1"))["priority"] == "high"
+
