@@ -16,6 +16,8 @@ status page and error answers all carry them:
   carries an order token), ``Cross-Origin-Opener-Policy: same-origin``,
   ``Cross-Origin-Resource-Policy: same-origin``, ``Permissions-Policy`` (the camera for this
   origin only: the scanner; nothing else).
+- ``Cache-Control: no-store`` on every ``/api/`` answer that sets none of its own: orders,
+  customers, exports and session answers are never kept by a browser's or a proxy's cache.
 - ``Strict-Transport-Security`` only when the public URL is https (behind Caddy with TLS):
   sent over plain http on localhost it would pin a developer's browser to https.
 """
@@ -138,8 +140,12 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
         message["headers"] = headers
         present = {bytes(name).lower() for name, _ in headers}
         headers.extend((k, v) for k, v in fixed if k not in present)
+        path = scope.get("path", "")
+        if b"cache-control" not in present and (path == "/api" or path.startswith("/api/")):
+            # Orders, customers, exports, session answers: no browser or proxy keeps a copy
+            # (the offline app keeps its data in IndexedDB, not in the HTTP cache).
+            headers.append((b"cache-control", b"no-store"))
         if b"content-security-policy" not in present:
-            path = scope.get("path", "")
             schema = path == "/schema" or path.startswith("/schema/")
             headers.append(
                 (b"content-security-policy", (SCHEMA_CSP if schema else policy.current()).encode())

@@ -7,8 +7,8 @@ rows it would list, all pages, through ``export_response`` (docs/admin.md § Exp
 
 from __future__ import annotations
 
-import csv
 import io
+import re
 from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -39,13 +39,26 @@ def _cell(value: Any) -> Any:
     return value
 
 
+# Spreadsheets in locales whose decimal mark is a comma split CSV on ";": a cell holding one is
+# quoted like a cell holding ",", and each part after a ";" is defused like a cell's start, so
+# "Acme;=1+1" is one text cell there too, never the formula =1+1 (tests/server/test_tabular.py).
+_QUOTE = re.compile(r'[,;"\r\n]')
+_FORMULA_AFTER_SEMICOLON = re.compile(r";(?=[=+\-@\t\r])")
+
+
+def _csv_field(value: Any) -> str:
+    text = str(_cell(value))
+    if ";" in text:
+        text = _FORMULA_AFTER_SEMICOLON.sub(";'", text)
+    if _QUOTE.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return b"\xef\xbb\xbf" + out.getvalue().encode()
+    lines = [",".join(_csv_field(c) for c in columns)]
+    lines.extend(",".join(_csv_field(v) for v in row) for row in rows)
+    return b"\xef\xbb\xbf" + "".join(line + "\r\n" for line in lines).encode()
 
 
 def _xlsx_cell(value: Any) -> Any:

@@ -62,6 +62,25 @@ def test_every_kind_of_answer_has_the_headers(shared_server: LiveServer):
         assert "strict-transport-security" not in r.headers
 
 
+def test_api_answers_and_exports_are_never_cached(shared_server: LiveServer):
+    token = shared_server.token("cache-admin", "admin")
+    with shared_server.client(token) as c:
+        answers = [
+            c.get("/api/auth/me"),  # who is signed in
+            c.get("/api/admin/orders"),  # a list
+            c.get("/api/admin/orders", params={"format": "csv"}),  # exports
+            c.get("/api/admin/orders", params={"format": "xlsx"}),
+            c.post(PULL, json=pull_body(uuid7())),  # sync
+            c.get("/api/admin/orders/no-such"),  # an error
+        ]
+    with shared_server.client() as c:
+        answers.append(c.get("/api/auth/me"))  # 401
+    for r in answers:
+        assert r.headers.get("cache-control") == "no-store", (r.request.url, r.headers)
+    with shared_server.client() as c:  # the app's files are cached (and revalidated) as before
+        assert c.get("/js/main.js").headers.get("cache-control") != "no-store"
+
+
 def test_csp_allows_exactly_the_shells_inline_scripts(shared_server: LiveServer):
     with shared_server.client() as c:
         r = c.get("/")

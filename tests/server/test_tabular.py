@@ -44,3 +44,16 @@ def test_an_export_is_a_download_named_after_the_list():
     assert response.media_type.startswith("application/vnd.openxmlformats")
     empty = export_response("conflicts", "csv", COLUMNS, [])
     assert empty.content.decode("utf-8-sig").strip() == ",".join(COLUMNS)
+
+
+def test_csv_cells_with_a_semicolon_are_quoted_and_defused_for_semicolon_spreadsheets():
+    body = to_csv(["name", "note"], [["Acme;=1+1", "a;b"], ["x;+SUM(A1);@cmd", 'say "hi"; -1']])
+    text = body.decode("utf-8-sig")
+    assert text.splitlines()[1] == "\"Acme;'=1+1\",\"a;b\""
+    # Read as a spreadsheet set to ";" would: each quoted cell stays one cell, and no part
+    # of any cell starts a formula.
+    for row in csv.reader(io.StringIO(text), delimiter=";"):
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
+    got = list(csv.reader(io.StringIO(text)))
+    assert got[1] == ["Acme;'=1+1", "a;b"]
+    assert got[2] == ["x;'+SUM(A1);'@cmd", "say \"hi\"; -1"]
