@@ -13,7 +13,7 @@ from sync import buckets as bk
 from sync import writer
 from sync.context import MutationContext
 from sync.errors import MutationRejected
-from sync.merge import check_base, merge_fields
+from sync.merge import check_base
 from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_row
 from sync.rules.orders import locked, product_problem
 from sync.store import Row
@@ -72,28 +72,40 @@ async def upsert(ctx: MutationContext, args: OrderLineUpsert) -> Outcome:
         await retotal(ctx, order)
         return APPLIED
 
-    plan = merge_fields(line, versions, base, values, client_id=ctx.client_id)
-    if plan.apply:
-        line = await writer.update(ctx, "order_lines", line, plan.apply)
-        await retotal(ctx, order)
-    first = None
-    for name in plan.conflicts:
-        cid = await conflict(
-            ctx,
-            kind="field",
-            table="order_lines",
-            row_id=line["id"],
-            field=name,
-            base_version=base,
-            base_value=await writer.value_at(ctx, "order_lines", line, name, base),
-            server_value=line[name],
-            client_value=values[name],
-            reason=f"line {name} was changed by someone else since you saw it",
+    # A line is one unit for conflicts: a change of its product, quantity or price stands for
+    # the whole line ("5 kettles" from "2 boxes" is not qty from one person and product from
+    # another), so against anyone else's change of the line since the base nothing is applied.
+    current = {f: line[f] for f in LINE_FIELDS}
+    theirs = [f for f in LINE_FIELDS if writer.written_since(versions, f, base, ctx.client_id)]
+    if current == values:
+        return MERGED if theirs else APPLIED  # already so
+    if not theirs:
+        line = await writer.update(
+            ctx, "order_lines", line, {f: v for f, v in values.items() if current[f] != v}
         )
-        first = first or cid
-    if first:
-        return Outcome("conflict", first)
-    return MERGED if plan.concurrent else APPLIED
+        await retotal(ctx, order)
+        return APPLIED
+    # The line as this client saw it: the base, with its own writes since. A line re-sent as
+    # it saw it is no edit of its own (the same rule as every table's fields, writer.edits).
+    seen = {
+        f: await writer.value_at(ctx, "order_lines", line, f, base) if f in theirs else current[f]
+        for f in LINE_FIELDS
+    }
+    if seen == values:
+        return MERGED  # the other change stands
+    cid = await conflict(
+        ctx,
+        kind="field",
+        table="order_lines",
+        row_id=line["id"],
+        field="line",
+        base_version=base,
+        base_value=seen,
+        server_value=current,
+        client_value=values,
+        reason=f"the line was changed ({', '.join(theirs)}) by someone else since you saw it",
+    )
+    return Outcome("conflict", cid)
 
 
 async def remove(ctx: MutationContext, args: OrderLineRemove) -> Outcome:
@@ -108,7 +120,9 @@ async def remove(ctx: MutationContext, args: OrderLineRemove) -> Outcome:
         return MERGED  # already gone: removing it again changes nothing
     versions = writer.field_versions(line)
     edited = [
-        f for f in LINE_FIELDS if writer.written_since(versions, f, args.base_version, ctx.client_id)
+        f
+        for f in LINE_FIELDS
+        if writer.written_since(versions, f, args.base_version, ctx.client_id)
     ]
     if edited:
         cid = await conflict(

@@ -166,8 +166,10 @@ def test_conflicts_name_their_order_customer_product_and_the_winner(scene: Scene
     rows = {r["kind"]: r for r in _rows(scene, user_id=invited["user"]["id"])["rows"]}
     assert set(rows) == {"field", "overwritten"}
     line = rows["field"]
+    # A line is one unit for conflicts: each side is the whole line.
+    whole = {"product_id": "p-1", "unit_price": 1200}
     assert (line["table_name"], line["field"], line["server_value"], line["client_value"]) == (
-        "order_lines", "qty", 2, 3
+        "order_lines", "line", {**whole, "qty": 2}, {**whole, "qty": 3}
     )  # fmt: skip
     assert (line["order_id"], line["order_number"], line["customer_name"]) == (
         order, "NAM-00001", "Jade Pavilion"
@@ -190,10 +192,11 @@ def test_conflicts_name_their_order_customer_product_and_the_winner(scene: Scene
     asyncio.run(settle())
     timeline = scene.get(f"/api/admin/orders/{order}").json()["timeline"]
     entries = {(e["kind"], e["summary"]): e for e in timeline}
-    raised = entries["conflict", "field: qty"]
+    raised = entries["conflict", "field: line"]
     assert (raised["outcome"], raised["who"]) == ("resolved", "rep-n")
-    settled = entries["settled", "field: qty"]
-    assert (settled["outcome"], settled["who"], settled["detail"]) == ("server", "boss", "2")
+    settled = entries["settled", "field: line"]
+    # No one field's value stands for a line: the settlement records none (the line stands).
+    assert (settled["outcome"], settled["who"], settled["detail"]) == ("server", "boss", "null")
     assert settled["at"] > raised["at"]
     assert entries["conflict", "overwritten: notes"]["outcome"] == "open"
 

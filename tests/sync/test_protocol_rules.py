@@ -16,7 +16,7 @@ from sync.errors import ClientIdTaken
 from sync.hlc import MAX_SKEW_MS, Timestamp, wall_ms
 from sync.protocol import PullRequest
 from sync.pull import pull
-from tests.sync.test_rules import REP_A, REP_B, Device, get, order_args, sql
+from tests.sync.test_rules import REP_A, REP_B, Device, conflict_row, get, order_args, sql
 
 ADMIN = Actor("u-admin", "admin", device_id="dev-admin")
 
@@ -172,6 +172,62 @@ async def test_a_clock_far_ahead_is_clamped_to_the_stated_skew(
     assert r.status == "merged", r
     assert (await get(store, "orders", "o-1"))["notes"] == "from today"
 
+
+# ---- item 25: an order line is one unit for conflicts ----------------------------------------
+
+
+def gift_box(qty: int = 2, product_id: str = "p-1", unit_price: int = 2500) -> dict[str, Any]:
+    return {"id": "l-1", "product_id": product_id, "qty": qty, "unit_price": unit_price}
+
+
+async def test_concurrent_changes_of_one_line_conflict_as_one_and_apply_nothing(
+    store: Any, phone: Device, order: int
+) -> None:
+    office = Device(store, ADMIN, "admin-desk")
+    r = await phone.send(
+        "order.line.upsert", {"order_id": "o-1", "base_version": order, "line": gift_box()}
+    )
+    assert r.status == "applied", r
+    seen = (await get(store, "orders", "o-1"))["version"]
+    # A: 2 gift boxes become 5. B, stale, makes them kettles (p-2) at 15,900, qty as it saw it.
+    r = await phone.send(
+        "order.line.upsert", {"order_id": "o-1", "base_version": seen, "line": gift_box(5)}
+    )
+    assert r.status == "applied", r
+    r = await office.send(
+        "order.line.upsert",
+        {"order_id": "o-1", "base_version": seen, "line": gift_box(2, "p-2", 15_900)},
+    )
+    assert r.status == "conflict", r
+    line = await get(store, "order_lines", "l-1")
+    assert (line["product_id"], line["qty"], line["unit_price"]) == ("p-1", 5, 2500)  # A's, whole
+    c = await conflict_row(store, r.conflict_id)
+    assert (c["kind"], c["table_name"], c["field"]) == ("field", "order_lines", "line")
+    assert c["base_value"] == {"product_id": "p-1", "qty": 2, "unit_price": 2500}
+    assert c["server_value"] == {"product_id": "p-1", "qty": 5, "unit_price": 2500}
+    assert c["client_value"] == {"product_id": "p-2", "qty": 2, "unit_price": 15_900}
+    assert (await sql(store, "SELECT COUNT(*) AS n FROM conflicts"))[0]["n"] == 1
+    # Different fields of the one line are one change too: a price against a quantity.
+    now = (await get(store, "orders", "o-1"))["version"]
+    r = await phone.send(
+        "order.line.upsert", {"order_id": "o-1", "base_version": now, "line": gift_box(6)}
+    )
+    assert r.status == "applied", r
+    r = await office.send(
+        "order.line.upsert",
+        {"order_id": "o-1", "base_version": now, "line": gift_box(5, unit_price=2000)},
+    )
+    assert r.status == "conflict", r
+    assert (await get(store, "order_lines", "l-1"))["unit_price"] == 2500
+    # Different lines still merge.
+    r = await office.send(
+        "order.line.upsert",
+        {"order_id": "o-1", "base_version": now,
+         "line": {"id": "l-2", "product_id": "p-2", "qty": 9, "unit_price": 300}},
+    )  # fmt: skip
+    assert r.status == "applied", r
+
+
 # ---- item 27: a field re-sent unchanged is not an edit -----------------------------------------
 
 
@@ -204,3 +260,13 @@ async def test_an_order_edit_re_sending_unchanged_fields_makes_no_conflict(
     assert (r.status, r.conflict_id) == ("merged", None), r
     assert (await get(store, "orders", "o-1"))["priority"] == "high"
 
+
+async def test_a_line_re_sent_as_seen_is_no_edit(store: Any, phone: Device, order: int) -> None:
+    office = Device(store, ADMIN, "admin-desk")
+    r = await office.send("order.line.upsert", {"order_id": "o-1", "base_version": order,
+                                               "line": {"id": "l-1", "product_id": "p-1", "qty": 7, "unit_price": 1200}})  # fmt: skip
+    assert r.status == "applied", r
+    r = await phone.send("order.line.upsert", {"order_id": "o-1", "base_version": order,
+                                              "line": {"id": "l-1", "product_id": "p-1", "qty": 2, "unit_price": 1200}})  # fmt: skip
+    assert (r.status, r.conflict_id) == ("merged", None), r
+    assert (await get(store, "order_lines", "l-1"))["qty"] == 7

@@ -548,13 +548,18 @@ async def test_concurrent_quantity_changes_conflict_equal_ones_merge(
     assert (await get(store, "order_lines", "l-1"))["qty"] == 5
     assert (await get(store, "orders", "o-1"))["total"] == 5 * 1200 + 3 * 300
     c = await conflict_row(store, r2.conflict_id)
+    # A line is one unit for conflicts (docs/protocol.md § Merge rules): the whole line each.
     assert (c["kind"], c["table_name"], c["row_id"], c["field"]) == (
         "field",
         "order_lines",
         "l-1",
-        "qty",
+        "line",
     )
-    assert (c["base_value"], c["server_value"], c["client_value"]) == (2, 5, 7)
+    assert (c["base_value"], c["server_value"], c["client_value"]) == (
+        {"product_id": "p-1", "qty": 2, "unit_price": 1200},
+        {"product_id": "p-1", "qty": 5, "unit_price": 1200},
+        {"product_id": "p-1", "qty": 7, "unit_price": 1200},
+    )
     assert len(await conflicts(store)) == 1
 
 
