@@ -14,8 +14,10 @@ from server.admin.period import bounds, check_page
 from server.admin.service import DeviceRow, Invited, NewUser, UserChange, UserRow
 from server.admin.tabular import ExportFormat, export_response
 from server.auth.enrollment import EnrollmentLink
+from server.auth.errors import NotFound
 from server.auth.principal import Principal, needs
 from server.auth.service import PasskeyOut
+from server.auth.tokens import TokenOut, list_tokens, revoke_token
 from server.state import AppState
 from shared.roles import has_permission
 from sync.errors import Forbidden
@@ -102,6 +104,30 @@ class AdminController(Controller):
         if not has_permission(me.actor.role, "devices.revoke"):
             raise Forbidden(f"a {me.actor.role} may not do this (devices.revoke)")
         await app_state.admin.revoke_device(me.actor.user_id, device_id, lost=True)
+        app_state.poker.revoked()
+
+    @get("/tokens", operation_id="adminTokens",
+         summary="API tokens, of one user or all, newest first (never the token itself)",
+         dependencies={"me": needs("users.manage")})  # fmt: skip
+    async def tokens(
+        self,
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+        user_id: FromQuery[str | None] = None,
+    ) -> list[TokenOut]:
+        return await list_tokens(app_state.db, user_id)
+
+    @post("/tokens/{token_id:str}/revoke", status_code=204, operation_id="adminRevokeToken",
+          summary="Revoke an API token: it stops working at once (audited)",
+          dependencies={"me": needs("users.manage")})  # fmt: skip
+    async def revoke_token(
+        self,
+        token_id: FromPath[str],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> None:
+        if not await revoke_token(app_state.db, token_id, me.actor.user_id, "admin.token_revoked"):
+            raise NotFound(f"no API token {token_id}")
         app_state.poker.revoked()
 
     @get("/passkeys", operation_id="adminPasskeys", summary="Passkeys, of one user or all",

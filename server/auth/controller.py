@@ -13,7 +13,9 @@ from litestar.params import JSONBody
 from server.auth.devices import DeviceIn, MyDevice
 from server.auth.principal import CSRF_COOKIE, SESSION_COOKIE, Principal, signed_in
 from server.auth.service import CeremonyStart, PasskeyOut, SignedIn, Started, UserOut
+from server.auth.tokens import revoke_token
 from server.state import AppState
+from sync.errors import Forbidden
 
 AUTH_MAX_BODY = 64 * 1024
 
@@ -38,6 +40,13 @@ class Me(msgspec.Struct):
     user: UserOut
     device: MyDevice | None  # with ``order_counter``: where the device's order numbers go on
     via: str  # "session" | "token"
+
+
+def _passkey_session(me: Principal) -> None:
+    """Adding a passkey needs a session a passkey started: an API token (or a stolen one) must
+    not plant a credential that outlives it."""
+    if me.session is None or me.session.passkey_id is None:
+        raise Forbidden("adding a passkey needs a passkey sign-in, not an API token")
 
 
 def _signed_in(app_state: AppState, started: Started) -> Response[SignedIn]:
@@ -100,6 +109,9 @@ class AuthController(Controller):
         if me.session is not None:
             await app_state.auth.logout(me.session.id, me.actor.user_id)
             app_state.poker.revoked()  # its event stream ends too
+        elif me.token_id is not None:  # an API token logs out by being revoked
+            await revoke_token(app_state.db, me.token_id, me.actor.user_id, "auth.token_revoked")
+            app_state.poker.revoked()
         response: Response[None] = Response(None, status_code=204)
         response.delete_cookie(SESSION_COOKIE, path="/")
         response.delete_cookie(CSRF_COOKIE, path="/")
@@ -123,6 +135,7 @@ class AuthController(Controller):
     async def passkey_begin(
         self, me: NamedDependency[Principal], app_state: NamedDependency[AppState]
     ) -> CeremonyStart:
+        _passkey_session(me)
         return await app_state.auth.add_passkey_begin(me.actor.user_id)
 
     @post("/passkeys/finish", status_code=200, operation_id="authPasskeyFinish",
@@ -133,6 +146,7 @@ class AuthController(Controller):
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
     ) -> PasskeyOut:
+        _passkey_session(me)
         return await app_state.auth.add_passkey_finish(
             me.actor.user_id, me.actor.device_id, data.ceremony_id, data.credential
         )

@@ -27,6 +27,8 @@ CSRF_COOKIE = "orderly_csrf"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _CACHE = "orderly.principal"
+# POSTs that change nothing: what a read-only API token may still send.
+READ_POSTS = frozenset({"/api/sync/pull"})
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,14 @@ async def authenticate(request: Request) -> Principal:
         else:
             found = await actor_for_token(state.db, token)
             if found is None:
-                raise Unauthorized("the token is unknown, revoked, or its user is disabled")
-            actor, token_id = found
-            principal = Principal(actor, None, token_id)
+                raise Unauthorized("the token is unknown, revoked or expired, or its user disabled")
+            if (
+                found.scope == "read"
+                and request.method in UNSAFE_METHODS
+                and (request.url.path not in READ_POSTS)
+            ):
+                raise Forbidden("this API token may only read (scope read)")
+            principal = Principal(found.actor, None, found.token_id)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         principal = _of_session(await sessions.resolve(state.db, cookie, days))
         assert principal.session is not None

@@ -43,6 +43,9 @@ class ApiTokens(Table, tablename="api_tokens"):
     created_at = Varchar(length=32)
     last_used_at = Varchar(length=32, null=True, default=None)
     revoked = Boolean(default=False)
+    scope = Varchar(length=10, null=True, default=None)  # "write" | "read"; none: "write"
+    expires_at = Varchar(length=32, null=True, default=None)  # none: made + 90 days
+    revoked_at = Varchar(length=32, null=True, default=None)
 
 
 class Devices(Table, tablename="devices"):

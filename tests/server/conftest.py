@@ -60,10 +60,10 @@ class LiveServer:
         return asyncio.run(self._with_db(work))
 
     def token(self, user: str = "admin", role: str = "admin", warehouse: str | None = None) -> str:
-        """A bearer token for ``user`` (created with ``role`` if missing)."""
+        """A bearer token for ``user`` (created with ``role`` if missing, given it if not)."""
 
         async def work(db: Any) -> str:
-            user_id, _ = await ensure_user(db, user, role, warehouse)
+            user_id, _ = await ensure_user(db, user, role, warehouse, change=True)
             return await issue_token(db, user_id, label="test")
 
         return self.run_db(work)

@@ -265,9 +265,9 @@ def test_restore_of_a_backup_older_than_the_code_runs_the_migrations(
         try:
             async with db.write() as conn:
                 await conn.execute("DELETE FROM migration WHERE name = ?", (last,))
-                # What the last one makes: the conflicts' winner and resolver name columns.
-                for column in ("resolver_name", "winner_id", "winner_name", "winner_at"):
-                    await conn.execute(f"ALTER TABLE conflicts DROP COLUMN {column}")
+                # What the last one makes: the API tokens' scope, expiry and revocation time.
+                for column in ("scope", "expires_at", "revoked_at"):
+                    await conn.execute(f"ALTER TABLE api_tokens DROP COLUMN {column}")
         finally:
             await db.close()
 
@@ -282,7 +282,7 @@ def test_restore_of_a_backup_older_than_the_code_runs_the_migrations(
     assert f"migrated from {previous} to {last}" in restored.stdout
     names = {r["name"] for r in dbs.query(settings, "SELECT name FROM migration")}
     assert last in names
-    dbs.query(settings, "SELECT resolver_name, winner_id, winner_name, winner_at FROM conflicts")
+    dbs.query(settings, "SELECT scope, expires_at, revoked_at FROM api_tokens")
     if settings.is_postgres:
         indexes = dbs.query(
             settings, "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'"

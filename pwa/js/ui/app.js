@@ -15,6 +15,7 @@ import { AdminMutations } from './admin/mutations.js';
 import { AdminOrders } from './admin/orders.js';
 import { AdminReports } from './admin/reports.js';
 import { AdminReview } from './admin/review.js';
+import { AdminTokens } from './admin/tokens.js';
 import { AdminUsers } from './admin/users.js';
 import { ConflictDetail, ConflictList } from './conflicts.js';
 import { AppContext } from './context.js';
@@ -55,6 +56,7 @@ const ROUTES = [
   { path: '/admin', screen: AdminUsers, tab: 'admin-users' },
   { path: '/admin/users', screen: AdminUsers, tab: 'admin-users' },
   { path: '/admin/devices', screen: AdminDevices, tab: 'admin-devices' },
+  { path: '/admin/tokens', screen: AdminTokens, tab: 'admin-tokens' },
   { path: '/admin/mutations', screen: AdminMutations, tab: 'admin-mutations' },
   { path: '/admin/orders', screen: AdminOrders, tab: 'admin-orders' },
   { path: '/admin/orders/:id', screen: AdminOrders, tab: 'admin-orders' },

@@ -27,6 +27,7 @@ export function isAdminRole(role) {
 export const ADMIN_TABS = [
   ['admin-users', '/admin/users', '☷', 'users.read'],
   ['admin-devices', '/admin/devices', '▣', 'devices.read'],
+  ['admin-tokens', '/admin/tokens', '⚿', 'users.manage'],
   ['admin-mutations', '/admin/mutations', '⇄', 'devices.read'],
   ['admin-orders', '/admin/orders', '☰', 'orders.read'],
   ['admin-review', '/admin/review', '⚖', 'orders.review'],
