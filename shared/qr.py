@@ -263,9 +263,9 @@ def key_revoked_for(key: Mapping[str, Any], issued_at: int) -> bool:
 
 
 def _distrusted_order(key: Mapping[str, Any], order: Mapping[str, Any] | None) -> bool:
-    """Whether a revoked device key's token names an order that reached the server at or
-    after the key's distrust-from time (its ``revoked_at``): a token's own date is the
-    device's word, the order's ``created_at`` is the server's."""
+    """Whether a revoked key's token names an order that reached the server at or after the
+    key's distrust-from time (its ``revoked_at``): a token's own date is its signer's word (a
+    stolen phone or a leaked key can backdate), the order's ``created_at`` is the server's."""
     if not key.get("revoked") or order is None or not order.get("created_at"):
         return False
     at = key.get("revoked_at")
@@ -307,13 +307,15 @@ def verify(
         return answer("bad_certificate")
     device = key.get("kind") != "server"
     order = None
-    if device and orders is not None:
+    if orders is not None:
         held = orders if isinstance(orders, Mapping) else {o["id"]: o for o in orders}
         order = held.get(claims.order_id)
-    if key_revoked_for(key, claims.issued_at) or (device and _distrusted_order(key, order)):
+    if key_revoked_for(key, claims.issued_at) or _distrusted_order(key, order):
         return answer("revoked_key")
-    if device and orders is not None and (
-        order is None or not key.get("user_id") or order.get("owner_id") != key.get("user_id")
+    if (
+        device
+        and orders is not None
+        and (order is None or not key.get("user_id") or order.get("owner_id") != key.get("user_id"))
     ):
         return answer("wrong_signer")
     ids = {r if isinstance(r, str) else r["id"] for r in revoked}

@@ -113,6 +113,25 @@ class QrService:
         """A new token for the order; every earlier one is revoked."""
         return await self.store.run_write(lambda tx: self._issue(tx, actor, order_id, force=True))
 
+    async def reissue_signed_by(self, kid: str) -> int:
+        """A new code, signed with the current key, for every open order whose current code
+        ``kid`` signed (``orderly keys revoke``; the old codes are revoked as reissued). How
+        many."""
+        async with self.db.read() as conn:
+            rows = await conn.fetch(
+                "SELECT DISTINCT t.order_id, o.status FROM qr_tokens t"
+                " JOIN orders o ON o.id = t.order_id"
+                " WHERE t.key_id = ? AND t.revoked = ? AND o.deleted = ? ORDER BY t.order_id",
+                (kid, False, False),
+            )
+        system = Actor("system", "admin")
+        orders = [r["order_id"] for r in rows if r["status"] not in TERMINAL]
+        for order_id in orders:
+            await self.store.run_write(
+                lambda tx, o=order_id: self._issue(tx, system, o, force=True)
+            )
+        return len(orders)
+
     async def status(self, text: str) -> StatusView:
         """What the public page shows for a scanned token."""
         try:

@@ -455,14 +455,19 @@ def test_a_server_key_can_be_retired_and_revoked_but_not_while_it_signs(
     assert qr.verify(first["token"], keys, revoked).reason == "valid"
 
     # Revoked from a time: codes it signed dated from then on are refused offline and on /q/;
-    # a start (publish) does not undo it.
+    # the open order's code it signed is reissued with the current key; a start (publish) does
+    # not undo the revocation.
     since = int(time.time()) + 3600
     assert cli.main(["keys", "revoke", old, "--since", _iso(since)]) == 0
     assert cli.main(["keys", "rotate"]) == 0
     keys, revoked = _catalog(server, world["rep"])
     (row,) = [k for k in keys if k["id"] == old]
     assert (row["revoked"], qv.seconds(row["revoked_at"])) == (True, since)
-    assert qr.verify(first["token"], keys, revoked).reason == "valid"  # dated before
+    assert qr.verify(first["token"], keys, revoked).reason == "revoked_token"  # reissued
+    with server.client(world["rep"]) as c:
+        now = c.get(f"/api/orders/{order}/qr").json()
+    assert now["key_id"] != old
+    assert qr.verify(now["token"], keys, revoked).reason == "valid"
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     forged = qr.issue(load_pem_private_key(leaked, None), order, since)  # type: ignore[arg-type]

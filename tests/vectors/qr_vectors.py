@@ -97,6 +97,7 @@ def build_qr() -> Doc:
     keys = [
         _server_row("server"),
         _server_row("server-old"),  # rotated out: still verifies what it signed
+        {**_server_row("server-leaked"), "revoked": True, "revoked_at": REVOKED_AT},
         _device_row("device", "0193a8f2-0000-7000-8000-00000000d001", "K7F"),
         _device_row(
             "device-revoked", "0193a8f2-0000-7000-8000-00000000d002", "R2D", revoked_at=REVOKED_AT
@@ -174,6 +175,11 @@ def build_qr() -> Doc:
             "revoked_key: dated before the revocation, for an order the server got after it",
             tok("device-revoked", ORDER_LATE, T_BEFORE),
         ),
+        ("valid: a revoked server key; token dated before", tok("server-leaked", ORDER_2)),
+        (
+            "revoked_key: a revoked server key's token backdated, for an order made after it",
+            tok("server-leaked", ORDER_LATE, T_BEFORE),
+        ),
         ("wrong_signer: a device key signing another user's order", tok("device", ORDER_OTHER)),
         ("wrong_signer: a device key signing an order not held", tok("device", ORDER_ABSENT)),
         ("valid: a server key signs any order, held or not", tok("server", ORDER_ABSENT)),
@@ -236,6 +242,7 @@ def build_qr() -> Doc:
             for n in (
                 "server",
                 "server-old",
+                "server-leaked",
                 "device",
                 "device-revoked",
                 "device-badcert",

@@ -287,9 +287,10 @@ async function heldOrder(orders, id) {
   return row ?? null;
 }
 
-/** Whether a revoked device key's token names an order that reached the server at or after
- * the key's distrust-from time (revoked_at) (= shared/qr.py _distrusted_order): the token's own
- * date is the device's word, the order's created_at is the server's. */
+/** Whether a revoked key's token names an order that reached the server at or after the
+ * key's distrust-from time (revoked_at) (= shared/qr.py _distrusted_order): the token's own
+ * date is its signer's word (a stolen phone or a leaked key can backdate), the order's
+ * created_at is the server's. */
 function distrustedOrder(key, order) {
   if (!key.revoked || !order?.created_at) return false;
   const at = wholeSeconds(key.revoked_at);
@@ -324,10 +325,10 @@ export async function verify(token, keys, revoked, orders) {
   if (!(await ed25519Verify(key.public_key, fields.signature, signedMessage(fields.header)))) return answer('tampered');
   if (key.kind !== 'server' && !(await certificateHolds(key, keys))) return answer('bad_certificate');
   const device = key.kind !== 'server';
-  const checkOrders = device && orders !== undefined && orders !== null;
-  const order = checkOrders ? await heldOrder(orders, fields.orderId) : null;
-  if (keyRevokedFor(key, fields.issuedAt) || (device && distrustedOrder(key, order))) return answer('revoked_key');
-  if (checkOrders && (!order || !key.user_id || order.owner_id !== key.user_id)) return answer('wrong_signer');
+  const held = orders !== undefined && orders !== null;
+  const order = held ? await heldOrder(orders, fields.orderId) : null;
+  if (keyRevokedFor(key, fields.issuedAt) || distrustedOrder(key, order)) return answer('revoked_key');
+  if (device && held && (!order || !key.user_id || order.owner_id !== key.user_id)) return answer('wrong_signer');
   if (isRevoked(revoked, verdict.tokenId)) return answer('revoked_token');
   return verdict;
 }
