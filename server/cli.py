@@ -51,23 +51,26 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _token(settings: Settings, name: str, role: str, warehouse: str | None) -> str:
+async def _token(settings: Settings, args: argparse.Namespace, days: float) -> str:
     from server.auth.tokens import ensure_user, issue_token
 
     db = await _open(settings)
     try:
-        user_id, _ = await ensure_user(db, name, role, warehouse)
-        return await issue_token(db, user_id, label="orderly token")
+        user_id, _ = await ensure_user(
+            db, args.user, args.role, args.warehouse, change=args.change_role
+        )
+        return await issue_token(db, user_id, label=args.name, scope=args.scope, days=days)
     finally:
         await db.close()
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
-    from server.auth.tokens import UnknownRole
+    from server.auth.tokens import UnknownRole, UserMismatch
 
     try:
-        token = asyncio.run(_token(settings, args.user, args.role, args.warehouse))
-    except UnknownRole as e:
+        days = parse_period(args.expires).total_seconds() / 86400
+        token = asyncio.run(_token(settings, args, days))
+    except (UnknownRole, UserMismatch, ValueError) as e:
         print(f"orderly token: {e}", file=sys.stderr)
         return 2
     print(token)
@@ -492,6 +495,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--user", required=True)
     s.add_argument("--role", required=True)
     s.add_argument("--warehouse", help="warehouse id, for the warehouse role")
+    s.add_argument("--name", default="orderly token", help="what it is for, shown in the console")
+    s.add_argument("--scope", choices=("write", "read"), default="write",
+                   help="read: the token may change nothing (default write)")  # fmt: skip
+    s.add_argument("--expires", default="90d", help="valid for: 90d (default), 12h, 365d")
+    s.add_argument("--change-role", action="store_true",
+                   help="the user exists with another role or warehouse: change it (audited)")  # fmt: skip
     s.set_defaults(run=cmd_token)
     s = sub.add_parser("compact", help="drop superseded change-log entries (old cursors reset)")
     s.add_argument("--keep", type=int, default=100_000, help="changes kept whole (default 100000)")
