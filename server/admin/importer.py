@@ -35,7 +35,7 @@ from sync.direct import apply_mutation, buckets_of, server_context
 from sync.errors import BadRequest, MutationRejected, SyncError
 from sync.hlc import Clock
 from sync.ids import uuid7
-from sync.store import LoggedMutation, Row, Store, WriteTx
+from sync.store import ClientState, LoggedMutation, Row, Store, WriteTx
 
 Kind = Literal["products", "orders"]
 
@@ -646,6 +646,11 @@ async def write_orders(
         tx.audit("mutation.applied", f"{client_id}#{i}",
                  {"name": "order.create", "device": actor.device_id, "conflict": None},
                  actor.user_id)  # fmt: skip
+    # The import's client id is bound to the admin like a device's (sync.push.check_owner): no
+    # one else may push under it, to take its logged ids or pass its writes off as their own.
+    await tx.save_client(
+        ClientState(client_id, actor.user_id, actor.device_id, len(plan.orders)), received_at
+    )
     # What the review rules held (sync/rules/review.py, on create): counted once at the end.
     submitted = [o["id"] for o in plan.orders if o["status"] == "submitted"]
     held = 0

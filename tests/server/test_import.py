@@ -21,7 +21,7 @@ from sync.context import Actor
 from sync.direct import put_rows
 from sync.ids import uuid7
 from tests.server.conftest import LiveServer
-from tests.server.test_api import assert_error, mutation
+from tests.server.test_api import assert_error, mutation, push_body
 from tests.server.test_warehouse import device_session, pulled, push
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -218,6 +218,23 @@ def test_orders_csv_import_and_a_device_pulls_them(world: World):
     assert {a, b} <= numbers
     lines = {ln["order_id"] for ln in pulled(server, keeper, "order_lines")}
     assert {oa["id"], ob["id"]} <= lines
+
+
+def test_no_one_else_may_push_under_an_imports_client_id(world: World):
+    """Issue 14 item 22: the import's client id is bound to its admin like a device's."""
+    number = f"IMP-{n()}"
+    body = csv_bytes(ORDER_HEADER, f"{number},Acme Tea,T1,1,,,,,,")
+    assert world.post("orders", body).status_code == 200
+    (logged,) = world.server.query(
+        "SELECT client_id FROM mutation_log WHERE args LIKE ?", (f"%{number}%",)
+    )
+    rep = world.server.token(f"rep-{n()}", "sales")
+    cid = uuid7()
+    muts = [mutation(1, "customer.upsert", id=cid, name="Not the import's")]
+    with world.server.client(rep) as c:
+        r = c.post("/api/sync/push", json=push_body(logged["client_id"], muts))
+    assert r.status_code == 403 and r.json()["code"] == "client_id_taken", r.text
+    assert not world.server.query("SELECT id FROM customers WHERE id = ?", (cid,))
 
 
 def test_orders_xlsx(world: World):
