@@ -87,13 +87,16 @@ class QrService:
             raise NotEncodable(f"order id {order_id!r} is not a lower-case UUID: no QR code")
         records = await tx.find("qr_tokens", "order_id", order_id)
         current = [r for r in records if not r["revoked"]]
-        if current and not force:
-            return self._out(max(current, key=lambda r: r["issued_at"]), order)
+        now = int(time.time())
+        newest = max(current, key=lambda r: r["issued_at"], default=None)
+        # A current code dated past the server's clock and skew (accepted before issue times
+        # were bounded) is not served: the order gets a new code, and that one is revoked.
+        if newest and not force and _seconds(newest["issued_at"]) <= now + qr.ISSUE_SKEW_SECONDS:
+            return self._out(newest, order)
         # One second after the newest token of the order at least: a reissue within the same
         # second must still give another token (Ed25519 signatures are deterministic). A record
-        # dated past the server's clock and skew (from before issue times were bounded) does not
-        # drag the server's own date into the future.
-        now = int(time.time())
+        # dated past the server's clock and skew does not drag the server's own date into the
+        # future.
         dates = [_seconds(r["issued_at"]) for r in records]
         latest = max((d for d in dates if d <= now + qr.ISSUE_SKEW_SECONDS), default=-1)
         issued_at = max(now, latest + 1)
