@@ -31,16 +31,19 @@ def test_auth_admin_and_mutations_are_chained(serve: Callable[..., LiveServer]):
         c.post("/api/sync/push", json=push_body("rep7-phone", batch))
     rows = server.query("SELECT seq, action, subject, actor_id FROM audit_log ORDER BY seq")
     actions = [r["action"] for r in rows]
-    assert actions[:3] == ["admin.user_invited", "auth.enroll", "auth.login"]
+    # The admin's API token was audited when made (never the token itself).
+    assert actions[:4] == ["auth.token_issued", "admin.user_invited", "auth.enroll", "auth.login"]
     # The two customers are applied and audited; the bad transition is rejected, not audited.
-    assert actions[3:] == ["mutation.applied", "mutation.applied"]
-    assert [r["subject"] for r in rows[3:]] == ["rep7-phone#1", "rep7-phone#2"]
+    assert actions[4:] == ["mutation.applied", "mutation.applied"]
+    assert [r["subject"] for r in rows[4:]] == ["rep7-phone#1", "rep7-phone#2"]
     assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
     with server.client(admin) as c:
         check = c.get("/api/admin/audit/verify").json()
         assert check == {"ok": True, "entries": len(rows), "first_bad_seq": None, "reason": None}
         newest = c.get("/api/admin/audit", params={"action": "auth.*"}).json()
-        assert [e["action"] for e in newest["rows"]] == ["auth.login", "auth.enroll"]
+        assert [e["action"] for e in newest["rows"]] == [
+            "auth.login", "auth.enroll", "auth.token_issued"
+        ]  # fmt: skip
 
 
 async def _tamper(settings: Settings, seq: int) -> None:
