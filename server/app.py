@@ -13,7 +13,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 from server import errors
 from server.admin.aftersales import AfterSalesController
@@ -39,7 +38,7 @@ from server.db.sync_store import SqlSyncStore
 from server.keys import load as load_keys
 from server.metrics import http_metrics
 from server.metrics import metrics as metrics_endpoint
-from server.openapi import document_errors
+from server.openapi import ApiReference, document_errors
 from server.pokes_pg import PokeListener
 from server.qr.controller import QrController, status_page, status_page_upper
 from server.qr.keys import publish as publish_keys
@@ -151,7 +150,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             version="1",
             description="Offline-first orders: the sync protocol (docs/protocol.md) and the API.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ApiReference()],  # from /vendor, no CDN (server/openapi.py)
         ),
         debug=False,
     )

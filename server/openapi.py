@@ -11,15 +11,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from litestar import Litestar, MediaType
+from litestar import Litestar, MediaType, Request
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
+from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.openapi.spec import OpenAPIMediaType, Operation, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 
 from server.admin.tabular import CONTENT_TYPES
 from sync.protocol import ErrorBody
+
+# The API reference at /schema: Swagger UI from the npm package pinned in pwa/package.json,
+# served and precached under /vendor like the app's other packages (server/precache.py), never
+# from a CDN. (Scalar, Litestar's default, was 4.9 MB and 282 packages; swagger-ui-dist is one.)
+# Its one inline script is constant, so the page's policy allows it by hash
+# (server/security.py), with no 'unsafe-inline' for scripts.
+REFERENCE_VENDOR = "/vendor/swagger-ui-dist"
+REFERENCE_SCRIPT = (
+    "SwaggerUIBundle({url: '/schema/openapi.json', dom_id: '#reference', deepLinking: true,"
+    " validatorUrl: null, presets: [SwaggerUIBundle.presets.apis], layout: 'BaseLayout'});"
+)
+
+
+class ApiReference(OpenAPIRenderPlugin):
+    """The /schema page: Swagger UI over the app's own openapi.json, every file from /vendor."""
+
+    def __init__(self) -> None:
+        super().__init__(path="/swagger", favicon="<link rel='icon' href='/icons/icon.svg'>")
+
+    def render(self, request: Request, openapi_schema: dict) -> bytes:
+        title = openapi_schema["info"]["title"]
+        return (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{title} API</title>{self.favicon}"
+            f"<link rel='stylesheet' href='{REFERENCE_VENDOR}/swagger-ui.css'></head>"
+            "<body><div id='reference'></div>"
+            f"<script src='{REFERENCE_VENDOR}/swagger-ui-bundle.js'></script>"
+            f"<script>{REFERENCE_SCRIPT}</script></body></html>"
+        ).encode()
+
 
 # What server/errors.py can answer on any API operation: bad input, no or a revoked credential,
 # a missing permission, an unknown id, a state that forbids the action, a body over the limit, a

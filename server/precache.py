@@ -48,6 +48,8 @@ VENDOR: tuple[Vendor, ...] = (
     Vendor("zxing-wasm", "dist/reader", ("zxing_reader.wasm",)),
     # The admin reports' charts (pwa/js/ui/admin/reports.js): the ES module and its stylesheet.
     Vendor("uplot", "", ("dist/uPlot.esm.js", "dist/uPlot.min.css")),
+    # The API reference page /schema (server/openapi.py): Swagger UI, never from a CDN.
+    Vendor("swagger-ui-dist", "", ("swagger-ui-bundle.js", "swagger-ui.css")),
 )
 
 # The app's own folders under pwa/: every file is served and precached (except these).

@@ -9,8 +9,8 @@ status page and error answers all carry them:
   the file changes). zxing's WebAssembly QR reader needs ``'wasm-unsafe-eval'`` (not
   ``'unsafe-eval'``). Images may be ``data:``/``blob:`` (the admin's template CSV links, QR
   images). The public status page ``/q/<token>`` has one inline ``<style>``: its hash too.
-  ``/schema`` (the API reference page, which loads its viewer from a CDN) gets a looser policy
-  of its own.
+  ``/schema`` (the API reference page, Swagger UI from ``/vendor``) gets a policy of its own:
+  its constant inline script by hash, inline styles; nothing from another origin.
 - ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``: never framed (clickjacking).
 - ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` (a status-page URL
   carries an order token), ``Cross-Origin-Opener-Policy: same-origin``,
@@ -33,6 +33,7 @@ from pathlib import Path
 from litestar.types import Message, Scope
 
 from server.config import Settings
+from server.openapi import REFERENCE_SCRIPT
 from server.qr.page import CSS as STATUS_PAGE_CSS
 
 _INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
@@ -43,22 +44,23 @@ PERMISSIONS_POLICY = (
 )
 HSTS = "max-age=31536000; includeSubDomains"
 
-# The API reference page (Litestar's Scalar plugin): its viewer, styles and fonts come from a
-# CDN and it starts with an inline script. Only /schema pages get this.
-SCHEMA_CSP = (
-    "default-src 'self'; "
-    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com; "
-    "img-src 'self' data: https://cdn.jsdelivr.net; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-
 
 def source_hash(text: str) -> str:
     """A CSP hash source for an inline ``<script>`` or ``<style>`` body."""
     digest = hashlib.sha256(text.encode()).digest()
     return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+# The API reference page (server/openapi.py): Swagger UI from /vendor, its one constant inline
+# script by hash; Swagger UI's React sets style elements and attributes (styles only may be
+# inline). Nothing from another origin. Only /schema pages get this.
+SCHEMA_CSP = (
+    "default-src 'self'; "
+    f"script-src 'self' {source_hash(REFERENCE_SCRIPT)}; "
+    "style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 def inline_script_hashes(html: str) -> list[str]:

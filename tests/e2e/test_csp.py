@@ -111,3 +111,23 @@ def test_no_csp_violation_on_the_main_screens(
     found["status page"] = violations(page, console)
 
     assert {where: v for where, v in found.items() if v} == {}
+
+
+def test_the_api_reference_renders_from_our_own_origin_under_its_policy(
+    server: Server, browser: Browser
+) -> None:
+    """/schema: Swagger UI from /vendor (no CDN): it renders the app's operations, nothing is
+    fetched from another origin, and its policy is not broken."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        console = watched(page)
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(server.url + "/schema")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("Orderly")
+        expect(page.locator(".opblock").first).to_be_visible()
+        assert violations(page, console) == []
+        assert requested and all(u.startswith(server.url + "/") for u in requested), requested
+    finally:
+        context.close()

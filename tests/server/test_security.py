@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from server.app import create_app
+from server.openapi import REFERENCE_SCRIPT
 from server.qr.page import CSS as STATUS_PAGE_CSS
 from server.security import inline_script_hashes, source_hash
 from sync.ids import uuid7
@@ -115,8 +116,18 @@ def test_schema_page_has_its_own_policy(shared_server: LiveServer):
         page = c.get("/schema")
         document = c.get("/schema/openapi.json")
     assert page.status_code == 200 and document.status_code == 200
-    assert "https://cdn.jsdelivr.net" in csp(page)["script-src"]
-    assert csp(page)["frame-ancestors"] == ["'none'"]
+    policy = csp(page)
+    # Swagger UI from our own /vendor (pinned in pwa/package.json): no CDN, nothing remote in
+    # any directive, the page's one inline script allowed by its hash, not 'unsafe-inline'.
+    assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)", page.text), page.text
+    assert all("http" not in src for sources in policy.values() for src in sources), policy
+    assert inline_script_hashes(page.text) == [source_hash(REFERENCE_SCRIPT)]
+    assert policy["script-src"] == ["'self'", source_hash(REFERENCE_SCRIPT)]
+    with shared_server.client() as c:
+        for src in re.findall(r"(?:src|href)='(/vendor/[^']+)'", page.text):
+            assert c.get(src).status_code == 200, src
+        assert "/vendor/swagger-ui-dist/swagger-ui-bundle.js" in c.get("/precache.json").text
+    assert policy["frame-ancestors"] == ["'none'"]
     assert page.headers["x-frame-options"] == "DENY"
 
 
