@@ -3,6 +3,7 @@
 An archive is a tar file (mode 0600: it holds the private signing keys) of
 
     manifest.json               what it is: see ``Manifest``
+    audit-checkpoint.json       the audit chain's head, signed (server/audit_anchor.py)
     database/orderly.sqlite3    SQLite: a copy made with the online backup API, or
     database/orderly.pgdump     PostgreSQL: ``pg_dump -Fc`` in the snapshot the manifest read
     keys/<kid>.pem, keys/current
@@ -38,6 +39,10 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from server.audit_anchor import ARCHIVE_MEMBER, Checkpoint, archive_bytes
+from server.audit_anchor import keep as keep_checkpoint
+from server.audit_anchor import make as make_checkpoint
+from server.audit_anchor import set_aside as set_aside_checkpoints
 from server.config import Settings
 from server.db.engines import postgres_config
 
@@ -45,7 +50,8 @@ FORMAT = 1
 PREFIX = "orderly-backup-"
 _MIGRATIONS = Path(__file__).resolve().parent / "db" / "migrations"
 _MEMBER = re.compile(
-    r"manifest\.json|database/orderly\.(sqlite3|pgdump)|keys/([\w-][\w.-]*\.pem|current)"
+    r"manifest\.json|audit-checkpoint\.json|database/orderly\.(sqlite3|pgdump)"
+    r"|keys/([\w-][\w.-]*\.pem|current)"
 )
 
 
@@ -201,9 +207,14 @@ async def backup(settings: Settings, to: Path | None = None) -> tuple[Path, Mani
     else into the directory ``to`` (default ``<data dir>/backups``) under a timestamped name."""
     now = datetime.now(UTC)
     path = _archive_path(settings, to, now)
+    if not settings.is_postgres and not settings.sqlite_path.exists():
+        raise BackupError(f"no database at {settings.sqlite_path}: nothing to back up")
+    # The chain's head signed before the copy: an entry the copy holds, and the live chain too.
+    checkpoint = await _checkpoint(settings)
     with tempfile.TemporaryDirectory(prefix=".orderly-backup-", dir=path.parent) as tmp:
         work = Path(tmp)
         (work / "database").mkdir()
+        (work / ARCHIVE_MEMBER).write_bytes(archive_bytes(checkpoint).getvalue())
         pg_version = None
         if settings.is_postgres:
             db_part = "database/orderly.pgdump"
@@ -219,7 +230,7 @@ async def backup(settings: Settings, to: Path | None = None) -> tuple[Path, Mani
         for f in [*sorted(source.glob("*.pem")), source / "current"] if source.is_dir() else []:
             if f.is_file():
                 shutil.copy2(f, work / "keys" / f.name)
-        parts = {db_part: _sha256(work / db_part)}
+        parts = {db_part: _sha256(work / db_part), ARCHIVE_MEMBER: _sha256(work / ARCHIVE_MEMBER)}
         keys = sorted((work / "keys").iterdir())
         for f in keys:
             parts[f"keys/{f.name}"] = _sha256(f)
@@ -242,6 +253,7 @@ async def backup(settings: Settings, to: Path | None = None) -> tuple[Path, Mani
             info.size, info.mtime, info.mode = len(data), int(now.timestamp()), 0o600
             tar.addfile(info, io.BytesIO(data))
             tar.add(work / db_part, arcname=db_part)
+            tar.add(work / ARCHIVE_MEMBER, arcname=ARCHIVE_MEMBER)
             for f in keys:
                 tar.add(f, arcname=f"keys/{f.name}")
             raw.flush()
@@ -250,7 +262,19 @@ async def backup(settings: Settings, to: Path | None = None) -> tuple[Path, Mani
     await _audit(settings, "admin.backup", str(path), {
         "archive": path.name, "database": manifest.database, "epoch": epoch,
         "last_seq": last_seq, "sha256": _sha256(path)})  # fmt: skip
+    keep_checkpoint(settings.data_dir, checkpoint)
     return path, manifest
+
+
+async def _checkpoint(settings: Settings) -> Checkpoint:
+    from server.db.sql import open_database
+    from server.keys import load
+
+    db = await open_database(settings)
+    try:
+        return await make_checkpoint(db, load(settings.keys_dir))
+    finally:
+        await db.close()
 
 
 def prune(directory: Path, keep: int) -> list[Path]:
@@ -408,6 +432,9 @@ async def restore(settings: Settings, archive: Path) -> Restored:
     await migrate(settings)
     new_epoch = secrets.token_hex(8)
     migrated_to = await _after_restore(settings, manifest, archive, new_epoch)
+    # The kept checkpoints describe the replaced chain: aside, and one of the restored chain.
+    set_aside_checkpoints(settings.data_dir, stamp)
+    keep_checkpoint(settings.data_dir, await _checkpoint(settings))
     return Restored(manifest, manifest.epoch, new_epoch, manifest.migration, migrated_to,
                     str(set_aside) if set_aside else None)  # fmt: skip
 

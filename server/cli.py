@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 from server.config import Settings, from_env, local_url
 
@@ -135,24 +136,63 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _audit_verify(settings: Settings):
+async def _audit_verify(settings: Settings, extra: list[Path]):
+    from server import audit_anchor
     from server.audit import verify
+    from server.keys import load
 
+    checkpoints = []
+    for path in [settings.data_dir / audit_anchor.FILE, *extra]:
+        if path.exists():
+            checkpoints += audit_anchor.read(path)
+        elif path in extra:
+            raise FileNotFoundError(f"no file {path}")
     db = await _open(settings)
     try:
-        return await verify(db)
+        chain = await verify(db)
+        if not chain.ok:
+            return chain, checkpoints
+        anchored = await audit_anchor.check(db, load(settings.keys_dir), checkpoints)
+        return anchored or chain, checkpoints
     finally:
         await db.close()
 
 
-def cmd_audit_verify(settings: Settings, _: argparse.Namespace) -> int:
-    check = asyncio.run(_audit_verify(settings))
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        check, checkpoints = asyncio.run(
+            _audit_verify(settings, [Path(p) for p in args.checkpoint or []])
+        )
+    except (FileNotFoundError, OSError) as e:
+        print(f"orderly audit verify: {e}", file=sys.stderr)
+        return 2
     if check.ok:
-        _say(f"audit chain intact: {check.entries} entries")
+        newest = max((c.seq for c in checkpoints), default=None)
+        anchored = (f"; {len(checkpoints)} signed checkpoints agree (newest at entry {newest})"
+                    if checkpoints else "; no signed checkpoint to compare with")  # fmt: skip
+        _say(f"audit chain intact: {check.entries} entries{anchored}")
         return 0
-    _say(f"audit chain BROKEN at entry {check.first_bad_seq}: {check.reason} "
-         f"({check.entries} entries before it verified)")  # fmt: skip
+    before = f" ({check.entries} entries before it verified)" if check.entries else ""
+    _say(f"audit chain BROKEN at entry {check.first_bad_seq}: {check.reason}{before}")
     return 1
+
+
+async def _audit_checkpoint(settings: Settings) -> str:
+    from server import audit_anchor
+    from server.keys import load
+
+    db = await _open(settings)
+    try:
+        checkpoint = await audit_anchor.make(db, load(settings.keys_dir))
+    finally:
+        await db.close()
+    audit_anchor.keep(settings.data_dir, checkpoint)
+    return checkpoint.line()
+
+
+def cmd_audit_checkpoint(settings: Settings, _: argparse.Namespace) -> int:
+    _say(f"audit checkpoint: {asyncio.run(_audit_checkpoint(settings))}")
+    return 0
 
 
 async def _publish_keys(settings: Settings) -> int:
@@ -355,6 +395,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # Until the demo admin has a passkey, every start offers a link to make one.
         if link := asyncio.run(_admin_link(settings, "admin", only_without_passkey=True)):
             _show_link(link, settings)
+    # The audit chain's head, signed, into the log and the data dir (server/audit_anchor.py).
+    _say(f"audit checkpoint: {asyncio.run(_audit_checkpoint(settings))}")
     url = settings.public_url.rstrip("/")
     raise_file_limit()  # the workers inherit it
     if args.workers > 1:
@@ -394,6 +436,7 @@ def cmd_compact(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from server.audit_anchor import read as read_checkpoints
     from server.backup import BackupError, backup, prune
 
     try:
@@ -406,6 +449,8 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     _say(f"  change history {manifest.epoch} up to change {manifest.last_seq}, "
          f"migration {manifest.migration}, "
          f"{sum(p.endswith('.pem') for p in manifest.parts)} signing keys")  # fmt: skip
+    for checkpoint in read_checkpoints(path):
+        _say(f"  audit checkpoint: {checkpoint.line()}")
     if removed:
         _say(f"  kept the newest {args.keep}; removed {', '.join(p.name for p in removed)}")
     return 0
@@ -471,8 +516,17 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(run=cmd_create_admin)
     s = sub.add_parser("audit", help="the audit log")
     audit_sub = s.add_subparsers(dest="audit_command", required=True)
-    a = audit_sub.add_parser("verify", help="check the hash chain; exit 1 if it is broken")
+    a = audit_sub.add_parser(
+        "verify", help="check the hash chain and its signed checkpoints; exit 1 if broken"
+    )
+    a.add_argument("--checkpoint", action="append", metavar="FILE",
+                   help="more checkpoints: a saved log, a checkpoint file or a backup archive"
+                        " (the data dir's audit-checkpoints.jsonl is always read)")  # fmt: skip
     a.set_defaults(run=cmd_audit_verify)
+    a = audit_sub.add_parser(
+        "checkpoint", help="sign the chain's head and keep it outside the database"
+    )
+    a.set_defaults(run=cmd_audit_checkpoint)
     s = sub.add_parser("keys", help="the server's signing keys")
     keys_sub = s.add_subparsers(dest="keys_command", required=True)
     k = keys_sub.add_parser("rotate", help="make a new signing key; older ones still verify")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from server.audit import AuditEntry, record, verify
+from server.audit import AuditEntry, entry_hash, record, verify
 from server.config import Settings
 from server.db.sql import open_database
 from tests.server.conftest import LiveServer
@@ -112,3 +112,117 @@ def test_create_admin_prints_a_working_link_and_qr(serve: Callable[..., LiveServ
     code, _, err = run_cli(capsys, "token", "--user", "rep9", "--role", "sales")
     code, _, err = run_cli(capsys, "create-admin", "rep9")
     assert code == 2 and "not an admin" in err
+
+
+# ---- signed checkpoints outside the database (server/audit_anchor.py) ------------------------
+
+
+async def _lift_guards(conn) -> None:
+    if conn.dialect == "sqlite":
+        await conn.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+        await conn.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+    else:
+        await conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
+
+
+async def _cut_after(settings: Settings, seq: int) -> None:
+    """Truncate the chain after ``seq`` and move the head back: the chain alone still verifies."""
+    db = await open_database(settings)
+    try:
+        async with db.write() as conn:
+            await _lift_guards(conn)
+            await conn.execute("DELETE FROM audit_log WHERE seq > ?", (seq,))
+            digest = await conn.fetchval("SELECT hash FROM audit_log WHERE seq = ?", (seq,))
+            await conn.execute(
+                "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest)
+            )
+    finally:
+        await db.close()
+
+
+async def _rewrite_from(settings: Settings, seq: int) -> None:
+    """Change entry ``seq`` and recompute every hash after it: the chain alone still verifies."""
+    db = await open_database(settings)
+    try:
+        async with db.write() as conn:
+            await _lift_guards(conn)
+            rows = await conn.fetch("SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq", (seq,))
+            prev = await conn.fetchval("SELECT prev_hash FROM audit_log WHERE seq = ?", (seq,))
+            for r in rows:
+                detail = '{"name":"someone else"}' if r["seq"] == seq else r["detail"]
+                digest = entry_hash(prev, r["seq"], r["at"], r["actor_id"], r["action"],
+                                    r["subject"], detail)  # fmt: skip
+                await conn.execute(
+                    "UPDATE audit_log SET detail = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                    (detail, prev, digest, r["seq"]),
+                )
+                prev = digest
+            await conn.execute("UPDATE audit_head SET hash = ? WHERE id = 1", (prev,))
+    finally:
+        await db.close()
+
+
+async def _record(settings: Settings, n: int) -> None:
+    db = await open_database(settings)
+    try:
+        for i in range(n):
+            await record(db, AuditEntry("admin.test", f"thing-{i}", {"name": f"n{i}"}, "u-1"))
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("attack", ["truncate", "rewrite"])
+def test_a_signed_checkpoint_catches_what_the_chain_alone_cannot(
+    settings: Settings,
+    use_db,  # noqa: F811
+    capsys,
+    attack: str,
+    tmp_path,
+):
+    use_db(settings)
+    asyncio.run(_record(settings, 5))
+    code, out, _ = run_cli(capsys, "audit", "checkpoint")
+    assert code == 0 and out.startswith("audit checkpoint: {")
+    line = out.removeprefix("audit checkpoint: ").strip()
+    assert f'"seq":{5}' in line and (settings.data_dir / "audit-checkpoints.jsonl").exists()
+    code, out, _ = run_cli(capsys, "audit", "verify")
+    assert code == 0 and "intact: 5 entries; 1 signed checkpoints agree (newest at entry 5)" in out
+    asyncio.run(_record(settings, 1))  # the chain goes on past the checkpoint: fine
+
+    if attack == "truncate":
+        asyncio.run(_cut_after(settings, 3))
+    else:
+        asyncio.run(_rewrite_from(settings, 2))
+    assert asyncio.run(_verify(settings)).ok  # the chain alone sees nothing wrong
+    code, out, _ = run_cli(capsys, "audit", "verify")
+    assert code == 1
+    assert ("truncated" if attack == "truncate" else "rewritten") in out, out
+
+    # Without the data dir's file, the same checkpoint from a saved log line finds it too.
+    (settings.data_dir / "audit-checkpoints.jsonl").unlink()
+    assert run_cli(capsys, "audit", "verify")[0] == 0
+    log = tmp_path / "server.log"
+    log.write_text(f"12:00:01 Orderly is serving\naudit checkpoint: {line}\n")
+    code, out, _ = run_cli(capsys, "audit", "verify", "--checkpoint", str(log))
+    assert code == 1 and "BROKEN" in out
+
+
+def test_a_forged_checkpoint_is_refused(settings: Settings, use_db, capsys, tmp_path):  # noqa: F811
+    use_db(settings)
+    asyncio.run(_record(settings, 2))
+    code, out, _ = run_cli(capsys, "audit", "checkpoint")
+    line = out.removeprefix("audit checkpoint: ").strip()
+    forged = tmp_path / "forged.jsonl"
+    forged.write_text(
+        re.sub(r'"seq":2,"hash":"[0-9a-f]+"', '"seq":1,"hash":"' + "0" * 64 + '"', line)
+    )
+    code, out, _ = run_cli(capsys, "audit", "verify", "--checkpoint", str(forged))
+    assert code == 1 and "signature" in out
+
+
+async def _verify(settings: Settings):
+    db = await open_database(settings)
+    try:
+        return await verify(db)
+    finally:
+        await db.close()

@@ -288,3 +288,22 @@ def test_restore_of_a_backup_older_than_the_code_runs_the_migrations(
             settings, "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'"
         )
         assert {r["indexname"] for r in indexes} == {"orders_number_trgm", "customers_name_trgm"}
+
+
+def test_a_backup_carries_a_signed_audit_checkpoint_that_verify_checks(
+    databases: dbs.TestDatabases, tmp_path: Path
+) -> None:
+    settings = asyncio.run(databases.fresh())
+    made = cli(settings, "backup", "--to", str(tmp_path / "b.tar"))
+    assert made.returncode == 0, made.stderr
+    assert "audit checkpoint: {" in made.stdout  # to the log, too
+    with tarfile.open(tmp_path / "b.tar") as tar:
+        checkpoint = json.loads(tar.extractfile("audit-checkpoint.json").read())  # type: ignore[union-attr]
+        manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+    assert checkpoint["checkpoint"] == "orderly-audit-checkpoint" and checkpoint["sig"]
+    assert "audit-checkpoint.json" in manifest["parts"]
+    kept = (settings.data_dir / "audit-checkpoints.jsonl").read_text()
+    assert json.loads(kept.splitlines()[-1]) == checkpoint
+    (settings.data_dir / "audit-checkpoints.jsonl").unlink()
+    verified = cli(settings, "audit", "verify", "--checkpoint", str(tmp_path / "b.tar"))
+    assert verified.returncode == 0 and "1 signed checkpoints agree" in verified.stdout
