@@ -28,6 +28,9 @@ REJECT_CODES: tuple[str, ...] = (
     "refund_exceeds_paid",
     "stocktake_closed",
     "unknown_mutation",
+    "unknown_user",
+    "user_disabled",
+    "wrong_warehouse",
 )
 
 # ``conflicts.kind``: what a conflict row is about (``sync.outcome.conflict(ctx, kind=…)``).
@@ -133,6 +136,7 @@ HTTP_ERROR_CODES: tuple[str, ...] = (
     "user_disabled",
     "user_exists",
     "webauthn_invalid",
+    "wrong_warehouse",
 )
 
 # A cell of an imported spreadsheet (server/admin/importer.py): ``Bad("<code>", …)`` and

@@ -21,7 +21,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.admin.period import bounds
-from server.admin.review import NotFound, apply_as
+from server.admin.review import NotFound, Refused, apply_as
 from server.admin.tabular import ExportFormat, export_response, major_units
 from server.auth.principal import Principal, needs
 from server.db.sql import Conn, Database
@@ -66,6 +66,11 @@ class UnknownUser(SyncError):
 class UserDisabled(SyncError):
     code = "user_disabled"
     status = 400
+
+
+class WrongWarehouse(SyncError):
+    code = "wrong_warehouse"
+    status = 409
 
 
 class OrderLocked(SyncError):
@@ -511,6 +516,14 @@ async def detail(db: Database, order_id: str) -> OrderDetail:
 # ---- assigning ----------------------------------------------------------------------------------
 
 
+# The assignment rule's refusals, as this API has always answered them.
+ASSIGN_ERRORS: dict[str, type[SyncError]] = {
+    "unknown_user": UnknownUser,
+    "user_disabled": UserDisabled,
+    "wrong_warehouse": WrongWarehouse,
+}
+
+
 class Assign(msgspec.Struct, forbid_unknown_fields=True):
     """What to set; an absent field is left alone, ``null`` clears it."""
 
@@ -523,15 +536,6 @@ async def assign(app_state: AppState, actor: Actor, order_id: str, data: Assign)
                if getattr(data, f) is not msgspec.UNSET}  # fmt: skip
     if not changes:
         raise BadRequest("name warehouse_id or assignee_id (or both)")
-    if changes.get("assignee_id"):
-        async with app_state.db.read() as conn:
-            user = await conn.fetchrow(
-                "SELECT disabled FROM users WHERE id = ?", (changes["assignee_id"],)
-            )
-        if user is None:
-            raise UnknownUser(f"no user {changes['assignee_id']}")
-        if user["disabled"]:
-            raise UserDisabled("this user is disabled: enable them first")
     async with app_state.store.write() as tx:
         order = await tx.get("orders", order_id)
         if order is None or order["deleted"]:
@@ -544,7 +548,12 @@ async def assign(app_state: AppState, actor: Actor, order_id: str, data: Assign)
             raise OrderLocked(f"order {order['number']} is {order['status']}: it can no longer "
                               "be assigned")  # fmt: skip
         args = {"id": order_id, "base_version": order["version"], "set": changes}
-        await apply_as(tx, actor, "order.update", args, app_state.policy)
+        try:  # whom an order may be assigned to is the mutation's rule (sync/rules/assign.py)
+            await apply_as(tx, actor, "order.update", args, app_state.policy)
+        except Refused as e:
+            if (error := ASSIGN_ERRORS.get(e.code)) is None:
+                raise
+            raise error(e.message) from None
         before = {f: order[f] for f in changes}
         tx.audit("orders.assign", order_id,
                  {"number": order["number"], "set": changes, "was": before}, actor.user_id)  # fmt: skip

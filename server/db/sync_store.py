@@ -201,6 +201,11 @@ class SqlWriteTx:
     async def user_name(self, user_id: str) -> str | None:
         return await self.conn.fetchval("SELECT name FROM users WHERE id = ?", (user_id,))
 
+    async def user(self, user_id: str) -> Row | None:
+        return await self.conn.fetchrow(
+            "SELECT id, role, warehouse_id, disabled FROM users WHERE id = ?", (user_id,)
+        )
+
     async def save_client(self, state: ClientState, now: str) -> None:
         await self.conn.execute(
             "INSERT INTO sync_clients (client_id, user_id, device_id, last_mutation_id, pending,"

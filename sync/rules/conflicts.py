@@ -20,7 +20,7 @@ from sync.context import MutationContext
 from sync.errors import MutationRejected
 from sync.merge import merge_fields
 from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_row
-from sync.rules import customers, orders
+from sync.rules import assign, customers, orders
 from sync.store import Row
 
 # Where a conflict's client value can be written back: field conflicts on these tables' fields,
@@ -146,6 +146,7 @@ async def _write(ctx: MutationContext, c: Row, value: Any) -> Outcome | None:
             return await orders.locked(ctx, row, {field: value})
         if problem := await orders.reference_problem(ctx, {field: value}):
             return problem
+        await assign.check(ctx, row, {field: value})
     # The resolver decided against the server value the conflict recorded; if someone else
     # changed the field again since, that is a new concurrent edit: the same rule applies.
     recorded = writer.field_versions(c)["kind"][0]

@@ -15,7 +15,7 @@ from sync.context import MutationContext
 from sync.errors import MutationRejected
 from sync.merge import check_base, merge_fields
 from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_row
-from sync.rules import review
+from sync.rules import assign, review
 from sync.store import Row
 
 LWW_FIELDS = ("notes",)
@@ -126,6 +126,7 @@ async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
         return await locked(ctx, order, changes)
     if problem := await reference_problem(ctx, changes):
         return problem
+    await assign.check(ctx, order, changes)
 
     base = args.base_version
     lww = {"notes": (order["notes_hlc"], str(ctx.hlc))}

@@ -55,6 +55,7 @@ def test_an_admin_finds_filters_reads_and_assigns_an_order(
                                          {"id": oid, "from": "submitted", "to": "confirmed"}))  # fmt: skip
     assert res[0]["status"] == "applied", res
     picker = Api.of(server, "picker1", "warehouse", "wh-main")
+    Api.of(server, "picker2", "warehouse", "wh-north")  # the north depot's picker
     res = picker.push("e2e-picker-gun", 1, ("scan.record", {
         "id": f"scan-{oid[-12:]}", "action": "view", "result": "valid", "order_id": oid}))  # fmt: skip
     assert res[0]["status"] == "applied", res
@@ -119,22 +120,22 @@ def test_an_admin_finds_filters_reads_and_assigns_an_order(
     expect(scan).to_have_count(1)
     expect(scan).to_contain_text("picker1")
 
-    # Assign the north depot and picker1.
+    # Assign the north depot and its picker (picker1 works at wh-main: the server refuses him).
     by(page, "assign-warehouse").select_option("wh-north")
-    by(page, "assign-assignee").select_option(label="picker1")
+    by(page, "assign-assignee").select_option(label="picker2")
     by(page, "assign-save").click()
     expect(by(page, "assign-result")).to_contain_text("NRTH")
     expect(by(page, "order-detail-warehouse")).to_have_text("NRTH")
-    expect(by(page, "order-detail-assignee")).to_have_text("picker1")
+    expect(by(page, "order-detail-assignee")).to_have_text("picker2")
     expect(timeline.and_(page.locator('[data-kind="admin"][data-summary="orders.assign"]'))
            ).to_have_count(1)  # fmt: skip
     # Devices pull it: the server's truth changed through the sync engine.
     pulled = api.pull_all()["orders"][oid]
     assert pulled["warehouse_id"] == "wh-north"
-    assert pulled["assignee_id"] == api.user_id("picker1")
+    assert pulled["assignee_id"] == api.user_id("picker2")
 
     # Back to the list, filter kept; the row shows the new warehouse and picker.
     by(page, "order-back").click()
     expect(page).to_have_url(re.compile(r"/admin/orders\?status=confirmed"))
     expect(rows.first.get_by_test_id("order-warehouse")).to_have_text("NRTH")
-    expect(rows.first.get_by_test_id("order-assignee")).to_have_text("picker1")
+    expect(rows.first.get_by_test_id("order-assignee")).to_have_text("picker2")

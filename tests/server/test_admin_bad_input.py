@@ -395,7 +395,9 @@ def test_every_admin_write_is_audited(world: World) -> None:
     product = c.post("/api/admin/products", json={"sku": "AUD-1", "name": "Audited"}).json()["id"]
     warehouse = c.post("/api/admin/warehouses", json={"code": "AUD", "name": "A"}).json()["id"]
     case = w.case_id
-    fresh = _order(w.server, "AUD-ORDER", to="submitted")
+    fresh = _order(w.server, "AUD-ORDER", to="submitted")  # in wh-1
+    picker = c.post("/api/admin/users", json={"name": "audited-picker", "role": "warehouse",
+                                              "warehouse_id": "wh-1"}).json()["user"]["id"]  # fmt: skip
     writes: list[tuple[str, str, Any, str, str]] = [
         ("PATCH", f"/api/admin/users/{user}", {"role": "finance"}, "admin.user_changed", user),
         ("POST", f"/api/admin/users/{user}/enrollments", None, "admin.enrollment_link", user),
@@ -403,7 +405,7 @@ def test_every_admin_write_is_audited(world: World) -> None:
          "server.update.products", product),
         ("PATCH", f"/api/admin/warehouses/{warehouse}", {"name": "B"},
          "server.update.warehouses", warehouse),
-        ("POST", f"/api/admin/orders/{fresh}/assign", {"assignee_id": user}, "orders.assign",
+        ("POST", f"/api/admin/orders/{fresh}/assign", {"assignee_id": picker}, "orders.assign",
          fresh),
         ("PUT", "/api/admin/review-rules", {"credit_limit": {"enabled": True}}, "review.rules",
          "credit_limit"),

@@ -49,7 +49,9 @@ class World:
             "rep2": server.token("rep2", "sales"),
         }
         self.picker = device_session(server, "picker1", "warehouse", "wh-1")
-        self.ids = {name: server.user_id(name) for name in ("rep1", "rep2", "picker1", "boss")}
+        server.token("north1", "warehouse", "wh-2")  # ORD-B-002's picker (wh-2)
+        self.ids = {name: server.user_id(name)
+                    for name in ("rep1", "rep2", "picker1", "north1", "boss")}  # fmt: skip
         self.mids: dict[str, int] = {}
 
         async def catalog(db: Any) -> None:
@@ -81,7 +83,7 @@ class World:
                   **{"from": "submitted"}, to="confirmed")  # fmt: skip
         (b,) = server.query("SELECT version FROM orders WHERE number = ?", ("ORD-B-002",))
         self.send("admin", "order.update", id=self.order_ids["ORD-B-002"],
-                  base_version=b["version"], set={"assignee_id": self.ids["picker1"]})  # fmt: skip
+                  base_version=b["version"], set={"assignee_id": self.ids["north1"]})  # fmt: skip
         res = push(server, self.picker, "picker-gun", mutation(
             1, "scan.record", id=uuid7(), action="view", result="valid",
             order_id=self.order_ids["ORD-T-005"]))  # fmt: skip
@@ -140,7 +142,7 @@ def test_a_row_carries_the_names_and_the_overdue_flag(world: World) -> None:
     assert row["created_at"] == "2025-03-01T10:00:00.000Z" and row["updated_at"]
     (b,) = world.get("/api/admin/orders", q="ORD-B").json()["rows"]
     assert (b["assignee_id"], b["assignee_name"], b["overdue"]) == (
-        world.ids["picker1"], "picker1", False)  # fmt: skip
+        world.ids["north1"], "north1", False)  # fmt: skip
 
 
 @pytest.mark.dates
@@ -164,7 +166,7 @@ def test_every_filter(world: World) -> None:
     assert world.numbers(warehouse_id="wh-1") == {"ORD-A-001", "ORD-C-003", "ORD-T-005"}
     assert world.numbers(warehouse_id="wh-2") == {"ORD-B-002"}
     assert world.numbers(owner_id=world.ids["rep1"]) == {"ORD-A-001", "ORD-B-002", "ORD-T-005"}
-    assert world.numbers(assignee_id=world.ids["picker1"]) == {"ORD-B-002"}
+    assert world.numbers(assignee_id=world.ids["north1"]) == {"ORD-B-002"}
     assert world.numbers(channel="phone") == {"ORD-B-002"}
     assert world.numbers(channel="web") == {"ORD-D-004"}
     # dates: a bare date "to" takes its whole day
@@ -367,6 +369,11 @@ def test_assign_refusals(shop: World) -> None:
         ("ORD-A-001", {"warehouse_id": "wh-9"}, 404, "unknown_warehouse"),
         ("ORD-A-001", {"assignee_id": "no-such-user"}, 404, "unknown_user"),
         ("ORD-A-001", {"assignee_id": gone_id}, 400, "user_disabled"),
+        # The picker must work in the order's warehouse (as it will be): issue 14, item 11.
+        ("ORD-A-001", {"assignee_id": shop.ids["north1"]}, 409, "wrong_warehouse"),
+        ("ORD-A-001", {"warehouse_id": "wh-2", "assignee_id": shop.ids["picker1"]}, 409,
+         "wrong_warehouse"),
+        ("ORD-A-001", {"assignee_id": shop.ids["rep2"]}, 409, "wrong_warehouse"),
         ("ORD-A-001", {}, 400, "invalid_request"),
         ("ORD-A-001", {"warehouse": "wh-2"}, 400, None),
         ("ORD-C-003", {"warehouse_id": "wh-2"}, 409, "order_locked"),
