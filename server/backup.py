@@ -1,6 +1,7 @@
 """``orderly backup`` and ``orderly restore``: the database and the signing keys in one archive.
 
-An archive is a tar file (mode 0600: it holds the private signing keys) of
+An archive is a tar file (mode 0600: it holds the private signing keys), encrypted with age to
+the operator's recipients when given (``.tar.age``; restore then needs an identity), of
 
     manifest.json               what it is: see ``Manifest``
     audit-checkpoint.json       the audit chain's head, signed (server/audit_anchor.py)
@@ -38,6 +39,8 @@ from pathlib import Path
 
 import asyncpg
 import msgspec
+import pyrage
+from pyrage import x25519
 
 from server.audit_anchor import ARCHIVE_MEMBER, Checkpoint, archive_bytes
 from server.audit_anchor import keep as keep_checkpoint
@@ -53,6 +56,45 @@ _MEMBER = re.compile(
     r"manifest\.json|audit-checkpoint\.json|database/orderly\.(sqlite3|pgdump)"
     r"|keys/([\w-][\w.-]*\.pem|current)"
 )
+
+
+AGE_MAGIC = b"age-encryption.org/v1"  # how every age file starts
+AGE_SUFFIX = ".age"
+
+
+def recipients(texts: list[str]) -> list[x25519.Recipient]:
+    """age public keys (``age1…``), as an operator writes them: one or more, spaces or commas
+    between."""
+    found = []
+    for text in texts:
+        for word in text.replace(",", " ").split():
+            try:
+                found.append(x25519.Recipient.from_str(word))
+            except pyrage.RecipientError as e:
+                raise BackupError(f"not an age recipient (age1…): {word!r}: {e}") from None
+    return found
+
+
+def identities(paths: list[Path]) -> list[x25519.Identity]:
+    """The age identities (``AGE-SECRET-KEY-1…`` lines) in each file; ``#`` lines are comments."""
+    found = []
+    for path in paths:
+        try:
+            lines = path.read_text().splitlines()
+        except OSError as e:
+            raise BackupError(f"cannot read the identity file {path}: {e}") from None
+        for line in lines:
+            if line.strip() and not line.startswith("#"):
+                try:
+                    found.append(x25519.Identity.from_str(line.strip()))
+                except pyrage.IdentityError:
+                    raise BackupError(f"{path}: not an age identity file") from None
+    return found
+
+
+def encrypted(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(len(AGE_MAGIC)) == AGE_MAGIC
 
 
 class BackupError(Exception):
@@ -193,20 +235,27 @@ async def _pg_dump(settings: Settings, dest: Path) -> tuple[str, str, int, str]:
     return migration, row["epoch"], int(row["last_seq"]), version
 
 
-def _archive_path(settings: Settings, to: Path | None, now: datetime) -> Path:
+def _archive_path(settings: Settings, to: Path | None, now: datetime, sealed: bool) -> Path:
     target = to if to is not None else settings.data_dir / "backups"
-    if target.suffix == ".tar" and not target.is_dir():
+    if target.suffix in (".tar", AGE_SUFFIX) and not target.is_dir():
         target.parent.mkdir(parents=True, exist_ok=True)
+        if sealed and target.suffix != AGE_SUFFIX:
+            target = target.with_name(target.name + AGE_SUFFIX)
         return target
     target.mkdir(parents=True, exist_ok=True)
-    return target / f"{PREFIX}{_stamp(now)}.tar"
+    return target / f"{PREFIX}{_stamp(now)}.tar{AGE_SUFFIX if sealed else ''}"
 
 
-async def backup(settings: Settings, to: Path | None = None) -> tuple[Path, Manifest]:
+async def backup(
+    settings: Settings, to: Path | None = None, to_recipients: list[str] | None = None
+) -> tuple[Path, Manifest]:
     """Write an archive of the database and the keys: into ``to`` when it is a ``.tar`` path,
-    else into the directory ``to`` (default ``<data dir>/backups``) under a timestamped name."""
+    else into the directory ``to`` (default ``<data dir>/backups``) under a timestamped name.
+    With age recipients the archive is encrypted to them (``.tar.age``): only an identity of
+    one of them opens it."""
     now = datetime.now(UTC)
-    path = _archive_path(settings, to, now)
+    sealed_to = recipients(to_recipients or [])
+    path = _archive_path(settings, to, now, bool(sealed_to))
     if not settings.is_postgres and not settings.sqlite_path.exists():
         raise BackupError(f"no database at {settings.sqlite_path}: nothing to back up")
     # The chain's head signed before the copy: an entry the copy holds, and the live chain too.
@@ -258,6 +307,15 @@ async def backup(settings: Settings, to: Path | None = None) -> tuple[Path, Mani
                 tar.add(f, arcname=f"keys/{f.name}")
             raw.flush()
             os.fsync(raw.fileno())
+        if sealed_to:
+            sealed = work / "archive.tar.age"
+            os.close(os.open(sealed, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            try:
+                pyrage.encrypt_file(str(partial), str(sealed), sealed_to)
+            except pyrage.EncryptError as e:
+                raise BackupError(f"cannot encrypt the archive: {e}") from None
+            partial.unlink()
+            partial = sealed
         os.replace(partial, path)  # whole or not at all
     await _audit(settings, "admin.backup", str(path), {
         "archive": path.name, "database": manifest.database, "epoch": epoch,
@@ -278,11 +336,13 @@ async def _checkpoint(settings: Settings) -> Checkpoint:
 
 
 def prune(directory: Path, keep: int) -> list[Path]:
-    """Delete all but the newest ``keep`` archives named ``orderly-backup-*.tar`` in
+    """Delete all but the newest ``keep`` archives named ``orderly-backup-*.tar[.age]`` in
     ``directory``; returns what was deleted. Other files are never touched."""
     if keep < 1:
         raise BackupError("--keep must be at least 1")
-    archives = sorted(directory.glob(f"{PREFIX}*.tar"))  # the names sort by time
+    archives = sorted(  # the names sort by time, sealed or not
+        [*directory.glob(f"{PREFIX}*.tar"), *directory.glob(f"{PREFIX}*.tar{AGE_SUFFIX}")]
+    )
     old = archives[:-keep]
     for path in old:
         path.unlink()
@@ -401,14 +461,44 @@ async def _refuse_if_in_use(settings: Settings) -> None:
         con.close()
 
 
-async def restore(settings: Settings, archive: Path) -> Restored:
-    """Put the archive back as the configured database and keys. The server must be stopped."""
+@contextlib.contextmanager
+def _opened_sealed(
+    archive: Path, scratch: Path, keys: list[Path]
+) -> Iterator[tuple[Manifest, Path]]:
+    """``_opened``, an age-encrypted archive first decrypted (owner-only, beside the data)."""
+    if not archive.is_file():
+        raise BackupError(f"no archive at {archive}")
+    if not encrypted(archive):
+        with _opened(archive, scratch) as opened:
+            yield opened
+        return
+    if not keys:
+        raise BackupError(
+            f"{archive} is encrypted (age): pass --identity FILE with the key it was made for"
+        )
+    found = identities(keys)
+    with tempfile.TemporaryDirectory(prefix=".orderly-decrypt-", dir=scratch) as tmp:
+        plain = Path(tmp) / "archive.tar"
+        os.close(os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            pyrage.decrypt_file(str(archive), str(plain), found)
+        except pyrage.DecryptError as e:
+            raise BackupError(f"cannot decrypt {archive} with the identity given: {e}") from None
+        with _opened(plain, scratch) as opened:
+            yield opened
+
+
+async def restore(
+    settings: Settings, archive: Path, identity_files: list[Path] | None = None
+) -> Restored:
+    """Put the archive back as the configured database and keys. The server must be stopped.
+    An encrypted archive needs ``identity_files`` holding the age identity it was made for."""
     from server.db.migrate import migrate
 
     stamp = _stamp(datetime.now(UTC))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     set_aside: Path | None = None
-    with _opened(archive, settings.data_dir) as (manifest, work):
+    with _opened_sealed(archive, settings.data_dir, identity_files or []) as (manifest, work):
         kind = "postgres" if settings.is_postgres else "sqlite"
         if manifest.database != kind:
             raise BackupError(

@@ -436,20 +436,25 @@ def cmd_compact(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from server.audit_anchor import FILE as CHECKPOINTS
     from server.audit_anchor import read as read_checkpoints
     from server.backup import BackupError, backup, prune
 
     try:
-        path, manifest = asyncio.run(backup(settings, Path(args.to) if args.to else None))
+        to = [settings.backup_recipients, *(args.recipient or [])]
+        path, manifest = asyncio.run(backup(settings, Path(args.to) if args.to else None, to))
         removed = prune(path.parent, args.keep) if args.keep else []
     except BackupError as e:
         print(f"orderly backup: {e}", file=sys.stderr)
         return 1
     _say(f"backup of {_where(settings)} written to {path}")
+    if path.suffix != ".age":
+        _say("  NOT encrypted: it holds the private signing keys. Set ORDERLY_BACKUP_RECIPIENTS"
+             " (age public keys) or pass --recipient (docs/operations.md § 6)")  # fmt: skip
     _say(f"  change history {manifest.epoch} up to change {manifest.last_seq}, "
          f"migration {manifest.migration}, "
          f"{sum(p.endswith('.pem') for p in manifest.parts)} signing keys")  # fmt: skip
-    for checkpoint in read_checkpoints(path):
+    for checkpoint in read_checkpoints(settings.data_dir / CHECKPOINTS)[-1:]:  # this backup's
         _say(f"  audit checkpoint: {checkpoint.line()}")
     if removed:
         _say(f"  kept the newest {args.keep}; removed {', '.join(p.name for p in removed)}")
@@ -467,7 +472,8 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     try:
-        done = asyncio.run(restore(settings, Path(args.path)))
+        keys = [Path(p) for p in args.identity or []]
+        done = asyncio.run(restore(settings, Path(args.path), keys))
     except BackupError as e:
         print(f"orderly restore: {e}", file=sys.stderr)
         return 1
@@ -562,10 +568,15 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("backup", help="archive the database and the signing keys (online)")
     s.add_argument("--to", help="a directory (default <data dir>/backups) or a .tar path")
     s.add_argument("--keep", type=int, help="then keep only the newest N archives there")
+    s.add_argument("--recipient", action="append", metavar="AGE1…",
+                   help="encrypt to this age public key (repeatable; added to"
+                        " ORDERLY_BACKUP_RECIPIENTS)")  # fmt: skip
     s.set_defaults(run=cmd_backup)
     s = sub.add_parser("restore", help="put a backup back (stop the server first); new epoch")
     s.add_argument("path", help="an archive orderly backup wrote")
     s.add_argument("--yes", action="store_true", help="yes, replace the database")
+    s.add_argument("--identity", action="append", metavar="FILE",
+                   help="an age identity file, for an encrypted archive (.tar.age)")  # fmt: skip
     s.set_defaults(run=cmd_restore)
     s = sub.add_parser("export-shared", help="write shared/ as JSON for the PWA")
     s.add_argument("path", nargs="?")

@@ -38,6 +38,9 @@ class Settings(msgspec.Struct, frozen=True):
     device_stale_hours: int = 72
     # A bearer token that may read /metrics from anywhere (loopback needs none); empty: none.
     metrics_token: str = ""
+    # age public keys (age1…, spaces or commas between) every backup is encrypted to; empty:
+    # archives are plain tar and `orderly backup` says so (docs/operations.md § 6).
+    backup_recipients: str = ""
 
     @property
     def sqlite_path(self) -> Path:
@@ -92,6 +95,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         ("redeem_review_amount", int),
         ("device_stale_hours", int),
         ("metrics_token", str),
+        ("backup_recipients", str),
     ):
         raw = env.get(f"ORDERLY_{name.upper()}")
         if raw is not None and raw != "":

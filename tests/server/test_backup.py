@@ -307,3 +307,38 @@ def test_a_backup_carries_a_signed_audit_checkpoint_that_verify_checks(
     (settings.data_dir / "audit-checkpoints.jsonl").unlink()
     verified = cli(settings, "audit", "verify", "--checkpoint", str(tmp_path / "b.tar"))
     assert verified.returncode == 0 and "1 signed checkpoints agree" in verified.stdout
+
+
+def test_an_encrypted_backup_leaks_nothing_and_restores_only_with_its_identity(
+    databases: dbs.TestDatabases, tmp_path: Path
+) -> None:
+    from pyrage import x25519
+
+    settings = asyncio.run(databases.fresh())
+    load_keys(settings.keys_dir)  # a signing key to protect
+    identity = x25519.Identity.generate()
+    key_file = tmp_path / "backup.key"
+    key_file.write_text(f"# the operator's, kept off this machine\n{identity}\n")
+    other = tmp_path / "other.key"
+    other.write_text(f"{x25519.Identity.generate()}\n")
+
+    made = cli(settings, "backup", "--to", str(tmp_path), "--recipient", str(identity.to_public()))
+    assert made.returncode == 0, made.stderr
+    (archive,) = tmp_path.glob(f"{PREFIX}*.tar.age")
+    assert "NOT encrypted" not in made.stdout
+    raw = archive.read_bytes()
+    assert raw.startswith(b"age-encryption.org/v1") and not tarfile.is_tarfile(archive)
+    assert b"PRIVATE KEY" not in raw and b"SQLite format" not in raw and b"manifest" not in raw
+    assert archive.stat().st_mode & 0o077 == 0
+
+    refused = cli(settings, "restore", str(archive), "--yes")
+    assert refused.returncode == 1 and "--identity" in refused.stderr
+    wrong = cli(settings, "restore", str(archive), "--yes", "--identity", str(other))
+    assert wrong.returncode == 1 and "cannot decrypt" in wrong.stderr
+    restored = cli(settings, "restore", str(archive), "--yes", "--identity", str(key_file))
+    assert restored.returncode == 0, restored.stderr
+    assert cli(settings, "audit", "verify").returncode == 0
+
+    # Without recipients the command says plainly that the archive is not encrypted.
+    plain = cli(settings, "backup", "--to", str(tmp_path / "plain.tar"))
+    assert plain.returncode == 0 and "NOT encrypted" in plain.stdout
