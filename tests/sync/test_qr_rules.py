@@ -25,7 +25,11 @@ REP_B = Actor("u-b", "sales", device_id="dev-b")
 PICKER = Actor("u-w1", "warehouse", "wh-1", device_id="dev-w1")
 # Issue times are bounded by the order's life and the server's clock (docs/qr.md § Issue times):
 # tokens here are dated a minute into the test run, whatever day it runs.
-T = int(time.time()) + 60
+def _t() -> int:
+    """A token's issue time: a minute from now, read when the test runs (a module constant read
+    at collection was minutes old by the time a full run reached these tests, and issue times
+    are bounded by the order's life: docs/qr.md)."""
+    return int(time.time()) + 60
 
 
 @pytest.fixture
@@ -78,7 +82,7 @@ async def _catalog_rows(store: Any, actor: Actor, table: str) -> list[dict]:
 async def test_a_device_records_its_own_token(store: Any, keys: dict) -> None:
     dev = Device(store, REP_A, "rep-a-phone")
     order = await _order(dev)
-    token = qr.issue(keys["a"], order, T)
+    token = qr.issue(keys["a"], order, _t())
     r = await dev.send("qr.issue", {"order_id": order, "token": token})
     assert (r.status, r.error, r.message) == ("applied", None, None)
     (rec,) = await _records(store, order)
@@ -96,7 +100,7 @@ async def test_a_newer_token_revokes_the_older_and_every_device_learns_it(
 ) -> None:
     dev = Device(store, REP_A, "rep-a-phone")
     order = await _order(dev)
-    first, second = qr.issue(keys["a"], order, T), qr.issue(keys["a"], order, T + 5)
+    first, second = qr.issue(keys["a"], order, _t()), qr.issue(keys["a"], order, _t() + 5)
     assert (await dev.send("qr.issue", {"order_id": order, "token": first})).status == "applied"
     assert (await dev.send("qr.issue", {"order_id": order, "token": second})).status == "applied"
     revoked = await _catalog_rows(store, PICKER, "qr_revocations")  # another user, another scope
@@ -107,7 +111,7 @@ async def test_a_newer_token_revokes_the_older_and_every_device_learns_it(
     assert qr.verify(first, pulled_keys, revoked).reason == "revoked_token"
     assert qr.verify(second, pulled_keys, revoked).reason == "valid"
     # An older token arriving late does not replace the newer: recorded, revoked at once.
-    older = qr.issue(keys["a"], order, T - 60)
+    older = qr.issue(keys["a"], order, _t() - 60)
     assert (await dev.send("qr.issue", {"order_id": order, "token": older})).status == "merged"
     current = [r["id"] for r in await _records(store, order) if not r["revoked"]]
     assert current == [qr.token_id(second)]
@@ -117,12 +121,12 @@ async def test_a_newer_token_revokes_the_older_and_every_device_learns_it(
     ("make", "reason"),
     [
         (lambda k, o: "NOT-A-TOKEN", "malformed"),
-        (lambda k, o: qr.issue(k["a"], uuid7(), T), "wrong_order"),
-        (lambda k, o: qr.issue(k["b"], o, T), "wrong_signer"),  # rep B's device key
-        (lambda k, o: qr.issue(k["server"], o, T), "wrong_signer"),
-        (lambda k, o: qr.issue(qv.private("stranger"), o, T), "unknown_key"),
-        (lambda k, o: qv._flip(qr.issue(k["a"], o, T), 70), "tampered"),
-        (lambda k, o: qr.encode(o, T, qr.key_id(k["a"]), k["a"], version=2), "wrong_version"),
+        (lambda k, o: qr.issue(k["a"], uuid7(), _t()), "wrong_order"),
+        (lambda k, o: qr.issue(k["b"], o, _t()), "wrong_signer"),  # rep B's device key
+        (lambda k, o: qr.issue(k["server"], o, _t()), "wrong_signer"),
+        (lambda k, o: qr.issue(qv.private("stranger"), o, _t()), "unknown_key"),
+        (lambda k, o: qv._flip(qr.issue(k["a"], o, _t()), 70), "tampered"),
+        (lambda k, o: qr.encode(o, _t(), qr.key_id(k["a"]), k["a"], version=2), "wrong_version"),
     ],
 )
 async def test_an_invalid_token_is_rejected_with_its_reason(
@@ -139,7 +143,7 @@ async def test_an_invalid_token_is_rejected_with_its_reason(
 async def test_a_revoked_token_cannot_be_recorded_again(store: Any, keys: dict) -> None:
     dev = Device(store, REP_A, "rep-a-phone")
     order = await _order(dev)
-    first, second = qr.issue(keys["a"], order, T), qr.issue(keys["a"], order, T + 5)
+    first, second = qr.issue(keys["a"], order, _t()), qr.issue(keys["a"], order, _t() + 5)
     await dev.send("qr.issue", {"order_id": order, "token": first})
     await dev.send("qr.issue", {"order_id": order, "token": second})
     other = Device(store, REP_A, "rep-a-tablet")
@@ -150,7 +154,7 @@ async def test_a_revoked_token_cannot_be_recorded_again(store: Any, keys: dict) 
 async def test_an_order_the_user_cannot_see_is_a_missing_reference(store: Any, keys: dict) -> None:
     order = await _order(Device(store, REP_A, "rep-a-phone"))
     rep_b = Device(store, REP_B, "rep-b-phone")
-    r = await rep_b.send("qr.issue", {"order_id": order, "token": qr.issue(keys["b"], order, T)})
+    r = await rep_b.send("qr.issue", {"order_id": order, "token": qr.issue(keys["b"], order, _t())})
     assert r.status == "conflict"
 
 
@@ -159,7 +163,7 @@ async def test_an_order_id_that_is_not_a_canonical_uuid_is_invalid_args(
 ) -> None:
     dev = Device(store, REP_A, "rep-a-phone")
     order = await _order(dev)
-    token = qr.issue(keys["a"], order, T)
+    token = qr.issue(keys["a"], order, _t())
     r = await dev.send("qr.issue", {"order_id": order.upper(), "token": token})
     assert r.error == "invalid_args"
 
@@ -168,7 +172,7 @@ async def test_a_device_key_signs_only_orders_its_own_user_made(store: Any, keys
     """A manager sees every order: their device key still may not sign a rep's order."""
     order = await _order(Device(store, REP_A, "rep-a-phone"))
     manager = Device(store, Actor("u-b", "manager", device_id="dev-b"), "manager-phone")
-    r = await manager.send("qr.issue", {"order_id": order, "token": qr.issue(keys["b"], order, T)})
+    r = await manager.send("qr.issue", {"order_id": order, "token": qr.issue(keys["b"], order, _t())})
     assert (r.status, r.error) == ("rejected", "invalid_token")
     assert r.message.startswith("wrong_signer"), r.message
     assert await _records(store, order) == []
@@ -183,7 +187,7 @@ async def test_a_revoked_device_key_records_nothing_however_dated(store: Any, ke
         await writer.update(ctx, "signing_keys", row,
                             {"revoked": True, "revoked_at": "2099-01-01T00:00:00.000Z"},
                             bk.CATALOG)  # fmt: skip
-    r = await dev.send("qr.issue", {"order_id": order, "token": qr.issue(keys["a"], order, T)})
+    r = await dev.send("qr.issue", {"order_id": order, "token": qr.issue(keys["a"], order, _t())})
     assert (r.error, r.message.split(":")[0]) == ("invalid_token", "revoked_key")
 
 
