@@ -35,7 +35,9 @@ def catalog(api: Api) -> str:
 def _outbox(page: Page) -> int:
     """The mutations waiting in the device's outbox, as home shows them."""
     go(page, "home")
-    return int(by(page, "pending-count").text_content() or "-1")
+    count = by(page, "pending-count")
+    expect(count).to_have_text(re.compile(r"^\d+$"))  # "…" while the count loads
+    return int(count.text_content() or "-1")
 
 
 def _start_order(page: Page) -> None:

@@ -284,7 +284,8 @@ def test_conflict_cards_name_things_and_read_in_words_in_english_and_chinese(
     ):  # (the names come from the store a moment after the list)
         exactly = re.compile(rf"^\s*{re.escape(subject)}\s*$")
         expect(by(page, "conflict-item-subject").filter(has_text=exactly)).to_have_count(1)
-    expect(app(page)).to_contain_text("Changed by someone else · Quantity")
+    # A line is one unit for conflicts (docs/protocol.md): the gift box's quantity is a "Line".
+    expect(app(page)).to_contain_text("Changed by someone else · Line")
     expect(app(page)).to_contain_text("Changed by someone else · Due date")
     assert not RAW.search(by(page, "conflicts").inner_text())
 
@@ -309,14 +310,14 @@ def test_conflict_cards_name_things_and_read_in_words_in_english_and_chinese(
     expect(by(page, "conflict-item")).to_have_count(3)
     expect(by(page, "conflict-item-subject").filter(has_text=f"订单 {number}")).to_have_count(3)
     text = by(page, "conflicts").inner_text()
-    assert "数量" in text and "交货日期" in text and f"订单 {number}" in text, text
+    assert "已被他人修改 · 明细行" in text and "交货日期" in text and f"订单 {number}" in text, text
     assert not RAW.search(text), text
     assert not re.search(r"[A-Za-z]{4,}", text.replace("Bamboo House", "").replace("Gift box", "")
                          .replace("Clay teapot", "")), text  # fmt: skip
-    by(page, "conflict-item").filter(has_text="数量").click()
+    by(page, "conflict-item").filter(has_text="已被他人修改 · 明细行").click()
     expect(by(page, "conflict-subject-product")).to_have_text("Gift box")
     detail = by(page, "conflict-detail").inner_text()
-    assert "7" in detail and "5" in detail and "数量" in detail, detail
+    assert "7 × Gift box" in detail and "5 × Gift box" in detail and "明细行" in detail, detail
     assert not RAW.search(detail), detail
     assert not re.search(r"[A-Za-z]{4,}", detail.replace("Bamboo House", "").replace("Gift box", "")), detail
     go(page, "home")
