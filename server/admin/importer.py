@@ -28,6 +28,7 @@ from typing import Any, Literal
 import msgspec
 from openpyxl import load_workbook
 
+from server.admin.tabular import MINOR
 from server.db.sql import Conn, is_unique_violation
 from sync import writer
 from sync.context import Actor, Policy, now_iso
@@ -42,7 +43,6 @@ Kind = Literal["products", "orders"]
 MAX_BYTES = 10 * 1024 * 1024  # 10 MiB
 MAX_ROWS = 20_000  # data rows (blank rows not counted)
 MAX_LINES = 500  # per order (OrderCreate.lines)
-MINOR = 100  # minor units per major unit: 12.50 → 1250
 MAX_PRICE = 10**12  # minor units (shared.mutations.Money)
 MAX_QTY = 1_000_000
 _CHUNK = 500

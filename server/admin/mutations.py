@@ -23,10 +23,9 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from server.admin.importer import MINOR
 from server.admin.orders import mutation_order_expr
 from server.admin.period import bounds
-from server.admin.tabular import ExportFormat, export_response
+from server.admin.tabular import ExportFormat, export_response, major_units
 from server.auth.principal import Principal, needs
 from server.db.sql import Conn, Database
 from server.state import AppState
@@ -291,9 +290,8 @@ def major(value: Any) -> Any:
 
 
 def _money(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str((Decimal(value) / MINOR).quantize(Decimal("0.01")))
-    return major(value)
+    minor = major_units(value)
+    return str(minor) if isinstance(minor, Decimal) else major(value)
 
 
 def _export_row(r: MutationRow) -> tuple:

@@ -81,7 +81,7 @@ def to_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = 
     return out.getvalue()
 
 
-# Minor units per major unit (CNY: 1250 fen = 12.50 yuan), as the importer reads prices.
+# Minor units per major unit (CNY: 1250 fen = 12.50 yuan): exports write, the importer reads.
 MINOR = 100
 
 
