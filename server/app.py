@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 
-from server import errors
+from server import error_responses as errors
 from server.admin.aftersales import AfterSalesController
 from server.admin.conflicts import ConflictsController
 from server.admin.controller import AdminController
@@ -35,6 +35,7 @@ from server.config import Settings, from_env
 from server.db.migrate import migrate
 from server.db.sql import DATABASE_GONE, open_database, refresh_statistics
 from server.db.sync_store import SqlSyncStore
+from server.errors import AppError
 from server.keys import load as load_keys
 from server.metrics import http_metrics
 from server.metrics import metrics as metrics_endpoint
@@ -134,7 +135,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             "actor": Provide(sync_actor),
         },
         exception_handlers={
-            SyncError: errors.sync_error,
+            AppError: errors.app_error,
+            SyncError: errors.app_error,
             ValidationException: errors.validation_error,
             HTTPException: errors.make_http_error(limits),
             msgspec.DecodeError: errors.decode_error,

@@ -1,7 +1,7 @@
 """The OpenAPI schema tells the truth about what the app answers, errors and files included.
 
 Litestar documents a handler's 400 with its own ``{status_code, detail, extra}`` shape, which
-the app never sends (server/errors.py turns every error into ``{code, message}``), and knows
+the app never sends (server/error_responses.py turns every error into ``{code, message}``), and knows
 nothing of the 401/403/404/409/413/429 the handlers and the error layer answer, nor of the
 CSV/XLSX files an admin list sends for ``format=csv|xlsx``. One pass over the app's routes
 documents them, so clients and the fuzz test (tests/server/test_fuzz.py) can rely on the schema.
@@ -53,7 +53,7 @@ class ApiReference(OpenAPIRenderPlugin):
         ).encode()
 
 
-# What server/errors.py can answer on any API operation: bad input, no or a revoked credential,
+# What server/error_responses.py can answer on any API operation: bad input, no or a revoked credential,
 # a missing permission, an unknown id, a state that forbids the action, a body over the limit, a
 # rate limit, a database restarting. Each with a stable ``code`` (docs/protocol.md).
 ERRORS = {

@@ -49,7 +49,7 @@ CONFLICT_KINDS: tuple[str, ...] = (
 )
 
 # The ``code`` of an error body a sync request (push, pull, poke) can get: the engine's errors
-# (sync/errors.py), the session guard's, and the server's handlers (server/errors.py), which
+# (sync/errors.py), the session guard's, and the server's handlers (server/error_responses.py), which
 # answer for every route.
 SYNC_ERROR_CODES: tuple[str, ...] = (
     "bad_cursor",

@@ -367,7 +367,7 @@ async def _check_lines(tx: SqlWriteTx, order_id: str, lines: list[ReturnLine]) -
 
 
 def _no_nul(name: str, text: str) -> None:
-    if "\x00" in text:  # PostgreSQL refuses it (server/errors.py text_error); SQLite would not
+    if "\x00" in text:  # PostgreSQL refuses it (server/error_responses.py text_error); SQLite would not
         raise BadRequest(f"{name}: may not contain NUL characters")
 
 

@@ -199,7 +199,7 @@ def _text(name: str, value: str, most: int) -> str:
     if not 1 <= len(value) <= most:
         raise BadRequest(f"{name}: 1 to {most} characters")
     if "\x00" in value:
-        # PostgreSQL refuses it (server/errors.py text_error); SQLite would store it.
+        # PostgreSQL refuses it (server/error_responses.py text_error); SQLite would store it.
         raise BadRequest(f"{name}: may not contain NUL characters")
     return value
 

@@ -95,7 +95,7 @@ def _check_name(name: str) -> str:
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise BadRequest("a user name is 1 to 200 characters")
-    if "\x00" in name:  # PostgreSQL refuses it (server/errors.py text_error); SQLite would not
+    if "\x00" in name:  # PostgreSQL refuses it (server/error_responses.py text_error); SQLite would not
         raise BadRequest("a user name may not contain NUL characters")
     return name
 

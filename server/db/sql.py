@@ -25,7 +25,7 @@ from server.db.engines import postgres_config
 
 # What the database failing (not our code, not the client's input) raises: the connection broke
 # or could not be made, the server is shutting down, the pool is reconnecting. A request that
-# meets one answers 503 and the device sends it again (server/errors.py); a push aborts whole
+# meets one answers 503 and the device sends it again (server/error_responses.py); a push aborts whole
 # rather than storing its mutations as server bugs (sync/push.py, ``WriteTx.unavailable``).
 DATABASE_GONE: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,  # the connection broke or could not be made

@@ -7,9 +7,9 @@ What counts as a code, by how the code base makes one:
 - ``MutationRejected("<code>", …)`` and ``MutationResult(error="<code>")``: a rejected mutation;
 - ``conflict(ctx, kind="<kind>", …)``: a conflict kind;
 - ``code = "<code>"`` in a class (an error class), ``code="<code>"`` given to a call
-  (``ErrorBody``), ``code`` assigned a string, the values of ``_CODES`` in server/errors.py, and a
+  (``ErrorBody``), ``code`` assigned a string, the values of ``_CODES`` in server/error_responses.py, and a
   dict with ``code`` and ``message`` (an error body built by hand): an HTTP error code;
-- of those, the ones in sync/errors.py, server/errors.py and the ones the session guard raises:
+- of those, the ones in sync/errors.py, server/error_responses.py and the ones the session guard raises:
   a code a sync request can get;
 - ``Bad("<code>", …)`` and ``.fail(column, "<code>", …)`` in the importer: a spreadsheet cell.
 """
@@ -149,7 +149,7 @@ def sync_codes() -> set[str]:
     classes = error_classes()
     found = set()
     for path, tree in sources("sync", "server"):
-        if path in ("sync/errors.py", "server/errors.py"):
+        if path in ("sync/errors.py", "server/error_responses.py"):
             found |= http_codes_in(tree)
         if path in GUARD:
             for node in ast.walk(tree):
