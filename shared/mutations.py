@@ -75,17 +75,6 @@ class OrderCreate(Args):
     channel: Annotated[str, msgspec.Meta(max_length=40)] = "field"
 
 
-ORDER_UPDATE_FIELDS: tuple[str, ...] = (
-    "customer_id",
-    "priority",
-    "due_date",
-    "notes",
-    "delivery_address",
-    "warehouse_id",
-    "assignee_id",
-)
-
-
 class OrderSet(msgspec.Struct, forbid_unknown_fields=True):
     """The fields ``order.update`` may set; absent fields are left alone."""
 
@@ -96,6 +85,11 @@ class OrderSet(msgspec.Struct, forbid_unknown_fields=True):
     delivery_address: Text | None | msgspec.UnsetType = msgspec.UNSET
     warehouse_id: Id | None | msgspec.UnsetType = msgspec.UNSET
     assignee_id: Id | None | msgspec.UnsetType = msgspec.UNSET
+
+
+# The one list of what ``order.update`` may set (the rule, conflict write-back, the PWA through
+# the exported vocabulary): the fields of ``OrderSet``, never typed a second time.
+ORDER_UPDATE_FIELDS: tuple[str, ...] = OrderSet.__struct_fields__
 
 
 class OrderUpdate(Args):

@@ -8,18 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import msgspec
-
-from shared.mutations import check
-from shared.roles import may_send
 from sync import buckets as bk
 from sync import writer
+from sync.apply import run_rule
 from sync.context import Actor, MutationContext, Policy
-from sync.errors import MutationRejected
 from sync.hlc import Clock, Timestamp
 from sync.outcome import Outcome
 from sync.protocol import MutationIn
-from sync.rules import HANDLERS
 from sync.store import Row, Store, WriteTx
 
 _clock = Clock("server")
@@ -47,18 +42,9 @@ async def apply_mutation(
     the server that devices must see exactly as a pushed change (an admin's assignment, review
     decision, refund, import). Raises ``MutationRejected``; the outcome says applied, merged or
     conflict. Logging it (``tx.log_mutation``) is the caller's choice."""
-    if not may_send(actor.role, name):
-        raise MutationRejected("forbidden", f"a {actor.role} may not send {name}")
-    try:
-        typed = check(name, args)  # the catalog: one definition of valid
-    except msgspec.ValidationError as e:
-        raise MutationRejected("invalid_args", f"{name}: {e}") from None
-    hlc = hlc or _clock.now()
-    m = MutationIn(id=mutation_id, name=name, args=args, hlc=str(hlc))
-    ctx = MutationContext(tx=tx, actor=actor, client_id=client_id, mutation=m, hlc=hlc,
-                          policy=policy or Policy())  # fmt: skip
-    async with tx.savepoint():
-        return await HANDLERS[name](ctx, typed)
+    stamp = hlc or _clock.now()
+    m = MutationIn(id=mutation_id, name=name, args=args, hlc=str(stamp))
+    return await run_rule(tx, actor, client_id, m, policy or Policy(), lambda _m: stamp)
 
 
 def buckets_of(table: str, row: Row) -> bk.Buckets:

@@ -7,14 +7,12 @@ from dataclasses import dataclass
 
 import msgspec
 
-from shared.mutations import check
-from shared.roles import may_send
-from sync.context import Actor, MutationContext, Policy, now_iso
+from sync.apply import run_rule
+from sync.context import Actor, Policy, now_iso
 from sync.errors import ClientIdTaken, Gap, MutationRejected, TooLarge, UpgradeRequired
-from sync.hlc import BadHlc, Timestamp, bounded, wall_ms
+from sync.hlc import Timestamp, bounded, wall_ms
 from sync.outcome import Outcome
 from sync.protocol import SCHEMA_VERSION, MutationIn, MutationResult, PushRequest, PushResponse
-from sync.rules import HANDLERS
 from sync.store import ClientState, LoggedMutation, Store, WriteTx
 
 log = logging.getLogger("orderly.sync.push")
@@ -205,22 +203,7 @@ async def _apply_one(
 async def _run(
     tx: WriteTx, actor: Actor, client_id: str, m: MutationIn, policy: Policy, received_ms: int
 ) -> Outcome:
-    handler = HANDLERS.get(m.name)
-    if handler is None:
-        raise MutationRejected("unknown_mutation", f"no mutation named {m.name!r} in catalog v1")
-    if not may_send(actor.role, m.name):
-        raise MutationRejected("forbidden", f"a {actor.role} may not send {m.name}")
-    try:
-        args = check(m.name, m.args)  # the catalog: one definition of valid
-    except msgspec.ValidationError as e:
-        raise MutationRejected("invalid_args", f"{m.name}: {e}") from None
-    try:
-        hlc = bounded(Timestamp.parse(m.hlc), received_ms)
-    except BadHlc as e:
-        raise MutationRejected("bad_hlc", str(e)) from None
-    ctx = MutationContext(
-        tx=tx, actor=actor, client_id=client_id, mutation=m, hlc=hlc, policy=policy
-    )
-    # A savepoint per mutation: a rejection half way leaves no half-applied effects.
-    async with tx.savepoint():
-        return await handler(ctx, args)
+    def hlc_of(m: MutationIn) -> Timestamp:
+        return bounded(Timestamp.parse(m.hlc), received_ms)
+
+    return await run_rule(tx, actor, client_id, m, policy, hlc_of)

@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from shared.mutations import OrderCreate, OrderSet, OrderUpdate
+from shared.mutations import ORDER_UPDATE_FIELDS, OrderCreate, OrderSet, OrderUpdate
 from shared.states import FIELDS_LOCKED
 from sync import buckets as bk
 from sync import notices, writer
@@ -107,7 +107,7 @@ async def update(ctx: MutationContext, args: OrderUpdate) -> Outcome:
         raise MutationRejected("invalid_args", f"set: {e}") from None
     changes = {
         f: getattr(wanted, f)
-        for f in OrderSet.__struct_fields__
+        for f in ORDER_UPDATE_FIELDS
         if getattr(wanted, f) is not msgspec.UNSET
     }
     if not changes:

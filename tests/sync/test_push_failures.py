@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sync import push as push_module
+from sync.rules import HANDLERS
 from sync.context import Actor
 from sync.ids import uuid7
 from sync.protocol import PushRequest
@@ -36,7 +36,7 @@ def _failing(exc: Exception) -> Callable[..., Any]:
 async def test_a_bug_in_a_rule_is_stored_and_the_batch_goes_on(store, catalog, monkeypatch):
     device = Device(store, REP, "c-bug")
     bug = device.mutation("customer.upsert", _customer())
-    monkeypatch.setitem(push_module.HANDLERS, "customer.upsert", _failing(ValueError("a bug")))
+    monkeypatch.setitem(HANDLERS, "customer.upsert", _failing(ValueError("a bug")))
     transition = device.mutation("order.transition", {"id": uuid7(), "from": "a", "to": "b"})
     first, second = await device.push(bug, transition)
     assert (first.status, first.error) == ("rejected", "internal_error")
@@ -55,7 +55,7 @@ async def test_a_failing_database_fails_the_whole_push(store, catalog, monkeypat
     device = Device(store, REP, "c-db")
     applied = device.mutation("customer.upsert", _customer())
     broken = device.mutation("customer.upsert", _customer())
-    real = push_module.HANDLERS["customer.upsert"]
+    real = HANDLERS["customer.upsert"]
     calls = 0
 
     async def second_fails(ctx: Any, args: Any) -> Any:
@@ -65,7 +65,7 @@ async def test_a_failing_database_fails_the_whole_push(store, catalog, monkeypat
             return await _failing(failure)(ctx, args)
         return await real(ctx, args)
 
-    monkeypatch.setitem(push_module.HANDLERS, "customer.upsert", second_fails)
+    monkeypatch.setitem(HANDLERS, "customer.upsert", second_fails)
     request = PushRequest(client_id="c-db", schema=1, mutations=[applied, broken])
     with pytest.raises(type(failure)):
         await push(store, REP, request)
@@ -75,7 +75,7 @@ async def test_a_failing_database_fails_the_whole_push(store, catalog, monkeypat
         assert await tx.logged("c-db", 2) is None
         assert await tx.get("customers", applied.args["id"]) is None
     # The device sends the same batch again once the database is back: applied once each.
-    monkeypatch.setitem(push_module.HANDLERS, "customer.upsert", real)
+    monkeypatch.setitem(HANDLERS, "customer.upsert", real)
     again = await push(store, REP, PushRequest(client_id="c-db", schema=1,
                                                mutations=[applied, broken]))  # fmt: skip
     assert [r.status for r in again.results] == ["applied", "applied"]
