@@ -8,7 +8,8 @@ status page and error answers all carry them:
   sha256 hashes are allowed by name, read from the ``index.html`` being served (again whenever
   the file changes). zxing's WebAssembly QR reader needs ``'wasm-unsafe-eval'`` (not
   ``'unsafe-eval'``). Images may be ``data:``/``blob:`` (the admin's template CSV links, QR
-  images). The public status page ``/q/<token>`` has one inline ``<style>``: its hash too.
+  images). The public status page ``/q/<token>`` has one inline ``<style>`` and the printable
+  label sheets (``/api/qr/labels``) two: their hashes too.
   ``/schema`` (the API reference page, Swagger UI from ``/vendor``) gets a policy of its own:
   its constant inline script by hash, inline styles; nothing from another origin.
 - ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``: never framed (clickjacking).
@@ -34,6 +35,7 @@ from litestar.types import Message, Scope
 
 from server.config import Settings
 from server.openapi import REFERENCE_SCRIPT
+from server.qr import labels
 from server.qr.page import CSS as STATUS_PAGE_CSS
 
 _INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
@@ -63,6 +65,15 @@ SCHEMA_CSP = (
 )
 
 
+# The inline styles pages of ours carry: the status page's and the label sheet's (constant
+# text, allowed by hash; style attributes stay forbidden).
+INLINE_STYLES = (
+    STATUS_PAGE_CSS,
+    labels.SHEET_CSS,
+    *(labels.page_css(paper) for paper in labels.PAPERS),
+)
+
+
 def inline_script_hashes(html: str) -> list[str]:
     """The hash of every inline script of a page (scripts with ``src`` are not inline)."""
     return [
@@ -78,7 +89,7 @@ def content_security_policy(script_hashes: list[str]) -> str:
         [
             "default-src 'self'",
             f"script-src {scripts}",
-            f"style-src 'self' {source_hash(STATUS_PAGE_CSS)}",
+            f"style-src 'self' {' '.join(source_hash(css) for css in INLINE_STYLES)}",
             "img-src 'self' data: blob:",
             "font-src 'self'",
             "connect-src 'self'",

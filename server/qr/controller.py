@@ -10,13 +10,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from server.auth.principal import Principal, needs
-from server.qr import page, render
+from server.qr import labels, page, render
 from server.qr.service import NotFound, TokenOut
 from server.state import AppState
 from shared import qr
 from sync.errors import BadRequest
 
-MAX_LABELS = 240  # ten sheets
 PRIVATE = {"Cache-Control": "no-store"}
 
 
@@ -62,23 +61,25 @@ class QrController(Controller):
         text = qr.qr_text(app_state.settings.public_url, out.token)
         return Response(render.png(text), media_type="image/png", headers=PRIVATE)
 
-    @get("/qr/labels", operation_id="qrLabels", media_type="image/svg+xml",
-         summary="A printable A4 sheet (3 × 8) of QR labels, one per order",
+    @get("/qr/labels", operation_id="qrLabels", media_type=MediaType.HTML,
+         summary="Print-ready sheets (A4 or Letter, 3 × 7) of QR labels, one per order",
          dependencies={"me": needs("qr.read")})  # fmt: skip
     async def labels(
         self,
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
         order: Annotated[list[str], QueryParameter(name="order", min_items=1)],
-    ) -> Response[bytes]:
-        if len(order) > MAX_LABELS:
-            raise BadRequest(f"at most {MAX_LABELS} orders per label sheet")
-        labels = []
+        paper: Annotated[labels.Paper, QueryParameter(name="paper")] = "a4",
+    ) -> Response[str]:
+        if len(order) > labels.MAX_LABELS:
+            raise BadRequest(f"at most {labels.MAX_LABELS} orders per request")
+        wanted = []
         for order_id in order:
             out = await app_state.qr.current(me.actor, order_id)
-            labels.append((out.order_number,
+            wanted.append((out.order_number,
                            qr.qr_text(app_state.settings.public_url, out.token)))  # fmt: skip
-        return Response(render.label_sheet(labels), media_type="image/svg+xml", headers=PRIVATE)
+        return Response(labels.document(wanted, paper), media_type=MediaType.HTML,
+                        headers=PRIVATE)  # fmt: skip
 
 
 async def _status_page(request: Request, app_state: AppState, token: str) -> Response[str]:

@@ -205,12 +205,12 @@ def test_a_label_sheet_has_a_code_and_number_per_order(world) -> None:
     second = _setup(server, "rep1b")[1]
     with server.client(server.token("boss", "admin")) as c:
         r = c.get(f"/api/qr/labels?order={world['order']}&order={second}")
-        assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
         assert c.get("/api/qr/labels").status_code == 400
-    svg = r.text
-    assert 'width="210.0mm" height="297.0mm"' in svg
-    assert svg.count('class="label"') == 2
-    assert "REP1-00001" in svg and "REP1B-00001" in svg
+    sheet = r.text
+    assert "@page{size:A4;margin:0}" in sheet and 'width="210.0mm" height="297.0mm"' in sheet
+    assert sheet.count('class="label"') == 2
+    assert "REP1-00001" in sheet and "REP1B-00001" in sheet
 
 
 def test_the_status_page_shows_the_order_and_nothing_personal(world) -> None:
