@@ -64,7 +64,7 @@ class QrController(Controller):
     @get("/qr/labels", operation_id="qrLabels", media_type=MediaType.HTML,
          summary="Print-ready sheets (A4 or Letter, 3 × 7) of QR labels, one per order",
          dependencies={"me": needs("qr.read")})  # fmt: skip
-    async def labels(
+    async def label_sheets(
         self,
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
