@@ -48,10 +48,11 @@ from server.audit_anchor import make as make_checkpoint
 from server.audit_anchor import set_aside as set_aside_checkpoints
 from server.config import Settings
 from server.db.engines import postgres_config
+from server.db.migrate import known_migrations
 
 FORMAT = 1
 PREFIX = "orderly-backup-"
-_MIGRATIONS = Path(__file__).resolve().parent / "db" / "migrations"
+
 _MEMBER = re.compile(
     r"manifest\.json|audit-checkpoint\.json|database/orderly\.(sqlite3|pgdump)"
     r"|keys/([\w-][\w.-]*\.pem|current)"
@@ -138,15 +139,6 @@ def _version() -> str:
         return metadata.version("orderly")
     except metadata.PackageNotFoundError:
         return "unknown"
-
-
-def known_migrations() -> list[str]:
-    """The ids of the migrations this code carries, oldest first (they are timestamps)."""
-    ids = []
-    for path in _MIGRATIONS.glob("orderly_*.py"):
-        if m := re.search(r'^ID = "([^"]+)"', path.read_text(), re.MULTILINE):
-            ids.append(m.group(1))
-    return sorted(ids)
 
 
 def _pg_env(settings: Settings) -> dict[str, str]:

@@ -246,8 +246,8 @@ class SqlWriteTx:
         )
 
     async def refused_redemptions(self, order_id: str) -> list[LoggedMutation]:
-        # The order a logged mutation names, spelled as its index (migration
-        # 2026-11-24T18:08:40; server/admin/orders.py mutation_order_expr).
+        # The order a logged mutation names, spelled as its index (``mutation_log_order`` of
+        # the baseline migration; server/admin/orders.py mutation_order_expr).
         if self.conn.dialect == "postgres":
             names = "COALESCE(args::json ->> 'order_id', args::json ->> 'id')"
         else:

@@ -1,4 +1,5 @@
-"""The piccolo tables. Migrations in ``migrations/`` are generated from these and committed.
+"""The piccolo tables. Migrations in ``migrations/`` are generated from these and committed;
+``tests/server/test_migrations.py`` fails while the two differ.
 
 Every synced table carries the sync columns of DESIGN §3: ``id`` (UUIDv7 text), ``version``
 (change sequence of the last write), ``field_versions`` (JSON field -> sequence), ``updated_by``
@@ -225,7 +226,7 @@ class Conflicts(SyncedTable, tablename="conflicts"):
     resolved_value = Text(null=True, default=None)
     resolver_id = Varchar(length=64, null=True, default=None)
     resolved_at = Varchar(length=32, null=True, default=None)
-    # The resolver's name as it was, for devices, which hold no users (migration 2026-11-25).
+    # The resolver's name as it was, for devices, which hold no users.
     resolver_name = Varchar(length=200, null=True, default=None)
     # Who wrote the value that stands (``server_value``) and when: the other side of an
     # ``overwritten`` notice (docs/protocol.md, "Overwritten notices").
@@ -452,7 +453,7 @@ class FieldHistory(Table, tablename="field_history"):
 class AuditLog(Table, tablename="audit_log"):
     """Append-only, hash-chained record of auth events, admin actions and applied mutations."""
 
-    seq = BigInt(default=0)  # unique: index in the raw migration (SQLite cannot add it inline)
+    seq = BigInt(default=0)  # unique: index audit_log_seq, made in the baseline's SQL
     at = Varchar(length=32, index=True)
     actor_id = Varchar(length=64, null=True, default=None)
     action = Varchar(length=64, index=True)

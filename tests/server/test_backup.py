@@ -15,8 +15,9 @@ import sys
 import tarfile
 from pathlib import Path
 
-from server.backup import PREFIX, known_migrations, prune
+from server.backup import PREFIX, prune
 from server.config import Settings
+from server.db.migrate import known_migrations
 from server.db.sql import open_database
 from server.keys import load as load_keys
 from sync.client import SyncClient
@@ -26,6 +27,7 @@ from tests.server.conftest import LiveServer, _start
 
 ROOT = Path(__file__).resolve().parents[2]
 LINE = [{"product_id": "p-1", "qty": 1, "unit_price": 1200}]
+LATER = "2099-01-01T00:00:00:000000"  # a migration id past any this code carries
 
 
 def cli(settings: Settings, *argv: str) -> subprocess.CompletedProcess[str]:
@@ -254,36 +256,41 @@ def test_restore_refuses_an_archive_of_the_other_database_kind(
     assert refused.returncode == 1 and "configured" in refused.stderr, refused.stderr
 
 
-def test_restore_of_a_backup_older_than_the_code_runs_the_migrations(
+def test_restore_refuses_an_archive_from_a_newer_orderly_and_restores_the_schema_it_knows(
     databases: dbs.TestDatabases, tmp_path: Path
 ) -> None:
     settings = asyncio.run(databases.fresh())
-    *_, previous, last = known_migrations()
+    (baseline,) = known_migrations()[-1:]
+    ours = cli(settings, "backup", "--to", str(tmp_path / "ours.tar"))
+    assert ours.returncode == 0, ours.stderr
 
-    async def roll_back_the_last_migration() -> None:
+    async def run_a_migration_this_code_lacks() -> None:
         db = await open_database(settings)
         try:
             async with db.write() as conn:
-                await conn.execute("DELETE FROM migration WHERE name = ?", (last,))
-                # What the last one makes: the API tokens' scope, expiry and revocation time.
-                for column in ("scope", "expires_at", "revoked_at"):
-                    await conn.execute(f"ALTER TABLE api_tokens DROP COLUMN {column}")
+                await conn.execute(
+                    "INSERT INTO migration (name, app_name) VALUES (?, 'orderly')", (LATER,)
+                )
         finally:
             await db.close()
 
-    asyncio.run(roll_back_the_last_migration())
-    made = cli(settings, "backup", "--to", str(tmp_path / "old.tar"))
-    assert made.returncode == 0, made.stderr
-    with tarfile.open(tmp_path / "old.tar") as tar:
-        assert json.load(tar.extractfile("manifest.json"))["migration"] == previous  # type: ignore[arg-type]
+    asyncio.run(run_a_migration_this_code_lacks())
+    newer = cli(settings, "backup", "--to", str(tmp_path / "newer.tar"))
+    assert newer.returncode == 0, newer.stderr
+    with tarfile.open(tmp_path / "newer.tar") as tar:
+        assert json.load(tar.extractfile("manifest.json"))["migration"] == LATER  # type: ignore[arg-type]
+    epoch = dbs.query(settings, "SELECT epoch FROM sync_state")
 
-    restored = cli(settings, "restore", str(tmp_path / "old.tar"), "--yes")
+    refused = cli(settings, "restore", str(tmp_path / "newer.tar"), "--yes")
+    assert refused.returncode == 1 and "newer Orderly" in refused.stderr, refused.stderr
+    assert dbs.query(settings, "SELECT epoch FROM sync_state") == epoch  # nothing changed
+
+    restored = cli(settings, "restore", str(tmp_path / "ours.tar"), "--yes")
     assert restored.returncode == 0, restored.stderr
-    assert f"migrated from {previous} to {last}" in restored.stdout
+    assert "migrated from" not in restored.stdout  # the archive's schema is this code's
     names = {r["name"] for r in dbs.query(settings, "SELECT name FROM migration")}
-    assert last in names
-    dbs.query(settings, "SELECT scope, expires_at, revoked_at FROM api_tokens")
-    if settings.is_postgres:
+    assert names == {baseline}
+    if settings.is_postgres:  # pg_dump carries the baseline's SQL-made indexes across
         indexes = dbs.query(
             settings, "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'"
         )

@@ -6,11 +6,8 @@ import asyncio
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
@@ -19,9 +16,11 @@ from server.config import Settings
 from sync.protocol import SCHEMA_VERSION
 from tests import dbs
 from tests.processes import free_port, wait_healthy
+from tests.server import test_migrations
 from tests.server.conftest import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
+empty_database = test_migrations.empty_database  # the fixture: a database with no tables
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -121,28 +120,6 @@ def test_token_without_a_role_is_a_usage_error(capsys: pytest.CaptureFixture[str
 
 
 # ---- migrate ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def empty_database(tmp_path: Path) -> Iterator[Settings]:
-    """A database with no tables at all (SQLite: a new data dir; PostgreSQL: a new database)."""
-    if dbs.KIND != "postgres":
-        yield Settings(data_dir=tmp_path / "empty")
-        return
-    name = f"orderly_empty_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        con = await asyncpg.connect(dbs.PG_ADMIN_URL)
-        try:
-            await con.execute(sql)
-        finally:
-            await con.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield Settings(database_url=dbs._pg_url(name), data_dir=tmp_path / "data")
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_migrate_builds_an_empty_database_and_is_idempotent(
