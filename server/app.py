@@ -22,7 +22,7 @@ from server.admin.import_controller import ImportController
 from server.admin.inventory_controller import InventoryController
 from server.admin.mutations import MutationsController
 from server.admin.orders import OrdersController
-from server.admin.reports_controller import ReportsController
+from server.admin.reports.controller import ReportsController
 from server.admin.review import ReviewController
 from server.admin.service import AdminService
 from server.auth.controller import AuthController

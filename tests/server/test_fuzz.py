@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from server.admin.reports import REPORTS
+from server.admin.reports.service import REPORTS
 from server.app import create_app
 from server.config import Settings
 from shared.mutations import CATALOG

@@ -8,7 +8,8 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from server.admin import reports
+from server.admin.reports import service
+from server.admin.reports.schemas import MONEY_COLUMNS, Report, parse_range
 from server.admin.tabular import ExportFormat, export_response
 from server.auth.principal import Principal, needs
 from server.state import AppState
@@ -31,11 +32,10 @@ class ReportsController(Controller):
         to: FromQuery[str | None] = None,
         warehouse_id: FromQuery[str | None] = None,
         format: FromQuery[ExportFormat | None] = None,  # noqa: A002 - the API's parameter name
-    ) -> reports.Report | Response[bytes]:
-        span = reports.parse_range(from_, to, warehouse_id)
-        report = await reports.build(app_state.db, name, span)
+    ) -> Report | Response[bytes]:
+        report = await service.build(app_state.db, name, parse_range(from_, to, warehouse_id))
         if format is None:
             return report
-        columns, rows = reports.table_rows(report)
+        columns, rows = service.table_rows(report)
         filename = f"{name}_{report.from_}_{report.to}"
-        return export_response(filename, format, columns, rows, money=reports.MONEY_COLUMNS)
+        return export_response(filename, format, columns, rows, money=MONEY_COLUMNS)

@@ -1,15 +1,5 @@
-"""The admin console's reports (docs/admin.md § Reports): numbers over a date range for charts,
-the same numbers as a table for CSV/XLSX.
-
-Every report answers ``Report``: ``x`` (days, ISO weeks as their Monday, or users), one or more
-``series`` of values along ``x`` (what the chart draws), ``table`` (what the page lists and the
-export writes) and, for some, ``summary`` (a small second table: a snapshot that has no ``x``).
-
-Times are ISO UTC text (server/times.py), so a day is ``SUBSTR(created_at, 1, 10)`` and a range
-is a text comparison, the same SQL on SQLite and PostgreSQL. What needs an order's status history
-(a JSON list) is computed in Python over the orders that changed since the range started
-(``updated_at >= from``): one pass, bounded by the range (at most ``MAX_DAYS``).
-"""
+"""Each report computed from its queries (server/admin/reports/queries.py), and ``build``: the
+report a name asks for, read in one snapshot of the ``Database``."""
 
 from __future__ import annotations
 
@@ -21,100 +11,16 @@ from typing import Any
 
 import msgspec
 
+from server.admin.reports import queries
+from server.admin.reports.schemas import Range, Report, Series, Table, UnknownReport
 from server.db.sql import Conn, Database
 from shared.states import STATUSES
-from sync.errors import BadRequest, SyncError
 
-MAX_DAYS = 366
-DEFAULT_DAYS = 30
 PRIORITIES = ("high", "normal", "low")
-# Overdue: a due date before today (UTC) and the goods have not left yet. Drafts are not orders
-# anyone works on yet; cancelled, shipped and later are done with.
-OPEN_STATUSES = ("submitted", "on_hold", "confirmed", "picking", "packed")
 # Statuses an order can only have after it shipped: what the status-history reports look at.
 AFTER_SHIPPING = ("shipped", "delivered", "completed", "returned", "refunded")
 DEVICE_BUCKETS = ("lt_1h", "lt_1d", "lt_3d", "older", "never")
 _EMPLOYEE = ("orders", "transitions", "scans", "redemptions")  # per-employee columns
-# Columns of report tables that hold money (minor units; exports write major units).
-MONEY_COLUMNS = frozenset({"order_total", "received", "refunded"})
-
-
-class RangeTooLong(SyncError):
-    code = "range_too_long"
-    status = 400
-
-
-class UnknownReport(SyncError):
-    code = "not_found"
-    status = 404
-
-
-class Series(msgspec.Struct):
-    label: str
-    values: list[float | int | None]
-    group: str = ""  # status | channel | priority | … (the page translates label within it)
-
-
-class Table(msgspec.Struct):
-    columns: list[str]
-    rows: list[list[Any]]
-
-
-class Report(msgspec.Struct, rename={"from_": "from"}):
-    name: str
-    from_: str
-    to: str
-    x: list[str]
-    series: list[Series]
-    table: Table
-    summary: Table | None = None
-
-
-class Range(msgspec.Struct, frozen=True):
-    first: date
-    last: date  # inclusive
-    warehouse_id: str | None = None
-
-    @property
-    def start(self) -> str:
-        return f"{self.first.isoformat()}T00:00:00.000Z"
-
-    @property
-    def end(self) -> str:  # exclusive
-        return f"{(self.last + timedelta(days=1)).isoformat()}T00:00:00.000Z"
-
-    def days(self) -> list[str]:
-        n = (self.last - self.first).days + 1
-        return [(self.first + timedelta(days=i)).isoformat() for i in range(n)]
-
-    def weeks(self) -> list[str]:
-        monday = self.first - timedelta(days=self.first.weekday())
-        out = []
-        while monday <= self.last:
-            out.append(monday.isoformat())
-            monday += timedelta(days=7)
-        return out
-
-
-def _parse_day(text: str, name: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadRequest(f"{name} must be a date (YYYY-MM-DD), not {text!r}") from None
-
-
-def parse_range(
-    from_: str | None, to: str | None, warehouse_id: str | None, today: date | None = None
-) -> Range:
-    """The range asked for: ``to`` defaults to today (UTC), ``from`` to 29 days before ``to``."""
-    today = today or datetime.now(UTC).date()
-    last = _parse_day(to, "to") if to else today
-    first = _parse_day(from_, "from") if from_ else last - timedelta(days=DEFAULT_DAYS - 1)
-    if first > last:
-        raise BadRequest("from must not be after to")
-    if (last - first).days + 1 > MAX_DAYS:
-        raise RangeTooLong(f"a report covers at most {MAX_DAYS} days")
-    return Range(first, last, warehouse_id or None)
 
 
 def week_of(day: str) -> str:
@@ -137,10 +43,6 @@ def _when(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _wh(r: Range, column: str = "warehouse_id") -> tuple[str, list[Any]]:
-    return (f" AND {column} = ?", [r.warehouse_id]) if r.warehouse_id else ("", [])
-
-
 def _history(text: str | None) -> list[dict[str, Any]]:
     try:
         entries = msgspec.json.decode(text or "[]")
@@ -149,32 +51,12 @@ def _history(text: str | None) -> list[dict[str, Any]]:
     return [e for e in entries if isinstance(e, dict) and isinstance(e.get("at"), str)]
 
 
-async def _changed_orders(conn: Conn, r: Range) -> list[dict[str, Any]]:
-    """Orders whose history may hold an entry inside the range: created before its end and
-    changed at or after its start (an entry's time is never after the order's ``updated_at``)."""
-    wh, args = _wh(r)
-    return await conn.fetch(
-        "SELECT id, owner_id, warehouse_id, status, status_history FROM orders"
-        " WHERE deleted = ? AND updated_at >= ? AND created_at < ?" + wh,
-        [False, r.start, r.end, *args],
-    )
-
-
 def _first(history: list[dict[str, Any]], status: str) -> str | None:
     return next((e["at"] for e in history if e.get("to") == status), None)
 
 
-# ---- the reports ------------------------------------------------------------------------------
-
-
 async def orders_per_day(conn: Conn, r: Range) -> Report:
-    wh, args = _wh(r)
-    rows = await conn.fetch(
-        "SELECT SUBSTR(created_at, 1, 10) AS day, status, channel, COUNT(*) AS n FROM orders"
-        " WHERE deleted = ? AND created_at >= ? AND created_at < ?" + wh
-        + " GROUP BY SUBSTR(created_at, 1, 10), status, channel",
-        [False, r.start, r.end, *args],
-    )  # fmt: skip
+    rows = await queries.orders_by_day_status_channel(conn, r)
     days = r.days()
     by_status: dict[str, Counter[str]] = defaultdict(Counter)
     by_channel: dict[str, Counter[str]] = defaultdict(Counter)
@@ -199,24 +81,8 @@ async def sales(conn: Conn, r: Range) -> Report:
     Money in = positive payments ``paid`` or ``refunded`` (it came in, whatever happened next);
     refunded = negative payments (how after-sales records a refund) plus positive ones marked
     ``refunded``. ``pending`` and ``failed`` payments count nowhere."""
-    wh, args = _wh(r)
-    orders = await conn.fetch(
-        "SELECT SUBSTR(created_at, 1, 10) AS day, COUNT(*) AS n, SUM(total) AS total FROM orders"
-        " WHERE deleted = ? AND status <> ? AND created_at >= ? AND created_at < ?" + wh
-        + " GROUP BY SUBSTR(created_at, 1, 10)",
-        [False, "cancelled", r.start, r.end, *args],
-    )  # fmt: skip
-    pwh, pargs = _wh(r, "o.warehouse_id")
-    payments = await conn.fetch(
-        "SELECT SUBSTR(p.created_at, 1, 10) AS day,"
-        " SUM(CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END) AS received,"
-        " SUM(CASE WHEN p.amount < 0 THEN -p.amount"
-        "          WHEN p.status = ? THEN p.amount ELSE 0 END) AS refunded"
-        " FROM payments p JOIN orders o ON o.id = p.order_id"
-        " WHERE p.deleted = ? AND p.status IN (?, ?) AND p.created_at >= ? AND p.created_at < ?"
-        + pwh + " GROUP BY SUBSTR(p.created_at, 1, 10)",
-        ["refunded", False, "paid", "refunded", r.start, r.end, *pargs],
-    )  # fmt: skip
+    orders = await queries.sales_by_day(conn, r)
+    payments = await queries.payments_by_day(conn, r)
     days = r.days()
     count = {o["day"]: int(o["n"]) for o in orders}
     total = {o["day"]: int(o["total"] or 0) for o in orders}
@@ -248,7 +114,7 @@ async def processing_time(conn: Conn, r: Range) -> Report:
     per_week: dict[str, list[float]] = defaultdict(list)
     per_wh: dict[str, list[float]] = defaultdict(list)
     everything: list[float] = []
-    for order in await _changed_orders(conn, r):
+    for order in await queries.changed_orders(conn, r):
         if order["status"] not in AFTER_SHIPPING:
             continue
         history = _history(order["status_history"])
@@ -278,21 +144,8 @@ async def overdue(conn: Conn, r: Range, today: date | None = None) -> Report:
     """Orders overdue now (due before today, goods not gone yet): per day they were opened in
     the range, by priority; the summary counts every overdue order now by warehouse × priority."""
     today_text = (today or datetime.now(UTC).date()).isoformat()
-    marks = ", ".join("?" * len(OPEN_STATUSES))
-    where = f" WHERE deleted = ? AND status IN ({marks}) AND due_date IS NOT NULL AND due_date < ?"
-    wh, args = _wh(r)
-    base = [False, *OPEN_STATUSES, today_text]
-    per_day = await conn.fetch(
-        "SELECT SUBSTR(created_at, 1, 10) AS day, priority, COUNT(*) AS n FROM orders" + where
-        + " AND created_at >= ? AND created_at < ?" + wh
-        + " GROUP BY SUBSTR(created_at, 1, 10), priority",
-        [*base, r.start, r.end, *args],
-    )  # fmt: skip
-    now = await conn.fetch(
-        "SELECT warehouse_id, priority, COUNT(*) AS n FROM orders" + where + wh
-        + " GROUP BY warehouse_id, priority",
-        [*base, *args],
-    )  # fmt: skip
+    per_day = await queries.overdue_by_day(conn, r, today_text)
+    now = await queries.overdue_now(conn, r, today_text)
     days = r.days()
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for row in per_day:
@@ -319,7 +172,7 @@ async def return_rate(conn: Conn, r: Range) -> Report:
     """Per week: orders shipped that week, orders returned that week, returned / shipped."""
     shipped: Counter[str] = Counter()
     returned: Counter[str] = Counter()
-    for order in await _changed_orders(conn, r):
+    for order in await queries.changed_orders(conn, r):
         if order["status"] not in AFTER_SHIPPING:
             continue
         history = _history(order["status_history"])
@@ -346,25 +199,11 @@ async def return_rate(conn: Conn, r: Range) -> Report:
 async def per_employee(conn: Conn, r: Range) -> Report:
     """Per user, in the range: orders created (as owner), status transitions made, scans,
     redemptions. Users with none of these are left out."""
-    wh, args = _wh(r)
-    created = await conn.fetch(
-        "SELECT owner_id AS user_id, COUNT(*) AS n FROM orders"
-        " WHERE deleted = ? AND created_at >= ? AND created_at < ?" + wh + " GROUP BY owner_id",
-        [False, r.start, r.end, *args],
-    )
-    scans = await conn.fetch(
-        "SELECT user_id, COUNT(*) AS n FROM scans"
-        " WHERE deleted = ? AND at >= ? AND at < ?" + wh + " GROUP BY user_id",
-        [False, r.start, r.end, *args],
-    )
-    rwh, rargs = _wh(r, "o.warehouse_id")
-    redemptions = await conn.fetch(
-        "SELECT d.user_id, COUNT(*) AS n FROM redemptions d JOIN orders o ON o.id = d.order_id"
-        " WHERE d.deleted = ? AND d.at >= ? AND d.at < ?" + rwh + " GROUP BY d.user_id",
-        [False, r.start, r.end, *rargs],
-    )
+    created = await queries.created_by_owner(conn, r)
+    scans = await queries.scans_by_user(conn, r)
+    redemptions = await queries.redemptions_by_user(conn, r)
     transitions: Counter[str] = Counter()
-    for order in await _changed_orders(conn, r):
+    for order in await queries.changed_orders(conn, r):
         for entry in _history(order["status_history"]):
             # The first entry (no "from") is the creation, counted as an order created.
             if "from" in entry and entry.get("by") and r.start <= entry["at"] < r.end:
@@ -375,11 +214,7 @@ async def per_employee(conn: Conn, r: Range) -> Report:
             counts[row["user_id"]][key] += int(row["n"])
     for user_id, n in transitions.items():
         counts[user_id]["transitions"] += n
-    users = {
-        u["id"]: u
-        for u in await conn.fetch("SELECT id, name, role FROM users")
-        if u["id"] in counts
-    }
+    users = {u["id"]: u for u in await queries.users(conn) if u["id"] in counts}
     ids = sorted(counts, key=lambda u: users.get(u, {}).get("name") or u)
     names = [users.get(u, {}).get("name") or u for u in ids]
     series = [Series(k, [counts[u][k] for u in ids], "activity") for k in _EMPLOYEE]
@@ -397,17 +232,8 @@ async def sync_health(conn: Conn, r: Range, now: datetime | None = None) -> Repo
     their last sync. Devices and the sync log are not per warehouse: ``warehouse_id`` is
     ignored here."""
     now = now or datetime.now(UTC)
-    rejected = await conn.fetch(
-        "SELECT SUBSTR(received_at, 1, 10) AS day, COUNT(*) AS n FROM mutation_log"
-        " WHERE status = ? AND received_at >= ? AND received_at < ?"
-        " GROUP BY SUBSTR(received_at, 1, 10)",
-        ["rejected", r.start, r.end],
-    )
-    conflicts = await conn.fetch(
-        "SELECT created_at, resolved_at FROM conflicts WHERE deleted = ? AND created_at < ?"
-        " AND (resolved_at IS NULL OR resolved_at >= ?)",
-        [False, r.end, r.start],
-    )
+    rejected = await queries.rejections_by_day(conn, r)
+    conflicts = await queries.conflicts_open_in(conn, r)
     days = r.days()
     rejections = Counter({row["day"]: int(row["n"]) for row in rejected})
     opened = Counter(c["created_at"][:10] for c in conflicts if c["created_at"] >= r.start)
@@ -428,7 +254,7 @@ async def sync_health(conn: Conn, r: Range, now: datetime | None = None) -> Repo
     rows = [[d, rejections[d], opened[d], open_at_end[i]] for i, d in enumerate(days)]
     table = Table(["day", "rejections", "conflicts_opened", "conflicts_open"], rows)
     buckets = Counter({b: 0 for b in DEVICE_BUCKETS})
-    for dev in await conn.fetch("SELECT last_sync_at FROM devices WHERE revoked = ?", [False]):
+    for dev in await queries.device_last_syncs(conn):
         buckets[_device_bucket(dev["last_sync_at"], now)] += 1
     summary = Table(["last_sync", "devices"], [[b, buckets[b]] for b in DEVICE_BUCKETS])
     return _report("sync-health", r, days, series, table, summary)
