@@ -1,0 +1,36 @@
+"""What code that runs SQL is given: a ``Database`` to open transactions on, and in each a ``Conn``.
+
+SQL is written once with ``?`` placeholders for both databases (server/db/postgres.py turns them
+into ``$n``); a row is a dict of column name to value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+Row = dict[str, Any]
+T = TypeVar("T")
+
+
+class Conn(Protocol):
+    dialect: str
+
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> None: ...
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]: ...
+    async def fetch_tuples(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]: ...
+    async def fetchrow(self, sql: str, args: Sequence[Any] = ()) -> Row | None: ...
+    async def fetchval(self, sql: str, args: Sequence[Any] = ()) -> Any: ...
+
+
+class Database(Protocol):
+    dialect: str
+
+    async def close(self) -> None: ...
+    def write(self) -> Any: ...  # async context manager yielding a Conn in a write transaction
+    def read(self) -> Any: ...  # async context manager yielding a Conn in a consistent snapshot
+    # The same as one call: ``work`` runs in a write transaction / a read snapshot. SQLite runs
+    # all of it on the connection's own thread (``work`` must await nothing but the Conn).
+    async def run_write(self, work: Callable[[Conn], Awaitable[T]]) -> T: ...
+    async def run_read(self, work: Callable[[Conn], Awaitable[T]]) -> T: ...

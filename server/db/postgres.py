@@ -1,0 +1,100 @@
+"""PostgreSQL: an asyncpg pool; writes in a transaction, reads in a repeatable-read snapshot."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import asyncpg
+
+from server.db.conn import Conn, Row
+from server.db.engines import postgres_config
+
+T = TypeVar("T")
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+@lru_cache(maxsize=512)
+def to_dollar(sql: str) -> str:
+    """``?`` placeholders to asyncpg's ``$1..$n`` (our SQL has no literal question marks)."""
+    n = 0
+
+    def number(_: re.Match[str]) -> str:
+        nonlocal n
+        n += 1
+        return f"${n}"
+
+    return _PLACEHOLDER.sub(number, sql)
+
+
+class _PgConn:
+    dialect = "postgres"
+
+    def __init__(self, con: asyncpg.Connection) -> None:
+        self._con = con
+
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> None:
+        await self._con.execute(to_dollar(sql), *args)
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._con.executemany(to_dollar(sql), rows)
+
+    async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
+        return [dict(r) for r in await self._con.fetch(to_dollar(sql), *args)]
+
+    async def fetch_tuples(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        return [tuple(r) for r in await self._con.fetch(to_dollar(sql), *args)]
+
+    async def fetchrow(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
+        r = await self._con.fetchrow(to_dollar(sql), *args)
+        return dict(r) if r is not None else None
+
+    async def fetchval(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        return await self._con.fetchval(to_dollar(sql), *args)
+
+
+class PostgresDatabase:
+    dialect = "postgres"
+
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
+        self.url = url
+        self._min, self._max = min_size, max_size
+        self._pool: asyncpg.Pool | None = None
+
+    async def open(self) -> PostgresDatabase:
+        self._pool = await asyncpg.create_pool(
+            min_size=self._min, max_size=self._max, **postgres_config(self.url)
+        )
+        return self
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[_PgConn]:
+        assert self._pool is not None, "database not open"
+        async with self._pool.acquire() as con, con.transaction():
+            yield _PgConn(con)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[_PgConn]:
+        assert self._pool is not None, "database not open"
+        async with (
+            self._pool.acquire() as con,
+            con.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            yield _PgConn(con)
+
+    async def run_write(self, work: Callable[[Conn], Awaitable[T]]) -> T:
+        async with self.write() as conn:
+            return await work(conn)
+
+    async def run_read(self, work: Callable[[Conn], Awaitable[T]]) -> T:
+        async with self.read() as conn:
+            return await work(conn)
