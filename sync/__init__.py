@@ -1,7 +1,8 @@
 """The Orderly sync engine: protocol, HLC, merge rules, change feed and scopes; framework-free.
 
-The public face is small: the protocol messages, ``push``/``pull`` over a ``Store``, the errors,
-and the Python ``SyncClient``.
+The public face is small: the protocol messages, ``push``/``pull`` over a ``Store`` and the
+errors. Clients are the PWA and, for tests and harnesses, the device simulator in
+``tests/device/``.
 """
 
 from sync.errors import (

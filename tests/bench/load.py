@@ -57,11 +57,11 @@ import httpx
 from server.auth.tokens import PREFIX, hash_token
 from server.config import Settings
 from server.db.sql import open_database
-from sync.client import SyncClient
 from sync.context import now_iso
 from sync.ids import uuid7
-from sync.transport import HttpTransport
 from tests.bench import PRODUCTS, WAREHOUSES, Orders, PgDatabases, build_world, fresh_sqlite, raw
+from tests.device.client import SyncClient
+from tests.device.transport import HttpTransport
 from tests.processes import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from sync.client import SyncClient
 from sync.protocol import SCHEMA_VERSION
-from sync.transport import HttpTransport, TransportError
 from tests.dbs import TestDatabases
+from tests.device.client import SyncClient
+from tests.device.transport import HttpTransport, TransportError
 from tests.faults.harness import ServerProcess, TcpProxy, assert_no_server_errors
 
 pytestmark = pytest.mark.postgres_only  # a PostgreSQL connection fault

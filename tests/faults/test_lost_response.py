@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from server.db.sql import open_database
-from sync.client import SyncClient
-from sync.transport import HttpTransport, TransportError
 from tests.dbs import TestDatabases
+from tests.device.client import SyncClient
+from tests.device.transport import HttpTransport, TransportError
 from tests.faults.harness import ServerProcess
 
 

@@ -172,7 +172,7 @@ test('pulled warehouse rows are stored; the actions queue scan.record, qr.redeem
     ['redemption.review', { id: redemptionId, approve: false, reason: 'no receipt' }],
     ['stocktake.line', { id: sent[4][1].id, session_id: 'st1', warehouse_id: 'w1', product_id: 'p1', counted: 4 }],
   ]);
-  // A scan shows in the device's list at once (optimistic, = sync/optimistic.py).
+  // A scan shows in the device's list at once (the optimistic view, tests/vectors/optimistic.json).
   const scans = await store.db.scans.toArray();
   assert.deepEqual(scans.map((s) => s.id).sort(), ['s1', scanId, sent[1][1].id].sort());
   const mine = scans.find((s) => s.id === scanId);

@@ -19,9 +19,9 @@ import pytest
 from openpyxl import load_workbook
 
 from server import times
-from sync.client import SyncClient
-from sync.transport import HttpTransport
 from tests.days import day, days_of
+from tests.device.client import SyncClient
+from tests.device.transport import HttpTransport
 from tests.server.conftest import LiveServer
 from tests.server.phone import Phone, invite
 from tests.server.test_api import assert_error

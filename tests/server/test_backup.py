@@ -20,9 +20,9 @@ from server.config import Settings
 from server.db.migrate import known_migrations
 from server.db.sql import open_database
 from server.keys import load as load_keys
-from sync.client import SyncClient
-from sync.transport import HttpTransport
 from tests import dbs
+from tests.device.client import SyncClient
+from tests.device.transport import HttpTransport
 from tests.server.conftest import LiveServer, _start
 
 ROOT = Path(__file__).resolve().parents[2]

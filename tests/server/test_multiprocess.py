@@ -36,15 +36,15 @@ from server.config import Settings
 from server.db.sql import open_database
 from server.db.sync_store import SqlSyncStore
 from server.pokes_pg import APPLICATION_NAME, PokeListener
-from sync.client import SyncClient
 from sync.context import Actor
 from sync.direct import put_rows
 from sync.hlc import Clock
 from sync.ids import uuid7
 from sync.protocol import SCHEMA_VERSION
 from sync.tables import SYNCED_TABLES
-from sync.transport import HttpTransport
 from tests import dbs as test_dbs
+from tests.device.client import SyncClient
+from tests.device.transport import HttpTransport
 from tests.processes import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,13 +10,14 @@ import msgspec
 import pytest
 
 from server.db.sync_store import SqlSyncStore
-from sync.client import LocalStore, SyncClient
 from sync.context import Actor
 from sync.errors import Gap, TooLarge, Unauthorized
 from sync.ids import stock_level_id
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 from sync.push import PushLimits
-from sync.transport import HttpTransport, LocalTransport, TransportError
+from tests.device.client import SyncClient
+from tests.device.local_store import LocalStore
+from tests.device.transport import HttpTransport, LocalTransport, TransportError
 
 REP = Actor("u-rep", "sales", device_id="d-rep")
 ADMIN = Actor("u-admin", "admin", device_id="d-admin")
@@ -79,15 +80,13 @@ async def test_round_trip_between_two_devices(store, catalog):
         warehouse_id="wh-1",
     )
     oid = order.args["id"]
-    # Optimistic: visible at once, before any push.
-    assert rep.row("orders", oid)["total"] == 2400
-    assert rep.pending == 2 and oid not in rep.store.tables.get("orders", {})
+    # Queued, not shown: the simulator shows what the server sent (the PWA predicts).
+    assert rep.pending == 2 and rep.row("orders", oid) is None
 
     await rep.sync()
     assert [rep.results[m.id].status for m in (cust, order)] == ["applied", "applied"]
     assert rep.pending == 0 and not rep.store.unpulled
     assert rep.store.tables["orders"][oid]["total"] == 2400
-    assert rep.view() == rep.store.tables
 
     await admin.sync()
     admin.update_order(oid, priority="high")
@@ -99,7 +98,7 @@ async def test_round_trip_between_two_devices(store, catalog):
     assert await logged(store, "client-rep-1") == [(1, "applied"), (2, "applied")]
 
 
-async def test_view_rebases_pending_edits_on_new_server_state(store, catalog):
+async def test_pending_edits_stay_unconfirmed_until_a_pull_shows_them(store, catalog):
     rep = client(store, REP, "client-rep-1")
     admin = client(store, ADMIN, "client-admin-1")
     cust = rep.upsert_customer("Tea House")
@@ -113,17 +112,17 @@ async def test_view_rebases_pending_edits_on_new_server_state(store, catalog):
     rep.update_order(oid, notes="ring twice")
     rep.upsert_line(oid, {"product_id": "p-1", "qty": 3, "unit_price": 1000})
     await rep.pull()  # the admin's edit arrives under the rep's pending ones
-    seen = rep.row("orders", oid)
-    assert (seen["priority"], seen["notes"], seen["total"]) == ("low", "ring twice", 3000)
+    assert rep.row("orders", oid)["priority"] == "low"
+    assert [m.name for m in rep.store.unconfirmed()] == ["order.update", "order.line.upsert"]
 
     await rep.push()
-    # Acknowledged but not pulled yet: the view keeps showing the edits.
+    # Acknowledged but not pulled yet: still laid over the mirror, so no edit flickers away.
     assert rep.pending == 0 and len(rep.store.unpulled) == 2
-    assert rep.row("orders", oid)["total"] == 3000
+    assert [m.name for m in rep.store.unconfirmed()] == ["order.update", "order.line.upsert"]
     await rep.pull()
-    assert not rep.store.unpulled
-    assert rep.view() == rep.store.tables
-    assert rep.store.tables["orders"][oid]["notes"] == "ring twice"
+    assert not rep.store.unconfirmed()
+    seen = rep.row("orders", oid)
+    assert (seen["priority"], seen["notes"], seen["total"]) == ("low", "ring twice", 3000)
 
 
 async def test_customer_edit_keeps_fields_left_out(store, catalog):
@@ -131,11 +130,9 @@ async def test_customer_edit_keeps_fields_left_out(store, catalog):
     cust = rep.upsert_customer("Tea House", phone="555", address="1 Main St")
     await rep.sync()
     rep.upsert_customer("Tea Palace", customer_id=cust.args["id"])
+    await rep.sync()
     seen = rep.row("customers", cust.args["id"])
     assert (seen["name"], seen["phone"], seen["address"]) == ("Tea Palace", "555", "1 Main St")
-    await rep.sync()
-    assert rep.view() == rep.store.tables
-    assert rep.store.tables["customers"][cust.args["id"]]["phone"] == "555"
 
 
 async def test_outbox_kept_across_reset(store, catalog):
@@ -191,7 +188,7 @@ async def test_lost_push_response_is_answered_as_duplicate(store, catalog):
     await picker.pull()
     assert picker.pending == 0 and second.id not in picker.results
     assert picker.store.tables["stock_levels"][stock_level_id("wh-1", "p-1")]["on_hand"] == 5
-    assert picker.view() == picker.store.tables
+    assert not picker.store.unconfirmed()
 
 
 async def test_sync_retries_with_exponential_backoff_and_jitter(store, catalog):

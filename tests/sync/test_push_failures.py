@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from sync.rules import HANDLERS
 from sync.context import Actor
 from sync.ids import uuid7
 from sync.protocol import PushRequest
 from sync.push import push
+from sync.rules import HANDLERS
 from tests.sync.test_rules import Device
 
 REP = Actor("u-a", "sales", device_id="dev-a")

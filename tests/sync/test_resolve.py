@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 
 from sync.context import Actor
-from sync.optimistic import apply
-from sync.protocol import MutationIn
 from tests.sync.test_rules import (
     ADMIN,
     REP_A,
@@ -277,49 +275,3 @@ async def test_field_changed_again_since_the_conflict_conflicts_again(
     # The phone itself wrote the later value: for the phone it is no conflict.
     r = await phone.send("conflict.resolve", resolve(cid, "client"))
     assert r.status == "applied" and (await get(store, "orders", "o-1"))["priority"] == "low"
-
-
-async def test_optimistic_view_shows_the_resolution(
-    store: Any, phone: Device, tablet: Device
-) -> None:
-    cid = await field_conflict(store, phone, tablet, "delivery_address", "Dock 2", "Dock 3")
-    changes, _ = await pull_all(store, REP_A, tablet.client_id)
-    view: dict[str, dict[str, dict[str, Any]]] = {}
-    for c in changes:
-        view.setdefault(c.t, {})[c.id] = c.row
-    mirror_order = view["orders"]["o-1"]
-
-    def m(args: dict[str, Any]) -> MutationIn:
-        return MutationIn(1, "conflict.resolve", args, "001763892000123-00000-x", "u-a")
-
-    assert apply(view, m(resolve(cid, "custom", value="Gate 4")), "u-a")
-    assert view["orders"]["o-1"]["delivery_address"] == "Gate 4"
-    assert mirror_order["delivery_address"] == "Dock 2"  # the mirror's row is not touched
-    c = view["conflicts"][cid]
-    assert (c["status"], c["resolution"], c["resolved_value"]) == ("resolved", "custom", "Gate 4")
-    assert not apply(view, m(resolve(cid, "client")), "u-a")  # resolved already
-
-    # What the server then does agrees with the prediction.
-    await tablet.send("conflict.resolve", resolve(cid, "custom", value="Gate 4"))
-    got, _ = await pull_all(store, REP_A, "rep-a-fresh")
-    rows = {(c.t, c.id): c.row for c in got}
-    assert rows[("orders", "o-1")]["delivery_address"] == "Gate 4"
-    assert rows[("conflicts", cid)]["status"] == "resolved"
-
-
-async def test_optimistic_referral_and_kinds_it_cannot_write(store: Any, phone: Device) -> None:
-    view = {"conflicts": {
-        "c1": {"id": "c1", "kind": "transition", "table_name": "orders", "row_id": "o-1",
-               "field": "status", "status": "open", "client_value": "shipped"},
-    }, "orders": {"o-1": {"id": "o-1", "status": "submitted"}}}  # fmt: skip
-
-    def m(args: dict[str, Any]) -> MutationIn:
-        return MutationIn(1, "conflict.resolve", args, "001763892000123-00000-x", "u-a")
-
-    assert not apply(view, m(resolve("c1", "client")), "u-a")
-    assert view["orders"]["o-1"]["status"] == "submitted"
-    assert apply(view, m(resolve("c1", "admin")), "u-a")
-    assert view["conflicts"]["c1"]["status"] == "referred"
-    assert apply(view, m(resolve("c1", "server")), "u-a")
-    assert view["conflicts"]["c1"]["resolution"] == "server"
-    assert view["conflicts"]["c1"]["resolved_value"] == "submitted"

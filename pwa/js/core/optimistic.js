@@ -1,57 +1,44 @@
-// The optimistic UI: a pending mutation applied to local rows the way the server would — the
-// port of sync/optimistic.py, checked against the same vectors (tests/vectors/optimistic.json).
+// The optimistic UI: a pending mutation applied to local rows the way the server applies it, so
+// that nothing on screen changes when the next pull brings the server's rows. The server's rules
+// (sync/rules/) are the truth: tests/vectors/optimistic.json records what the real engine gives
+// for each scenario, and tests/pwa/optimistic.test.mjs holds this prediction to it.
 //
-// Only the common case is predicted (no conflicts, permissions or scopes): the server decides,
-// and the next pull replaces whatever was guessed here. A mutation that does not fit the view (an
-// unknown order, a locked one, malformed args) changes nothing.
+// Only what the device can know is predicted: not conflicts, permissions or scopes, nor what the
+// server alone fills in (versions, its clock, reservations). A mutation the server would refuse
+// as invalid (the catalog's schemas, validate.js) or whose HLC cannot be read changes nothing; so
+// does one that does not fit the view (an unknown order, a locked one).
 //
 // A view is `{table: {id: row}}` with rows as pulls deliver them. `apply` changes the table
 // objects of the view it is given but never a row object in place, so a view made by `rebase`
 // (shallow copies of the tables) leaves the mirror it came from untouched.
-//
-// Where Python raises half-way through a handler (malformed args) it may have written part of
-// the mutation already; here every handler checks before it writes, so nothing is written.
 
+import { parse } from './hlc.js';
 import { stockLevelId } from './ids.js';
-import {
-  Malformed,
-  currentIso,
-  get,
-  hlcIso,
-  isDict,
-  isNumber,
-  key,
-  or,
-  own,
-  put,
-  pyEq,
-  req,
-  table,
-  times,
-  truthy,
-} from './pyvalues.js';
+import { problems } from './validate.js';
 import { canTransition, fieldsLocked, linesLocked, orderUpdateFields } from './vocab.js';
 
 export const CUSTOMER_FIELDS = Object.freeze(['name', 'phone', 'address', 'region']);
 export const LINE_FIELDS = Object.freeze(['product_id', 'qty', 'unit_price']);
 
-/** The mirror with `pending` applied in order, as a new view (rows shared, not copied).
- *  `options.nowIso`: the time used when a mutation's HLC is unreadable (default: the clock). */
-export function rebase(mirror, pending, userId = null, options = {}) {
+/** The mirror with `pending` applied in order, as a new view (rows shared, not copied). */
+export function rebase(mirror, pending, userId = null) {
   const view = {};
   for (const [table, rows] of Object.entries(mirror)) view[table] = { ...rows };
-  for (const m of pending) apply(view, m, userId, options);
+  for (const m of pending) apply(view, m, userId);
   return view;
 }
 
 /** Apply one mutation `{name, args, hlc}` to `view`; whether it changed anything. */
-export function apply(view, m, userId = null, { nowIso = currentIso } = {}) {
+export function apply(view, m, userId = null) {
   const handler = Object.hasOwn(HANDLERS, m.name) ? HANDLERS[m.name] : null;
-  if (handler === null) return false;
+  if (handler === null || !isObject(m.args) || problems(m.name, m.args).length > 0) return false;
+  const now = timeOf(m.hlc);
+  if (now === null) return false; // the server refuses it (bad_hlc)
   try {
-    return handler(view, m.args, meta(userId, m.hlc, nowIso));
+    return handler(view, m.args, { userId: userId ?? null, hlc: m.hlc, now });
   } catch (e) {
-    if (e instanceof Malformed || e instanceof TypeError) return false; // the server will say why
+    // Args the schemas let through only when the vocabulary has none: the server will say why.
+    if (e instanceof TypeError) return false;
     throw e;
   }
 }
@@ -64,7 +51,7 @@ export function apply(view, m, userId = null, { nowIso = currentIso } = {}) {
  *  with `loaded` (`{table: {id: row}}`, the rows loaded so far) holding the conflict, that row is
  *  in the list too — load, then ask again until nothing new comes. */
 export function touches(m, loaded = null) {
-  const a = isDict(m.args) ? m.args : {};
+  const a = isObject(m.args) ? m.args : {};
   const out = [];
   const row = (t, id) => {
     if (typeof id === 'string') out.push({ t, id });
@@ -76,7 +63,7 @@ export function touches(m, loaded = null) {
       break;
     case 'order.create':
       row('orders', a.id);
-      if (Array.isArray(a.lines)) for (const line of a.lines) if (isDict(line)) row('order_lines', line.id);
+      if (Array.isArray(a.lines)) for (const line of a.lines) if (isObject(line)) row('order_lines', line.id);
       break;
     case 'order.update':
     case 'order.transition':
@@ -85,7 +72,7 @@ export function touches(m, loaded = null) {
     case 'order.line.upsert':
     case 'order.line.remove':
       row('orders', a.order_id);
-      row('order_lines', m.name === 'order.line.remove' ? a.line_id : isDict(a.line) ? a.line.id : null);
+      row('order_lines', m.name === 'order.line.remove' ? a.line_id : isObject(a.line) ? a.line.id : null);
       if (str(a.order_id)) out.push({ t: 'order_lines', index: 'order_id', value: a.order_id });
       break;
     case 'stock.move':
@@ -100,6 +87,7 @@ export function touches(m, loaded = null) {
       break;
     case 'scan.record':
       row('scans', a.id);
+      row('orders', a.order_id); // its warehouse, when the scan names none
       break;
     case 'qr.redeem':
       row('orders', a.order_id);
@@ -114,9 +102,9 @@ export function touches(m, loaded = null) {
       break;
     case 'conflict.resolve': {
       row('conflicts', a.id);
-      const conflicts = str(a.id) && isDict(loaded) && isDict(loaded.conflicts) ? loaded.conflicts : {};
-      const c = own(conflicts, a.id);
-      if (isDict(c) && str(c.table_name) && c.table_name) row(c.table_name, c.row_id);
+      const conflicts = str(a.id) && isObject(loaded) && isObject(loaded.conflicts) ? loaded.conflicts : {};
+      const c = Object.hasOwn(conflicts, a.id) ? conflicts[a.id] : undefined;
+      if (isObject(c) && str(c.table_name) && c.table_name) row(c.table_name, c.row_id);
       break;
     }
     default:
@@ -125,42 +113,54 @@ export function touches(m, loaded = null) {
   return out;
 }
 
-function meta(userId, hlc, nowIso) {
-  return { userId: userId ?? null, hlc, now: hlcIso(hlc, nowIso) };
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-// ---- the handlers (each checks everything before it writes) ---------------------------------
-
-function orderTotal(view, order, replaced = {}) {
-  // `replaced`: line id → the line as it will be (null: removed), not yet written.
-  const lines = table(view, 'order_lines');
-  let total = 0;
-  const seen = new Set();
-  for (const [id, line] of Object.entries(lines)) {
-    const now = Object.hasOwn(replaced, id) ? replaced[id] : line;
-    seen.add(id);
-    if (now !== null && now.order_id === order.id) total += times(now.qty, now.unit_price);
+/** When the user made the edit (its HLC), as the server's clock reads when the device pushes at
+ *  once: the same state always gives the same view. null: not an HLC. */
+function timeOf(hlc) {
+  try {
+    return new Date(parse(hlc).ms).toISOString();
+  } catch {
+    return null;
   }
-  for (const [id, line] of Object.entries(replaced)) {
-    if (!seen.has(id) && line !== null && line.order_id === order.id) {
-      total += times(line.qty, line.unit_price);
-    }
+}
+
+function table(view, name) {
+  if (!Object.hasOwn(view, name)) view[name] = {};
+  return view[name];
+}
+
+function rowOf(rows, id) {
+  return typeof id === 'string' && Object.hasOwn(rows, id) ? rows[id] : undefined;
+}
+
+/** `rows[id] = row`, also for an id like `__proto__`. */
+function put(rows, id, row) {
+  Object.defineProperty(rows, id, { value: row, writable: true, enumerable: true, configurable: true });
+}
+
+// ---- the handlers (args valid by the catalog; each checks the view before it writes) --------
+
+function orderTotal(view, orderId, replaced = {}) {
+  // `replaced`: line id → the line as it will be (null: removed), not yet written.
+  const lines = { ...table(view, 'order_lines') };
+  for (const [id, line] of Object.entries(replaced)) put(lines, id, line);
+  let total = 0;
+  for (const line of Object.values(lines)) {
+    if (line !== null && line.order_id === orderId) total += line.qty * line.unit_price;
   }
   return total;
 }
 
-function retotaled(order, total, m) {
-  return { ...order, total, updated_at: m.now };
-}
-
 function customerUpsert(view, a, m) {
   const customers = table(view, 'customers');
-  const id = key(req(a, 'id'));
-  const current = own(customers, id);
+  const current = rowOf(customers, a.id);
   if (current === undefined) {
-    const fields = Object.fromEntries(CUSTOMER_FIELDS.map((f) => [f, get(a, f)]));
-    put(customers, id, {
-      id,
+    const fields = Object.fromEntries(CUSTOMER_FIELDS.map((f) => [f, a[f] ?? null]));
+    put(customers, a.id, {
+      id: a.id,
       ...fields,
       owner_id: m.userId,
       credit_limit: null,
@@ -171,166 +171,141 @@ function customerUpsert(view, a, m) {
   } else {
     // Like the server: a field left out of an edit keeps its value.
     const sent = CUSTOMER_FIELDS.filter((f) => Object.hasOwn(a, f)).map((f) => [f, a[f]]);
-    put(customers, id, { ...current, ...Object.fromEntries(sent) });
+    put(customers, a.id, { ...current, ...Object.fromEntries(sent) });
   }
   return true;
 }
 
 function orderCreate(view, a, m) {
   const orders = table(view, 'orders');
-  const id = key(req(a, 'id'));
-  if (own(orders, id) !== undefined) return false;
-  const lines = table(view, 'order_lines');
-  const status = or(get(a, 'status'), 'submitted');
-  const given = or(get(a, 'lines'), []);
-  if (!Array.isArray(given)) throw new Malformed('lines');
-  const newLines = given.map((line) => ({
-    id: key(req(line, 'id')),
-    order_id: id,
-    ...Object.fromEntries(LINE_FIELDS.map((f) => [f, req(line, f)])),
+  if (rowOf(orders, a.id) !== undefined) return false;
+  const status = a.status ?? 'submitted';
+  const newLines = a.lines.map((line) => ({
+    id: line.id,
+    order_id: a.id,
+    ...Object.fromEntries(LINE_FIELDS.map((f) => [f, line[f]])),
     version: 0,
     updated_by: '',
   }));
-  const order = {
-    id,
-    number: req(a, 'number'),
-    customer_id: req(a, 'customer_id'),
+  const lines = table(view, 'order_lines');
+  for (const line of newLines) put(lines, line.id, line);
+  put(orders, a.id, {
+    id: a.id,
+    number: a.number,
+    customer_id: a.customer_id,
     owner_id: m.userId,
     status,
-    priority: or(get(a, 'priority'), 'normal'),
-    due_date: get(a, 'due_date'),
-    notes: get(a, 'notes'),
-    delivery_address: get(a, 'delivery_address'),
-    warehouse_id: get(a, 'warehouse_id'),
+    priority: a.priority ?? 'normal',
+    due_date: a.due_date ?? null,
+    notes: a.notes ?? null,
+    delivery_address: a.delivery_address ?? null,
+    warehouse_id: a.warehouse_id ?? null,
     assignee_id: null,
-    channel: or(get(a, 'channel'), 'field'),
-    total: newLines.reduce((sum, line) => sum + times(line.qty, line.unit_price), 0),
+    channel: a.channel ?? 'field',
+    total: newLines.reduce((sum, line) => sum + line.qty * line.unit_price, 0),
     status_history: [{ to: status, at: m.now, by: m.userId, hlc: m.hlc }],
     created_at: m.now,
     updated_at: m.now,
     version: 0,
     updated_by: '',
-  };
-  for (const line of newLines) put(lines, line.id, line);
-  put(orders, id, order);
+  });
   return true;
 }
 
 function orderUpdate(view, a, m) {
   const orders = table(view, 'orders');
-  const order = own(orders, key(req(a, 'id')));
-  if (order === undefined || fieldsLocked(req(order, 'status'))) return false;
-  const set = req(a, 'set');
-  if (!isDict(set)) throw new Malformed('set');
+  const order = rowOf(orders, a.id);
+  if (order === undefined || fieldsLocked(order.status)) return false;
   const allowed = orderUpdateFields();
-  const changes = Object.entries(set).filter(([k]) => allowed.includes(k));
-  if (changes.length === 0) return false;
-  put(orders, req(order, 'id'), { ...order, ...Object.fromEntries(changes), updated_at: m.now });
+  const changes = Object.entries(a.set).filter(([k]) => allowed.includes(k));
+  // Nothing to change (or every value already so): the server leaves the order as it is.
+  if (changes.every(([k, v]) => order[k] === v)) return false;
+  put(orders, a.id, { ...order, ...Object.fromEntries(changes), updated_at: m.now });
   return true;
 }
 
 function editableOrder(view, orderId) {
-  const order = own(table(view, 'orders'), orderId);
-  if (order === undefined || linesLocked(req(order, 'status'))) return null;
-  req(order, 'id'); // every caller needs it before it may succeed
-  return order;
+  const order = rowOf(table(view, 'orders'), orderId);
+  return order === undefined || linesLocked(order.status) ? null : order;
 }
 
 function lineUpsert(view, a, m) {
-  const order = editableOrder(view, key(req(a, 'order_id')));
+  const order = editableOrder(view, a.order_id);
   if (order === null) return false;
   const lines = table(view, 'order_lines');
-  const given = req(a, 'line');
-  const id = key(req(given, 'id'));
-  const current = own(lines, id);
-  if (current !== undefined && get(current, 'order_id') !== req(order, 'id')) return false;
-  const base = current ?? { id, order_id: order.id, version: 0, updated_by: '' };
-  const line = { ...base, ...Object.fromEntries(LINE_FIELDS.map((f) => [f, req(given, f)])) };
-  const total = orderTotal(view, order, { [id]: line });
-  put(lines, id, line);
-  put(table(view, 'orders'), order.id, retotaled(order, total, m));
+  const given = a.line;
+  const current = rowOf(lines, given.id);
+  if (current !== undefined && current.order_id !== order.id) return false;
+  const base = current ?? { id: given.id, order_id: order.id, version: 0, updated_by: '' };
+  const line = { ...base, ...Object.fromEntries(LINE_FIELDS.map((f) => [f, given[f]])) };
+  const total = orderTotal(view, order.id, { [given.id]: line });
+  put(lines, given.id, line);
+  put(table(view, 'orders'), order.id, { ...order, total, updated_at: m.now });
   return true;
 }
 
 function lineRemove(view, a, m) {
-  const order = editableOrder(view, key(req(a, 'order_id')));
+  const order = editableOrder(view, a.order_id);
   if (order === null) return false;
   const lines = table(view, 'order_lines');
-  const lineId = key(req(a, 'line_id'));
-  const line = own(lines, lineId);
-  if (line === undefined || get(line, 'order_id') !== req(order, 'id')) return false;
-  const total = orderTotal(view, order, { [lineId]: null });
-  delete lines[lineId];
-  put(table(view, 'orders'), order.id, retotaled(order, total, m));
+  const line = rowOf(lines, a.line_id);
+  if (line === undefined || line.order_id !== order.id) return false;
+  const total = orderTotal(view, order.id, { [a.line_id]: null });
+  delete lines[a.line_id];
+  put(table(view, 'orders'), order.id, { ...order, total, updated_at: m.now });
   return true;
 }
 
 function transition(view, a, m) {
   const orders = table(view, 'orders');
-  const order = own(orders, key(req(a, 'id')));
-  if (order === undefined) return false;
-  const status = req(order, 'status');
-  const to = req(a, 'to');
-  if (pyEq(status, to) || !canTransition(status, to)) return false;
-  const step = { from: status, to, at: m.now, by: m.userId, hlc: m.hlc, reason: get(a, 'reason') };
+  const order = rowOf(orders, a.id);
+  // From the status the view has, whatever `from` says (as the server).
+  if (order === undefined || order.status === a.to || !canTransition(order.status, a.to)) return false;
+  const step = { from: order.status, to: a.to, at: m.now, by: m.userId, hlc: m.hlc, reason: a.reason ?? null };
   const before = Array.isArray(order.status_history) ? order.status_history : [];
-  const history = [...before, step];
-  put(orders, req(order, 'id'), { ...order, status: to, status_history: history, updated_at: m.now });
+  put(orders, a.id, { ...order, status: a.to, status_history: [...before, step], updated_at: m.now });
   return true;
 }
 
 function stockMove(view, a, m) {
   const moves = table(view, 'stock_moves');
-  const id = key(req(a, 'id'));
-  if (own(moves, id) !== undefined) return false; // the same move again counts once
-  const move = {
-    id,
-    product_id: key(req(a, 'product_id')),
-    warehouse_id: key(req(a, 'warehouse_id')),
-    delta: req(a, 'delta'),
-    reason: req(a, 'reason'),
-    ref: get(a, 'ref'),
+  if (rowOf(moves, a.id) !== undefined) return false; // the same move again counts once
+  const levels = table(view, 'stock_levels');
+  const levelId = stockLevelId(a.warehouse_id, a.product_id);
+  const level = rowOf(levels, levelId);
+  put(moves, a.id, {
+    id: a.id,
+    product_id: a.product_id,
+    warehouse_id: a.warehouse_id,
+    delta: a.delta,
+    reason: a.reason,
+    ref: a.ref ?? null,
     created_at: m.now,
     created_by: m.userId,
     version: 0,
     updated_by: '',
-  };
-  const levels = table(view, 'stock_levels');
-  const levelId = stockLevelId(move.warehouse_id, move.product_id);
-  const level = own(levels, levelId);
-  let next;
-  if (level === undefined) {
-    next = {
-      id: levelId,
-      product_id: move.product_id,
-      warehouse_id: move.warehouse_id,
-      on_hand: move.delta,
-      reserved: 0,
-      version: 0,
-      updated_by: '',
-    };
-  } else {
-    const onHand = req(level, 'on_hand');
-    if (!isNumber(onHand) || !isNumber(move.delta)) throw new Malformed('delta');
-    next = { ...level, on_hand: onHand + move.delta };
-  }
-  put(moves, id, move);
-  put(levels, levelId, next);
+  });
+  put(
+    levels,
+    levelId,
+    level === undefined
+      ? { id: levelId, product_id: a.product_id, warehouse_id: a.warehouse_id, on_hand: a.delta, reserved: 0, version: 0, updated_by: '' }
+      : { ...level, on_hand: level.on_hand + a.delta },
+  );
   return true;
 }
 
 function paymentRecord(view, a, m) {
-  if (own(table(view, 'orders'), key(req(a, 'order_id'))) === undefined) return false;
+  if (rowOf(table(view, 'orders'), a.order_id) === undefined) return false;
   const payments = table(view, 'payments');
-  const status = or(get(a, 'status'), 'paid');
-  const id = key(req(a, 'id'));
-  const current = own(payments, id);
+  const status = a.status ?? 'paid';
+  const current = rowOf(payments, a.id);
   if (current === undefined) {
-    put(payments, id, {
-      id,
+    put(payments, a.id, {
+      id: a.id,
       order_id: a.order_id,
-      method: req(a, 'method'),
-      amount: req(a, 'amount'),
+      method: a.method,
+      amount: a.amount,
       status,
       created_at: m.now,
       version: 0,
@@ -339,61 +314,55 @@ function paymentRecord(view, a, m) {
     return true;
   }
   // Only the status of a recorded payment may move; anything else is the server's conflict.
-  const same =
-    pyEq(req(current, 'method'), req(a, 'method')) && pyEq(req(current, 'amount'), req(a, 'amount'));
-  if (get(current, 'order_id') !== a.order_id || !same || pyEq(req(current, 'status'), status)) return false;
-  put(payments, id, { ...current, status });
+  const same = current.order_id === a.order_id && current.method === a.method && current.amount === a.amount;
+  if (!same || current.status === status) return false;
+  put(payments, a.id, { ...current, status });
   return true;
 }
 
 /** The fields a resolution may write back onto a row, by table (= sync.rules.conflicts). */
-function writable(table) {
-  if (table === 'orders') return orderUpdateFields();
-  if (table === 'customers') return CUSTOMER_FIELDS;
+function writable(tableName) {
+  if (tableName === 'orders') return orderUpdateFields();
+  if (tableName === 'customers') return CUSTOMER_FIELDS;
   return [];
 }
 
+const VALUE_KINDS = Object.freeze(['field', 'overwritten']);
+
 function conflictResolve(view, a, m) {
   const conflicts = table(view, 'conflicts');
-  const c = own(conflicts, key(req(a, 'id')));
-  const resolution = req(a, 'resolution');
-  if (c === undefined || pyEq(get(c, 'status'), 'resolved')) return false;
-  if (pyEq(resolution, 'admin')) {
-    if (pyEq(get(c, 'status'), 'referred')) return false;
-    put(conflicts, key(req(c, 'id')), { ...c, status: 'referred', resolution: null });
+  const c = rowOf(conflicts, a.id);
+  const resolution = a.resolution;
+  if (c === undefined || c.status === 'resolved') return false;
+  if (resolution === 'admin') {
+    if (c.status === 'referred') return false;
+    put(conflicts, a.id, { ...c, status: 'referred', resolution: null });
     return true;
   }
-  const tableName = get(c, 'table_name');
-  const field = get(c, 'field');
-  let row;
-  if (truthy(tableName)) {
-    const rowId = get(c, 'row_id');
-    const rows = table(view, key(tableName));
-    row = typeof rowId === 'string' ? own(rows, rowId) : undefined;
-  }
+  const tableName = c.table_name;
+  const field = c.field;
+  const row = tableName ? rowOf(table(view, tableName), c.row_id) : undefined;
   let value;
   let write = null;
   if (resolution === 'client' || resolution === 'custom') {
-    const kind = get(c, 'kind');
-    if (!(pyEq(kind, 'field') || pyEq(kind, 'overwritten')) || !writable(tableName).includes(field)) return false;
+    if (!VALUE_KINDS.includes(c.kind) || !writable(tableName).includes(field)) return false;
     if (resolution === 'custom' && !Object.hasOwn(a, 'value')) return false;
-    value = resolution === 'client' ? get(c, 'client_value') : a.value;
-    if (row !== undefined && !pyEq(get(row, field), value)) {
+    value = resolution === 'client' ? c.client_value ?? null : a.value;
+    if (row !== undefined && row[field] !== value) {
       const changed = { [field]: value };
       if (tableName === 'orders') {
-        if (fieldsLocked(get(row, 'status'))) return false;
+        if (fieldsLocked(row.status)) return false;
         changed.updated_at = m.now;
       }
-      write = [key(req(row, 'id')), { ...row, ...changed }];
+      write = { ...row, ...changed };
     }
   } else if (resolution === 'server') {
-    value = row !== undefined && truthy(field) ? get(row, field) : null;
+    value = row !== undefined && field ? row[field] ?? null : null;
   } else {
     return false;
   }
-  const id = key(req(c, 'id'));
-  if (write !== null) put(table(view, tableName), ...write);
-  put(conflicts, id, {
+  if (write !== null) put(table(view, tableName), write.id, write);
+  put(conflicts, a.id, {
     ...c,
     status: 'resolved',
     resolution,
@@ -404,21 +373,22 @@ function conflictResolve(view, a, m) {
   return true;
 }
 
-/** `scan.record`: the scan appears in the device's list at once (the server adds the device,
- *  the token id and the warehouse it belongs to). */
+/** `scan.record`: the scan appears in the device's list at once; one that names no warehouse
+ *  lands in its order's, as the server puts it (an order the view lacks may just not be pulled
+ *  yet: its id stays). */
 function scanRecord(view, a, m) {
   const scans = table(view, 'scans');
-  const id = key(req(a, 'id'));
-  if (own(scans, id) !== undefined) return false;
-  put(scans, id, {
-    id,
-    action: req(a, 'action'),
-    result: req(a, 'result'),
-    code: get(a, 'code'),
+  if (rowOf(scans, a.id) !== undefined) return false;
+  const order = a.order_id ? rowOf(table(view, 'orders'), a.order_id) : undefined;
+  put(scans, a.id, {
+    id: a.id,
+    action: a.action,
+    result: a.result,
+    code: a.code ?? null,
     token_id: null,
-    order_id: get(a, 'order_id'),
-    product_id: get(a, 'product_id'),
-    warehouse_id: get(a, 'warehouse_id'),
+    order_id: a.order_id ?? null,
+    product_id: a.product_id ?? null,
+    warehouse_id: a.warehouse_id ?? order?.warehouse_id ?? null,
     device_id: null,
     user_id: m.userId,
     at: m.now,
@@ -437,23 +407,21 @@ const STANDING = Object.freeze(['completed', 'pending_review', 'queued']);
  *  changes nothing. */
 function qrRedeem(view, a, m) {
   const redemptions = table(view, 'redemptions');
-  const order = own(table(view, 'orders'), key(req(a, 'order_id')));
-  const id = key(req(a, 'id'));
-  if (own(redemptions, id) !== undefined || order === undefined) return false;
-  const orderId = req(order, 'id');
+  const order = rowOf(table(view, 'orders'), a.order_id);
+  if (rowOf(redemptions, a.id) !== undefined || order === undefined) return false;
   for (const r of Object.values(redemptions)) {
-    if (get(r, 'order_id') === orderId && STANDING.includes(get(r, 'status'))) return false;
+    if (r.order_id === order.id && STANDING.includes(r.status)) return false;
   }
-  put(redemptions, id, {
-    id,
-    order_id: orderId,
+  put(redemptions, a.id, {
+    id: a.id,
+    order_id: order.id,
     token_id: null,
     device_id: null,
     user_id: m.userId,
     client_id: null,
     at: m.now,
     received_at: null,
-    amount: get(order, 'total'),
+    amount: order.total ?? null,
     status: 'queued',
     reviewer_id: null,
     reviewed_at: null,
@@ -466,15 +434,14 @@ function qrRedeem(view, a, m) {
 
 function redemptionReview(view, a, m) {
   const redemptions = table(view, 'redemptions');
-  const r = own(redemptions, key(req(a, 'id')));
-  if (r === undefined || get(r, 'status') !== 'pending_review') return false;
-  const approve = req(a, 'approve');
-  put(redemptions, key(req(r, 'id')), {
+  const r = rowOf(redemptions, a.id);
+  if (r === undefined || r.status !== 'pending_review') return false;
+  put(redemptions, a.id, {
     ...r,
-    status: approve === true ? 'completed' : 'refused',
+    status: a.approve === true ? 'completed' : 'refused',
     reviewer_id: m.userId,
     reviewed_at: m.now,
-    reason: get(a, 'reason'),
+    reason: a.reason ?? null,
   });
   return true;
 }
@@ -482,14 +449,13 @@ function redemptionReview(view, a, m) {
 /** `stocktake.line`: the count appears at once (the server adds the device). */
 function stocktakeLine(view, a, m) {
   const lines = table(view, 'stocktake_lines');
-  const id = key(req(a, 'id'));
-  if (own(lines, id) !== undefined) return false;
-  put(lines, id, {
-    id,
-    session_id: req(a, 'session_id'),
-    warehouse_id: req(a, 'warehouse_id'),
-    product_id: req(a, 'product_id'),
-    counted: req(a, 'counted'),
+  if (rowOf(lines, a.id) !== undefined) return false;
+  put(lines, a.id, {
+    id: a.id,
+    session_id: a.session_id,
+    warehouse_id: a.warehouse_id,
+    product_id: a.product_id,
+    counted: a.counted,
     user_id: m.userId,
     device_id: null,
     at: m.now,
@@ -510,6 +476,7 @@ const HANDLERS = Object.freeze({
   'stock.move': stockMove,
   'payment.record': paymentRecord,
   'conflict.resolve': conflictResolve,
+  'qr.issue': () => false, // the token is the device's own; its record stays on the server
   'scan.record': scanRecord,
   'qr.redeem': qrRedeem,
   'redemption.review': redemptionReview,

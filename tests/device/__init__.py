@@ -1,0 +1,1 @@
+"""A device simulator: the Python sync client the tests, benchmarks and harnesses drive with."""
