@@ -18,7 +18,7 @@ from server import error_responses as errors
 from server.admin.aftersales import AfterSalesController
 from server.admin.conflicts import ConflictsController
 from server.admin.controller import AdminController
-from server.admin.import_controller import ImportController
+from server.admin.imports.controller import ImportController
 from server.admin.inventory_controller import InventoryController
 from server.admin.mutations import MutationsController
 from server.admin.orders import OrdersController

@@ -139,7 +139,7 @@ HTTP_ERROR_CODES: tuple[str, ...] = (
     "wrong_warehouse",
 )
 
-# A cell of an imported spreadsheet (server/admin/importer.py): ``Bad("<code>", …)`` and
+# A cell of an imported spreadsheet (server/admin/imports/): ``Bad("<code>", …)`` and
 # ``line.fail(column, "<code>", …)``.
 IMPORT_CELL_CODES: tuple[str, ...] = (
     "ambiguous_customer",
