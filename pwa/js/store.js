@@ -6,7 +6,8 @@
 import { Clock, parse as parseHlc } from './core/hlc.js';
 import { newClientId, orderNumber } from './core/ids.js';
 import * as outboxState from './core/outbox.js';
-import { rebase, touches } from './core/optimistic.js';
+import { rebase } from './core/optimistic.js';
+import { touches } from './core/touches.js';
 import { conflictIdsOf, referencedIds, refusedWork, settledIds } from './core/refused.js';
 import { assertValid } from './core/validate.js';
 import { ROW_TABLES, openDb } from './db.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
-import { apply, rebase, touches } from '../../pwa/js/core/optimistic.js';
+import { apply, rebase } from '../../pwa/js/core/optimistic.js';
+import { touches } from '../../pwa/js/core/touches.js';
 import { useVocabulary } from '../../pwa/js/core/vocab.js';
 import { clone, vectors, vocabularyJson } from './helpers.mjs';
 
