@@ -10,11 +10,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from server.auth.principal import Principal, needs
+from server.errors import BadRequest
 from server.qr import labels, page, render
-from server.qr.service import NotFound, TokenOut
+from server.qr.service import TokenOut
 from server.state import AppState
 from shared import qr
-from sync.errors import BadRequest
 
 PRIVATE = {"Cache-Control": "no-store"}
 
@@ -112,4 +112,4 @@ async def status_page_upper(
     return await _status_page(request, app_state, token)
 
 
-__all__ = ["NotFound", "QrController", "status_page", "status_page_upper"]
+__all__ = ["QrController", "status_page", "status_page_upper"]
