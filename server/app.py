@@ -19,7 +19,7 @@ from server.admin.aftersales import AfterSalesController
 from server.admin.conflicts import ConflictsController
 from server.admin.controller import AdminController
 from server.admin.imports.controller import ImportController
-from server.admin.inventory_controller import InventoryController
+from server.admin.inventory.controller import InventoryController
 from server.admin.mutations import MutationsController
 from server.admin.orders import OrdersController
 from server.admin.reports.controller import ReportsController

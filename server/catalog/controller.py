@@ -10,17 +10,16 @@ from litestar import Controller, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from server.admin.inventory import Count, Money
+from server.admin.inventory.schemas import Count, Money
 from server.auth.principal import Principal, needs
 from server.db.sql import is_unique_violation
+from server.errors import Conflict
 from server.state import AppState
 from sync.direct import put_rows
-from sync.errors import SyncError
 
 
-class SkuTaken(SyncError):
+class SkuTaken(Conflict):
     code = "sku_taken"
-    status = 409
 
 
 class ProductIn(msgspec.Struct, forbid_unknown_fields=True):

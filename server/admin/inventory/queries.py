@@ -1,11 +1,6 @@
-"""The admin console's inventory (docs/admin.md § Inventory): products with their stock
-settings, warehouses, stock levels with available and a state, adjustments and receipts, the
-moves ledger, low-stock alerts, and the stocktake sessions.
-
-Reads are plain SQL on the server's tables (paged on the server, or every matching row for an
-export). Writes go through the sync engine: products and warehouses with ``put_rows`` (the
-catalog bucket, so every device pulls them), adjustments as the ``stock.move`` rule a device's
-mutation runs (sync/rules/stock.py), so levels and the ledger stay one truth.
+"""The inventory's reads: products with their stock over every warehouse, warehouses, stock
+levels with available and a state, low-stock alerts, the moves ledger and stocktake sessions —
+a page at a time, or every matching row for an export.
 
 The state of a level (available = on hand − reserved), the first that holds:
 ``negative`` available < 0; ``critical`` available < the product's safety stock; ``reorder``
@@ -15,205 +10,27 @@ the product has a reorder point (> 0) and available ≤ it; else ``ok``.
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import msgspec
 
+from server.admin.inventory.schemas import (
+    ALERT_STATES,
+    Alerts,
+    LevelFilters,
+    LevelRow,
+    MoveFilters,
+    MoveRow,
+    Page,
+    ProductFilters,
+    ProductRow,
+    StocktakeRow,
+    WarehouseRow,
+)
 from server.admin.period import bounds, check_page
-from server.db.sql import Database, is_unique_violation
-from shared.roles import SCOPE_BY_ROLE
-from sync.context import Actor
-from sync.direct import apply_mutation, put_rows
-from sync.errors import BadRequest, Forbidden, MutationRejected, SyncError
-from sync.ids import stock_level_id, uuid7
-from sync.store import Store, WriteTx
-
-State = Literal["ok", "reorder", "critical", "negative"]
-ALERT_STATES = ("reorder", "critical", "negative")
-
-
-class NotFound(SyncError):
-    code = "not_found"
-    status = 404
-
-
-class SkuTaken(SyncError):
-    code = "sku_taken"
-    status = 409
-
-
-class CodeTaken(SyncError):
-    code = "code_taken"
-    status = 409
-
-
-# ---- wire shapes --------------------------------------------------------------------------
-
-Count = Annotated[int, msgspec.Meta(ge=0, le=10**9)]
-Money = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
-
-
-class ProductIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A new product; ``id`` chosen by the server unless given."""
-
-    sku: str
-    name: str
-    unit_price: Money = 0
-    barcode: str | None = None
-    unit: str = "pcs"
-    active: bool = True
-    safety_stock: Count = 0
-    reorder_point: Count = 0
-    id: str | None = None
-
-
-class ProductChange(msgspec.Struct, forbid_unknown_fields=True):
-    sku: str | msgspec.UnsetType = msgspec.UNSET
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    unit_price: Money | msgspec.UnsetType = msgspec.UNSET
-    barcode: str | None | msgspec.UnsetType = msgspec.UNSET
-    unit: str | msgspec.UnsetType = msgspec.UNSET
-    active: bool | msgspec.UnsetType = msgspec.UNSET
-    safety_stock: Count | msgspec.UnsetType = msgspec.UNSET
-    reorder_point: Count | msgspec.UnsetType = msgspec.UNSET
-
-
-class ProductRow(msgspec.Struct):
-    id: str
-    sku: str
-    name: str
-    barcode: str | None
-    unit_price: int
-    unit: str
-    active: bool
-    safety_stock: int
-    reorder_point: int
-    on_hand: int  # over every warehouse
-    reserved: int
-    available: int
-    low: int  # levels of this product in reorder, critical or negative state
-
-
-class WarehouseIn(msgspec.Struct, forbid_unknown_fields=True):
-    code: str
-    name: str
-    address: str | None = None
-    id: str | None = None
-
-
-class WarehouseChange(msgspec.Struct, forbid_unknown_fields=True):
-    code: str | msgspec.UnsetType = msgspec.UNSET
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    address: str | None | msgspec.UnsetType = msgspec.UNSET
-
-
-class WarehouseRow(msgspec.Struct):
-    id: str
-    code: str
-    name: str
-    address: str | None
-    products: int  # stock levels held
-    on_hand: int
-
-
-class LevelRow(msgspec.Struct):
-    id: str
-    product_id: str
-    sku: str
-    name: str
-    barcode: str | None
-    warehouse_id: str
-    warehouse_code: str | None
-    on_hand: int
-    reserved: int
-    available: int
-    safety_stock: int
-    reorder_point: int
-    state: str
-
-
-class Adjust(msgspec.Struct, forbid_unknown_fields=True):
-    product_id: str
-    warehouse_id: str
-    delta: Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]
-    reason: Literal["receive", "adjust"]
-    note: Annotated[str, msgspec.Meta(max_length=200)] | None = None  # the move's ref
-    id: str | None = None  # the move's id: the same id again is recorded once
-
-
-class Adjusted(msgspec.Struct):
-    move: dict
-    level: LevelRow
-    status: str  # applied / merged
-    conflict_id: str | None  # a negative_stock conflict when on hand went below zero
-
-
-class MoveRow(msgspec.Struct):
-    id: str
-    created_at: str
-    product_id: str
-    sku: str | None
-    product_name: str | None
-    warehouse_id: str
-    warehouse_code: str | None
-    delta: int
-    reason: str
-    ref: str | None
-    created_by: str
-    created_by_name: str | None
-
-
-class StocktakeRow(msgspec.Struct):
-    id: str
-    warehouse_id: str
-    warehouse_code: str | None
-    warehouse_name: str | None
-    status: str
-    opened_by: str
-    opened_by_name: str | None
-    opened_at: str
-    applied_by: str | None
-    applied_by_name: str | None
-    applied_at: str | None
-    lines: int  # count lines received
-    products: int  # products counted
-
-
-class Page(msgspec.Struct):
-    rows: list[Any]
-    total: int
-    next: Any  # the offset (int) or keyset cursor (str) of the next page; null at the end
-
-
-class Alerts(msgspec.Struct):
-    rows: list[LevelRow]
-    total: int
-    counts: dict[str, int]  # per state: reorder, critical, negative
-
-
-# ---- validation ------------------------------------------------------------------------------
-
-
-def _text(name: str, value: str, most: int) -> str:
-    value = value.strip()
-    if not 1 <= len(value) <= most:
-        raise BadRequest(f"{name}: 1 to {most} characters")
-    if "\x00" in value:
-        # PostgreSQL refuses it (server/error_responses.py text_error); SQLite would store it.
-        raise BadRequest(f"{name}: may not contain NUL characters")
-    return value
-
-
-def _optional(name: str, value: str | None, most: int) -> str | None:
-    if value is None or not value.strip():
-        return None
-    return _text(name, value, most)
-
-
-def _id(value: str | None) -> str:
-    if value is None:
-        return uuid7()
-    return _text("id", value, 64)
+from server.db.sql import Database, Row
+from server.errors import BadRequest, NotFound
+from sync.ids import stock_level_id
 
 
 def _like(q: str) -> str:
@@ -255,13 +72,6 @@ _PRODUCT_SELECT = (
     "  FROM stock_levels l JOIN products p ON p.id = l.product_id WHERE l.deleted = ?"
     "  GROUP BY l.product_id) t ON t.product_id = p.id"
 )
-PRODUCT_COLUMNS = list(ProductRow.__struct_fields__)
-
-
-class ProductFilters(msgspec.Struct, frozen=True):
-    q: str | None = None
-    active: bool | None = None
-    low_stock: bool | None = None
 
 
 def _product_where(f: ProductFilters) -> tuple[str, list[Any]]:
@@ -315,57 +125,6 @@ async def product(db: Database, product_id: str) -> ProductRow:
     return _product(row)
 
 
-def _product_fields(values: dict) -> dict:
-    out = dict(values)
-    if "sku" in out:
-        out["sku"] = _text("sku", out["sku"], 64)
-    if "name" in out:
-        out["name"] = _text("name", out["name"], 200)
-    if "unit" in out:
-        out["unit"] = _text("unit", out["unit"], 16)
-    if "barcode" in out:
-        out["barcode"] = _optional("barcode", out["barcode"], 64)
-    return out
-
-
-async def _put(store: Store, db: Database, actor: Actor, table: str, row: dict,
-               unique: str, taken: type[SyncError]) -> None:  # fmt: skip
-    """``put_rows`` of one row, with a taken unique ``unique`` (sku, code) as ``taken``."""
-    async with db.read() as conn:
-        other = await conn.fetchval(
-            f"SELECT id FROM {table} WHERE {unique} = ? AND id <> ?", (row[unique], row["id"])
-        ) if unique in row else None  # fmt: skip
-    if other is not None:
-        raise taken(f"{unique} {row[unique]!r} belongs to {other}")
-    try:
-        await put_rows(store, actor, table, [row])  # versioned, audited, pulled by devices
-    except Exception as e:
-        if is_unique_violation(e):  # taken between the check and the write
-            raise taken(f"{unique} {row[unique]!r} is taken") from None
-        raise
-
-
-async def create_product(store: Store, db: Database, actor: Actor, new: ProductIn) -> ProductRow:
-    row = _product_fields(msgspec.structs.asdict(new))
-    row["id"] = _id(new.id)
-    async with db.read() as conn:
-        if await conn.fetchval("SELECT id FROM products WHERE id = ?", (row["id"],)):
-            raise BadRequest(f"a product {row['id']} exists already: change it instead")
-    await _put(store, db, actor, "products", row, "sku", SkuTaken)
-    return await product(db, row["id"])
-
-
-async def change_product(
-    store: Store, db: Database, actor: Actor, product_id: str, change: ProductChange
-) -> ProductRow:
-    await product(db, product_id)  # 404 first
-    fields = {k: v for k, v in msgspec.structs.asdict(change).items() if v is not msgspec.UNSET}
-    if fields:
-        row = {"id": product_id, **_product_fields(fields)}
-        await _put(store, db, actor, "products", row, "sku", SkuTaken)
-    return await product(db, product_id)
-
-
 # ---- warehouses ----------------------------------------------------------------------------
 
 _WAREHOUSE_SELECT = (
@@ -396,40 +155,6 @@ async def warehouse(db: Database, warehouse_id: str) -> WarehouseRow:
     return _warehouse(row)
 
 
-def _warehouse_fields(values: dict) -> dict:
-    out = dict(values)
-    if "code" in out:
-        out["code"] = _text("code", out["code"], 16)
-    if "name" in out:
-        out["name"] = _text("name", out["name"], 200)
-    if "address" in out:
-        out["address"] = _optional("address", out["address"], 2000)
-    return out
-
-
-async def create_warehouse(
-    store: Store, db: Database, actor: Actor, new: WarehouseIn
-) -> WarehouseRow:
-    row = _warehouse_fields(msgspec.structs.asdict(new))
-    row["id"] = _id(new.id)
-    async with db.read() as conn:
-        if await conn.fetchval("SELECT id FROM warehouses WHERE id = ?", (row["id"],)):
-            raise BadRequest(f"a warehouse {row['id']} exists already: change it instead")
-    await _put(store, db, actor, "warehouses", row, "code", CodeTaken)
-    return await warehouse(db, row["id"])
-
-
-async def change_warehouse(
-    store: Store, db: Database, actor: Actor, warehouse_id: str, change: WarehouseChange
-) -> WarehouseRow:
-    await warehouse(db, warehouse_id)
-    fields = {k: v for k, v in msgspec.structs.asdict(change).items() if v is not msgspec.UNSET}
-    if fields:
-        row = {"id": warehouse_id, **_warehouse_fields(fields)}
-        await _put(store, db, actor, "warehouses", row, "code", CodeTaken)
-    return await warehouse(db, warehouse_id)
-
-
 # ---- stock levels ----------------------------------------------------------------------------
 
 _LEVEL_SELECT = (
@@ -442,14 +167,6 @@ _LEVEL_FROM = (
     " LEFT JOIN warehouses w ON w.id = l.warehouse_id"
 )
 _LEVEL_ORDER = " ORDER BY p.sku, w.code, l.id"
-LEVEL_COLUMNS = list(LevelRow.__struct_fields__)
-
-
-class LevelFilters(msgspec.Struct, frozen=True):
-    warehouse_id: str | None = None
-    q: str | None = None
-    low: bool = False
-    state: str | None = None
 
 
 def _level_where(f: LevelFilters) -> tuple[str, list[Any]]:
@@ -520,48 +237,6 @@ async def level(db: Database, warehouse_id: str, product_id: str) -> LevelRow:
     return _level(row)
 
 
-# ---- adjustments -------------------------------------------------------------------------------
-
-
-async def adjust(store: Store, db: Database, actor: Actor, data: Adjust) -> Adjusted:
-    """A ``receive`` (goods in, delta > 0) or ``adjust`` move, through the ``stock.move`` rule."""
-    if data.delta == 0:
-        raise BadRequest("delta: not 0")
-    if data.reason == "receive" and data.delta < 0:
-        raise BadRequest("a receipt adds stock: delta > 0 (use adjust to take stock away)")
-    move_id = _id(data.id)
-    note = _optional("note", data.note, 200)
-
-    async def work(tx: WriteTx) -> tuple[str, str | None]:
-        for table, row_id in (("products", data.product_id), ("warehouses", data.warehouse_id)):
-            row = await tx.get(table, row_id)
-            if row is None or row["deleted"]:
-                raise NotFound(f"no {table[:-1]} {row_id}")
-        args = {"id": move_id, "product_id": data.product_id, "warehouse_id": data.warehouse_id,
-                "delta": data.delta, "reason": data.reason, "ref": note}  # fmt: skip
-        try:
-            outcome = await apply_mutation(tx, actor, "stock.move", args)
-        except MutationRejected as e:  # what the rule refuses, as a device would be told
-            raise BadRequest(f"{e.code}: {e.message}") from None
-        if outcome.status == "applied":
-            tx.audit(f"stock.{data.reason}", move_id, {
-                "product": data.product_id, "warehouse": data.warehouse_id,
-                "delta": data.delta, "note": note}, actor.user_id)  # fmt: skip
-        return outcome.status, outcome.conflict_id
-
-    status, conflict_id = await store.run_write(work)
-    async with db.read() as conn:
-        move = await conn.fetchrow(
-            "SELECT id, product_id, warehouse_id, delta, reason, ref, created_at, created_by"
-            " FROM stock_moves WHERE id = ?",
-            (move_id,),
-        )
-    if move is None or (move["product_id"], move["warehouse_id"]) != (
-        data.product_id, data.warehouse_id):  # fmt: skip
-        raise BadRequest(f"move {move_id} exists already for another product or warehouse")
-    return Adjusted(move, await level(db, data.warehouse_id, data.product_id), status, conflict_id)
-
-
 # ---- the moves ledger ----------------------------------------------------------------------
 
 _MOVE_SELECT = (
@@ -572,28 +247,6 @@ _MOVE_SELECT = (
     " LEFT JOIN users u ON u.id = m.created_by"
 )
 _MOVE_ORDER = " ORDER BY m.created_at DESC, m.id DESC"
-MOVE_COLUMNS = list(MoveRow.__struct_fields__)
-
-
-class MoveFilters(msgspec.Struct, frozen=True):
-    product_id: str | None = None
-    warehouse_id: str | None = None
-    reason: str | None = None
-    ref: str | None = None
-    created_from: str | None = None
-    created_to: str | None = None
-    q: str | None = None  # the product's SKU, name or barcode contains it
-
-
-def warehouse_scope(actor: Actor, asked: str | None) -> str | None:
-    """The warehouse a stock-move or stocktake list may show ``actor``: a warehouse user sees
-    their own warehouse only, as their devices do (its ``wh:`` bucket), whatever they ask; any
-    other role sees the warehouse asked for, or all."""
-    if SCOPE_BY_ROLE.get(actor.role) != "warehouse":
-        return asked
-    if not actor.warehouse_id or (asked and asked != actor.warehouse_id):
-        raise Forbidden(f"a {actor.role} user sees their own warehouse's moves and stocktakes only")
-    return actor.warehouse_id
 
 
 def _move_where(f: MoveFilters) -> tuple[list[str], list[Any]]:
@@ -696,3 +349,29 @@ async def stocktakes(
     out = [StocktakeRow(**{**r, "lines": int(r["lines"]), "products": int(r["products"])})
            for r in rows]  # fmt: skip
     return Page(out, total, offset + limit if more else None)
+
+
+# ---- what the writes check -------------------------------------------------------------------
+
+
+async def exists(db: Database, table: str, row_id: str) -> bool:
+    """Whether ``table`` (products, warehouses) has a row ``row_id``, deleted or not."""
+    async with db.read() as conn:
+        return bool(await conn.fetchval(f"SELECT id FROM {table} WHERE id = ?", (row_id,)))
+
+
+async def holder(db: Database, table: str, unique: str, value: Any, row_id: str) -> str | None:
+    """The id of another row of ``table`` whose ``unique`` column (sku, code) is ``value``."""
+    async with db.read() as conn:
+        return await conn.fetchval(
+            f"SELECT id FROM {table} WHERE {unique} = ? AND id <> ?", (value, row_id)
+        )
+
+
+async def move(db: Database, move_id: str) -> Row | None:
+    async with db.read() as conn:
+        return await conn.fetchrow(
+            "SELECT id, product_id, warehouse_id, delta, reason, ref, created_at, created_by"
+            " FROM stock_moves WHERE id = ?",
+            (move_id,),
+        )

@@ -1,5 +1,5 @@
-"""``/api/admin`` inventory endpoints (docs/admin.md § Inventory): thin handlers over
-server/admin/inventory.py. ``inventory.read`` to look, ``inventory.manage`` to change products,
+"""``/api/admin`` inventory endpoints (docs/admin.md § Inventory): thin handlers over the
+package's queries (reads) and service (writes). ``inventory.read`` to look, ``inventory.manage`` to change products,
 warehouses and stock."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from server.admin import inventory as inv
+from server.admin.inventory import queries, service
+from server.admin.inventory import schemas as inv
 from server.admin.tabular import ExportFormat, export_response
 from server.auth.principal import Principal, needs
 from server.state import AppState
@@ -40,9 +41,9 @@ class InventoryController(Controller):
     ) -> Response[Any]:
         f = inv.ProductFilters(q, active, low_stock)
         if format is not None:
-            rows = await inv.every_product(app_state.db, f)
+            rows = await queries.every_product(app_state.db, f)
             return export_response("products", format, inv.PRODUCT_COLUMNS, rows)
-        return Response(await inv.products(app_state.db, f, limit, offset))
+        return Response(await queries.products(app_state.db, f, limit, offset))
 
     @post("/products", status_code=201, operation_id="adminCreateProduct",
           summary="A new product (devices pull it with the catalog)",
@@ -53,7 +54,7 @@ class InventoryController(Controller):
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
     ) -> inv.ProductRow:
-        return await inv.create_product(app_state.store, app_state.db, me.actor, data)
+        return await service.create_product(app_state.store, app_state.db, me.actor, data)
 
     @patch("/products/{product_id:str}", operation_id="adminChangeProduct",
            summary="Change a product: name, SKU, barcode, price, unit, active, stock settings",
@@ -65,7 +66,9 @@ class InventoryController(Controller):
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
     ) -> inv.ProductRow:
-        return await inv.change_product(app_state.store, app_state.db, me.actor, product_id, data)
+        return await service.change_product(
+            app_state.store, app_state.db, me.actor, product_id, data
+        )
 
     # ---- warehouses ------------------------------------------------------------------------
 
@@ -74,7 +77,7 @@ class InventoryController(Controller):
     async def warehouses(
         self, me: NamedDependency[Principal], app_state: NamedDependency[AppState]
     ) -> list[inv.WarehouseRow]:
-        return await inv.warehouses(app_state.db)
+        return await queries.warehouses(app_state.db)
 
     @post("/warehouses", status_code=201, operation_id="adminCreateWarehouse",
           summary="A new warehouse", dependencies={"me": needs("inventory.manage")})  # fmt: skip
@@ -84,7 +87,7 @@ class InventoryController(Controller):
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
     ) -> inv.WarehouseRow:
-        return await inv.create_warehouse(app_state.store, app_state.db, me.actor, data)
+        return await service.create_warehouse(app_state.store, app_state.db, me.actor, data)
 
     @patch("/warehouses/{warehouse_id:str}", operation_id="adminChangeWarehouse",
            summary="Change a warehouse's code, name or address",
@@ -96,7 +99,7 @@ class InventoryController(Controller):
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
     ) -> inv.WarehouseRow:
-        return await inv.change_warehouse(
+        return await service.change_warehouse(
             app_state.store, app_state.db, me.actor, warehouse_id, data
         )
 
@@ -119,9 +122,9 @@ class InventoryController(Controller):
     ) -> Response[Any]:
         f = inv.LevelFilters(warehouse_id, q, low, level_state)
         if format is not None:
-            rows = await inv.every_level(app_state.db, f)
+            rows = await queries.every_level(app_state.db, f)
             return export_response("stock", format, inv.LEVEL_COLUMNS, rows)
-        return Response(await inv.levels(app_state.db, f, limit, offset))
+        return Response(await queries.levels(app_state.db, f, limit, offset))
 
     @get("/stock/alerts", operation_id="adminStockAlerts",
          summary="Levels at or below their reorder point or safety stock, the worst first",
@@ -133,7 +136,7 @@ class InventoryController(Controller):
         warehouse_id: FromQuery[str | None] = None,
         limit: FromQuery[int] = 100,
     ) -> inv.Alerts:
-        return await inv.alerts(app_state.db, warehouse_id, limit)
+        return await queries.alerts(app_state.db, warehouse_id, limit)
 
     @post("/stock/adjust", status_code=201, operation_id="adminStockAdjust",
           summary="Receive goods or adjust a level: a stock move, as a device's stock.move",
@@ -144,7 +147,7 @@ class InventoryController(Controller):
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
     ) -> inv.Adjusted:
-        return await inv.adjust(app_state.store, app_state.db, me.actor, data)
+        return await service.adjust(app_state.store, app_state.db, me.actor, data)
 
     @get("/stock-moves", operation_id="adminStockMoves",
          summary="The stock moves ledger, newest first: filtered, keyset-paged, or exported",
@@ -164,12 +167,12 @@ class InventoryController(Controller):
         cursor: FromQuery[str | None] = None,
         format: FromQuery[ExportFormat | None] = None,
     ) -> Response[Any]:
-        warehouse_id = inv.warehouse_scope(me.actor, warehouse_id)
+        warehouse_id = service.warehouse_scope(me.actor, warehouse_id)
         f = inv.MoveFilters(product_id, warehouse_id, reason, ref, created_from, created_to, q)
         if format is not None:
-            rows = await inv.every_move(app_state.db, f)
+            rows = await queries.every_move(app_state.db, f)
             return export_response("stock-moves", format, inv.MOVE_COLUMNS, rows)
-        return Response(await inv.moves(app_state.db, f, limit, cursor))
+        return Response(await queries.moves(app_state.db, f, limit, cursor))
 
     @get("/stocktakes", operation_id="adminStocktakes",
          summary="Stocktake sessions: open ones first, then applied; newest first",
@@ -183,5 +186,5 @@ class InventoryController(Controller):
         limit: FromQuery[int] = 50,
         offset: FromQuery[int] = 0,
     ) -> Response[Any]:
-        warehouse_id = inv.warehouse_scope(me.actor, warehouse_id)
-        return Response(await inv.stocktakes(app_state.db, status, warehouse_id, limit, offset))
+        warehouse_id = service.warehouse_scope(me.actor, warehouse_id)
+        return Response(await queries.stocktakes(app_state.db, status, warehouse_id, limit, offset))
