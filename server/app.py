@@ -85,18 +85,17 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         await refresh_statistics(db)
         store = SqlSyncStore(db)
         keys = load_keys(settings.keys_dir)
+        async with store.read() as rtx:
+            last_seq = (await rtx.state()).last_seq
+        # Each service gets what it uses (database, store, settings, keys), never the AppState.
         state = AppState(
-            settings=settings, db=db, store=store, keys=keys,
-            auth=AuthService(db, settings, keys), admin=AdminService(db, settings),
+            settings=settings, db=db, store=store, keys=keys, last_seq=last_seq,
+            auth=AuthService(db, store, settings, keys), admin=AdminService(db, store, settings),
             qr=QrService(db, store, keys, settings.public_url),
             qr_page_limit=PerMinute(settings.qr_page_rate_per_minute),
         )  # fmt: skip
-        state.auth.store = state.admin.store = store
         # Every server key and certified device key into signing_keys (only what changed).
         await publish_keys(store, keys)
-        async with store.read() as rtx:
-            state.last_seq = (await rtx.state()).last_seq
-        store.on_commit.append(state.committed)
         # Several processes on PostgreSQL: commits of the others poke this one's event streams.
         pokes = None
         if db.dialect == "postgres":

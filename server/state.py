@@ -30,6 +30,10 @@ class AppState:
     poker: Poker = field(default_factory=Poker)
     last_seq: int = 0
 
+    def __post_init__(self) -> None:
+        # Every commit through the app's store pokes this process's event streams.
+        self.store.on_commit.append(self.committed)
+
     @property
     def push_limits(self) -> PushLimits:
         return PushLimits(self.settings.push_max_mutations, self.settings.push_max_bytes)

@@ -113,9 +113,9 @@ def _user_row(r: dict) -> UserRow:
 
 
 class AdminService:
-    def __init__(self, db: Database, settings: Settings) -> None:
-        self.db, self.settings = db, settings
-        self.store = SqlSyncStore(db)  # the app sets its own (whose commits poke devices)
+    def __init__(self, db: Database, store: SqlSyncStore, settings: Settings) -> None:
+        # The app's store (its commits poke devices): a revoked device's key reaches scanners.
+        self.db, self.store, self.settings = db, store, settings
 
     async def users(self) -> list[UserRow]:
         async with self.db.read() as conn:

@@ -81,10 +81,11 @@ async def _passkey_ids(conn: Conn, user_id: str) -> list[str]:
 
 
 class AuthService:
-    def __init__(self, db: Database, settings: Settings, keys: ServerKeys) -> None:
-        self.db, self.settings, self.keys = db, settings, keys
+    def __init__(
+        self, db: Database, store: SqlSyncStore, settings: Settings, keys: ServerKeys
+    ) -> None:
         # The app's store (its commits poke devices): a new device's key reaches every scanner.
-        self.store = SqlSyncStore(db)
+        self.db, self.store, self.settings, self.keys = db, store, settings, keys
 
     # ---- registration: by enrollment link, or one more passkey for a signed-in user -----------
 

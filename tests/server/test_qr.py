@@ -318,7 +318,9 @@ def test_a_device_key_is_published_at_registration_and_revoked_with_its_device(
                 dev = await devices.register(conn, keys, "u-1",
                                              devices.DeviceIn(name="phone", signing_public_key=public))  # fmt: skip
             await publish(SqlSyncStore(db), None, [dev.id])
-            await AdminService(db, live_server.settings).revoke_device("u-admin", dev.id)
+            await AdminService(db, SqlSyncStore(db), live_server.settings).revoke_device(
+                "u-admin", dev.id
+            )
             return dev.id
         finally:
             await db.close()
@@ -356,7 +358,9 @@ def _device_key_row(server: LiveServer, *, revoke: bool) -> dict:
                                              devices.DeviceIn(name="phone", signing_public_key=public))  # fmt: skip
             await publish(SqlSyncStore(db), None, [dev.id])
             if revoke:
-                await AdminService(db, server.settings).revoke_device("u-admin", dev.id)
+                await AdminService(db, SqlSyncStore(db), server.settings).revoke_device(
+                    "u-admin", dev.id
+                )
         finally:
             await db.close()
 
