@@ -10,7 +10,7 @@ prediction and the pull is a change on screen when the pull comes back, and fail
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sync.context import Actor
@@ -25,7 +25,6 @@ from tests.vectors.optimistic_setups import (
 )
 from tests.vectors.optimistic_world import (
     ADMIN,
-    LEVEL_1,
     MANAGER,
     PICKER,
     REP,
@@ -52,7 +51,6 @@ class Case:
     server_decides: tuple[str, ...] = ()
     setup: Callable[[Engine], Awaitable[None]] | None = None
     mirror: str = "world"  # names the mirror a setup makes, shared by the cases that use it
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def m(name: str, args: Any, at: str | None = None) -> Doc:
@@ -293,5 +291,3 @@ CASES: list[Case] = [
          m("redemption.review", {"id": "r-done", "approve": False}),
          actor=MANAGER, setup=qr_world, mirror="qr"),
 ]  # fmt: skip
-
-__all__ = ["CASES", "LEVEL_1", "Base", "Case"]

@@ -13,7 +13,6 @@ from typing import Any
 from sync.context import Actor
 from sync.direct import put_rows
 from sync.hlc import Timestamp
-from sync.ids import stock_level_id
 from tests.vectors.engine import Device, Engine
 
 T0 = 1_763_892_000_123  # 2025-11-23T10:00:00.123Z: the scenarios' mutations come after it
@@ -25,7 +24,6 @@ OTHER_REP = Actor("u-rep2", "sales", device_id="d-rep2")
 PICKER = Actor("u-pick", "warehouse", warehouse_id="w-1", device_id="d-pick")
 MANAGER = Actor("u-man", "manager", device_id="d-man")
 
-LEVEL_1 = stock_level_id("w-1", "p-1")
 USERS = [("u-admin", "admin", None), ("u-rep", "sales", None), ("u-rep2", "sales", None),
          ("u-pick", "warehouse", "w-1"), ("u-man", "manager", None)]  # fmt: skip
 
