@@ -136,6 +136,19 @@ def test_migrate_builds_an_empty_database_and_is_idempotent(
     assert dbs.query(empty_database, "SELECT COUNT(*) AS n FROM mutation_log") == [{"n": 0}]
 
 
+def test_migrate_refuses_a_database_from_before_the_baseline_saying_what_to_do(
+    empty_database: Settings, use_db, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_db(empty_database)
+    assert run_cli(capsys, "migrate")[0] == 0
+
+    test_migrations.as_made_before_the_baseline(empty_database)
+    code, _, err = run_cli(capsys, "migrate")
+    assert code == 1
+    assert err.startswith("orderly migrate: this database was made by migrations that were")
+    assert "orderly.sqlite3" in err and "drop and create the PostgreSQL database" in err
+
+
 # ---- seed-demo -------------------------------------------------------------------------------
 
 

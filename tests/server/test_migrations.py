@@ -274,17 +274,23 @@ def test_piccolo_finds_no_change_the_migrations_lack() -> None:
     assert [s for change in statements for s in change.statements] == []
 
 
-def test_a_database_from_before_the_baseline_is_refused_with_what_to_do(
-    migrated: Settings,
-) -> None:
-    async def squashed_history() -> None:
-        db = await open_database(migrated)
+def as_made_before_the_baseline(settings: Settings) -> None:
+    """Make a migrated database read as one made in November, by the squashed migrations."""
+
+    async def rename() -> None:
+        db = await open_database(settings)
         try:
-            async with db.write() as conn:  # as a database made in November reads
+            async with db.write() as conn:
                 await conn.execute("UPDATE migration SET name = '2026-11-23T10:54:58:324441'", ())
         finally:
             await db.close()
 
-    asyncio.run(squashed_history())
+    asyncio.run(rename())
+
+
+def test_a_database_from_before_the_baseline_is_refused_with_what_to_do(
+    migrated: Settings,
+) -> None:
+    as_made_before_the_baseline(migrated)
     with pytest.raises(SquashedHistory, match="make it again"):
         asyncio.run(migrate(migrated))
