@@ -23,7 +23,6 @@ import ipaddress
 import os
 
 from litestar import Request, Response, get
-from litestar.exceptions import NotFoundException
 from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import (
     REGISTRY,
@@ -35,6 +34,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from server.errors import NotFound
 from sync.protocol import PullResponse, PushResponse
 
 # Seconds: a push or pull on loopback takes a few milliseconds; a slow disk or a big initial
@@ -121,7 +121,7 @@ def registry() -> CollectorRegistry:
 @get("/metrics", include_in_schema=False, name="metrics")
 async def metrics(request: Request) -> Response[bytes]:
     if not allowed(request, request.app.state.orderly.settings.metrics_token):
-        raise NotFoundException("no such page")
+        raise NotFound("no such page")
     return Response(
         generate_latest(registry()),
         # The classic text format every Prometheus reads (Litestar adds "; charset=utf-8").

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import msgspec
 from litestar import Request, Response, get
-from litestar.exceptions import NotFoundException
 from litestar.response import File
 
+from server.errors import NotFound
 from server.precache import Precache, Snapshot, media_type
 from shared.export import vocabulary
 
@@ -68,7 +68,7 @@ def _litestar_paths(routes: list[str]) -> list[str]:
 def _serve(snapshot: Snapshot, url: str, *, cache: dict[str, str] | None = None) -> Response:
     source = snapshot.source(url)
     if source is None:
-        raise NotFoundException(f"no file at {url}")
+        raise NotFound(f"no file at {url}")
     headers = cache or NO_CACHE
     if isinstance(source, bytes):
         return Response(source, media_type=media_type(url), headers=headers)

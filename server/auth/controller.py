@@ -14,8 +14,8 @@ from server.auth.devices import DeviceIn, MyDevice
 from server.auth.principal import CSRF_COOKIE, SESSION_COOKIE, Principal, signed_in
 from server.auth.service import CeremonyStart, PasskeyOut, SignedIn, Started, UserOut
 from server.auth.tokens import revoke_token
+from server.errors import Forbidden
 from server.state import AppState
-from sync.errors import Forbidden
 
 AUTH_MAX_BODY = 64 * 1024
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sync.errors import SyncError
+from server.errors import AppError, NotFound
 
 
-class AuthError(SyncError):
+class AuthError(AppError):
     code = "auth_error"
     status = 400
 
@@ -54,6 +54,5 @@ class CsrfFailed(AuthError):
     status = 403
 
 
-class NotFound(AuthError):
-    code = "not_found"
-    status = 404
+# server/admin/ imports NotFound from here until its packages import server.errors directly.
+__all__ = ["NotFound"]

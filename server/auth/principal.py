@@ -17,10 +17,10 @@ from server.auth import sessions
 from server.auth.errors import CsrfFailed
 from server.auth.tokens import actor_for_token, token_alive
 from server.db.sql import Database
+from server.errors import Forbidden, Unauthorized
 from server.state import AppState
 from shared.roles import PERMISSIONS, has_permission
 from sync.context import Actor
-from sync.errors import Forbidden, Unauthorized
 
 SESSION_COOKIE = "orderly_session"
 CSRF_COOKIE = "orderly_csrf"

@@ -13,25 +13,19 @@ import msgspec
 
 from server import times
 from server.db.sql import Database
+from server.errors import Conflict, NotFound
 from server.keys import ServerKeys
 from shared import qr
 from shared.states import TERMINAL
 from sync.context import Actor
 from sync.direct import server_context
-from sync.errors import SyncError
 from sync.outcome import visible_row
 from sync.rules import qr as qr_rules
 from sync.store import Row, Store
 
 
-class NotFound(SyncError):
-    code = "not_found"
-    status = 404
-
-
-class NotEncodable(SyncError):
+class NotEncodable(Conflict):
     code = "not_encodable"
-    status = 409
 
 
 class TokenOut(msgspec.Struct):

@@ -16,9 +16,9 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from server import metrics
 from server.auth.devices import record_sync
 from server.auth.principal import authenticate, still_valid
+from server.errors import BadRequest
 from server.state import AppState
 from sync.context import Actor
-from sync.errors import BadRequest
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 from sync.pull import pull
 from sync.push import push

@@ -9,13 +9,13 @@ from typing import Annotated, Any
 import msgspec
 
 from server import times
+from server.errors import Conflict, Forbidden, NotFound
 from shared.roles import SCOPE_BY_ROLE
 from shared.states import REDEEMABLE, SUPER_ROLES
 from sync import buckets as bk
 from sync import writer
 from sync.context import Actor
 from sync.direct import server_context
-from sync.errors import Forbidden, SyncError
 from sync.ids import stock_level_id, uuid7
 from sync.outcome import visible_row
 from sync.pull import wire_row
@@ -25,24 +25,16 @@ from sync.store import Row, Store, WriteTx
 MAX_LEASE_MINUTES = 12 * 60
 
 
-class NotFound(SyncError):
-    code = "not_found"
-    status = 404
-
-
-class DeviceRequired(SyncError):
+class DeviceRequired(Conflict):
     code = "device_required"
-    status = 409
 
 
-class Leased(SyncError):
+class Leased(Conflict):
     code = "leased"
-    status = 409
 
 
-class NotRedeemable(SyncError):
+class NotRedeemable(Conflict):
     code = "not_redeemable"
-    status = 409
 
 
 class LeaseIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -142,9 +134,8 @@ async def release_lease(store: Store, actor: Actor, lease_id: str) -> dict:
 # ---- stocktaking ------------------------------------------------------------------------------
 
 
-class StocktakeClosed(SyncError):
+class StocktakeClosed(Conflict):
     code = "stocktake_closed"
-    status = 409
 
 
 class StocktakeIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -9,8 +9,8 @@ What counts as a code, by how the code base makes one:
 - ``code = "<code>"`` in a class (an error class), ``code="<code>"`` given to a call
   (``ErrorBody``), ``code`` assigned a string, the values of ``_CODES`` in server/error_responses.py, and a
   dict with ``code`` and ``message`` (an error body built by hand): an HTTP error code;
-- of those, the ones in sync/errors.py, server/error_responses.py and the ones the session guard raises:
-  a code a sync request can get;
+- of those, the ones in sync/errors.py, server/error_responses.py and the ones the session guard and
+  the sync routes raise (classes of sync/ or server/, read by name): a code a sync request can get;
 - ``Bad("<code>", …)`` and ``.fail(column, "<code>", …)`` in the importer: a spreadsheet cell.
 """
 
@@ -25,7 +25,8 @@ import pytest
 from shared import codes
 
 ROOT = Path(__file__).resolve().parents[2]
-GUARD = ("server/auth/principal.py", "server/auth/sessions.py")
+# What answers a sync request besides the engine: the session guard and the sync routes.
+SYNC_FRONT = ("server/auth/principal.py", "server/auth/sessions.py", "server/syncapi/controller.py")
 
 
 def sources(*folders: str) -> Iterator[tuple[str, ast.Module]]:
@@ -151,7 +152,7 @@ def sync_codes() -> set[str]:
     for path, tree in sources("sync", "server"):
         if path in ("sync/errors.py", "server/error_responses.py"):
             found |= http_codes_in(tree)
-        if path in GUARD:
+        if path in SYNC_FRONT:
             for node in ast.walk(tree):
                 if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
                     name = called(node.exc)
