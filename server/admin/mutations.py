@@ -11,8 +11,6 @@ its arguments name by id, so the console shows an order's lines with product nam
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -23,18 +21,16 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
+from server.admin.listing import COUNT_CAP, check_limit, cut, decode_cursor, older_than
 from server.admin.orders import mutation_order_expr
 from server.admin.period import bounds
 from server.admin.tabular import ExportFormat, export_response, major_units
 from server.auth.principal import Principal, needs
 from server.db.sql import Conn, Database
 from server.state import AppState
-from sync.errors import BadCursor, BadRequest
 from sync.store import Row
 
 Status = Literal["applied", "merged", "conflict", "rejected", "duplicate"]
-MAX_LIMIT = 500
-COUNT_CAP = 100_000  # past this the page says "more than" (as the orders list)
 # Argument fields that hold money (minor units, shared/mutations.py): an export writes them in
 # major units ("12.50"), as a person reads them and as the importer takes them back.
 MONEY_FIELDS = frozenset({"unit_price", "amount"})
@@ -140,19 +136,6 @@ class _Cursor(msgspec.Struct, array_like=True):
     id: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 
 
-def encode_cursor(received_at: str, row_id: int) -> str:
-    raw = msgspec.json.encode(_Cursor(received_at, row_id))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> _Cursor:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return msgspec.json.decode(raw, type=_Cursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise BadCursor("cursor: not one this list gave") from None
-
-
 def _decoded(text: str) -> Any:
     try:
         return msgspec.json.decode(text)
@@ -177,10 +160,9 @@ async def page(
     db: Database, f: Filters, limit: int = 50, cursor: str | None = None
 ) -> MutationPage:
     """Newest first, ``limit`` rows after ``cursor``, with the names their arguments need."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest(f"limit: 1 to {MAX_LIMIT}")
+    check_limit(limit)
     where, args = _where(f, db.dialect)
-    after = decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor, _Cursor) if cursor else None
 
     async def work(conn: Conn) -> MutationPage:
         total = int(await conn.fetchval(
@@ -189,14 +171,12 @@ async def page(
         ))  # fmt: skip
         sql, page_args = _SELECT + where, list(args)
         if after:
-            sql += (" AND " if where else " WHERE ") + (
-                "(m.received_at < ? OR (m.received_at = ? AND m.id < ?))"
-            )
-            page_args += [after.received_at, after.received_at, after.id]
+            keyset, keyset_args = older_than("m.received_at", "m.id", (after.received_at, after.id))
+            sql += (" AND " if where else " WHERE ") + keyset
+            page_args += keyset_args
         found = await conn.fetch(sql + _ORDER + " LIMIT ?", (*page_args, limit + 1))
-        more = len(found) > limit
-        rows = [_row(r) for r in found[:limit]]
-        nxt = encode_cursor(rows[-1].received_at, rows[-1].id) if more else None
+        kept, nxt = cut(found, limit, lambda r: (r["received_at"], r["id"]))
+        rows = [_row(r) for r in kept]
         refs = await _refs(conn, rows)
         return MutationPage(rows, min(total, COUNT_CAP), total > COUNT_CAP, nxt, refs)
 

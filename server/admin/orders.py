@@ -10,8 +10,6 @@ is versioned and every device concerned pulls it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +18,7 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from server.admin.listing import COUNT_CAP, check_limit, contains, cut, decode_cursor, older_than
 from server.admin.period import bounds
 from server.admin.review import NotFound, Refused, apply_as
 from server.admin.tabular import ExportFormat, export_response, major_units
@@ -29,13 +28,10 @@ from server.state import AppState
 from shared.mutations import Id
 from shared.states import FIELDS_LOCKED, STATUSES
 from sync.context import Actor
-from sync.errors import BadCursor, BadRequest, SyncError
+from sync.errors import BadRequest, SyncError
 from sync.store import Row
 
-MAX_LIMIT = 500
 TIMELINE_LIMIT = 500  # entries per source (mutations, scans, …): the newest are kept
-# Counting every match of a filter costs a scan of them: past this the page says "more than".
-COUNT_CAP = 100_000
 FEW = 5_000  # a search matching at most this many orders reads them by their indexes, then sorts
 PRIORITIES = ("high", "normal", "low")
 DONE = tuple(sorted(FIELDS_LOCKED))  # an order in one of these is never overdue
@@ -149,11 +145,6 @@ def _bounds(name: str, start: str | None, end: str | None) -> tuple[str | None, 
         raise BadDate(f"{name}_{e}") from None
 
 
-def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _where(f: Filters, day: str, dialect: str) -> tuple[str, list[Any]]:
     """The WHERE clause on ``orders o`` (no join needed) and its arguments."""
     where, args = ["o.deleted = ?"], [False]
@@ -162,7 +153,7 @@ def _where(f: Filters, day: str, dialect: str) -> tuple[str, list[Any]]:
         # matched first (a small table), so no order row is joined to its customer to search.
         # PostgreSQL reads both through trigram indexes where pg_trgm is installed (migration
         # 2026-11-24T18:20): ``= ANY(ARRAY(…))`` lets it OR two index scans.
-        pattern = _like(f.q.strip())
+        pattern = contains(f.q.strip())
         if dialect == "postgres":
             where.append(
                 "(o.number ILIKE ? OR o.customer_id = ANY(ARRAY("
@@ -218,31 +209,16 @@ _ORDER = " ORDER BY o.created_at DESC, o.id DESC"
 _COLUMNS = [f for f in OrderRow.__struct_fields__]
 
 
-def encode_cursor(created_at: str, order_id: str) -> str:
-    raw = msgspec.json.encode([created_at, order_id])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, order_id = msgspec.json.decode(raw, type=tuple[str, str])
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise BadCursor("cursor: not one this list gave") from None
-    return created_at, order_id
-
-
 def _row(r: Row, day: str) -> OrderRow:
     return OrderRow(**r, overdue=is_overdue(r["due_date"], r["status"], day))
 
 
 async def page(db: Database, f: Filters, limit: int = 50, cursor: str | None = None) -> OrderPage:
     """Newest first, ``limit`` rows after ``cursor``."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest(f"limit: 1 to {MAX_LIMIT}")
+    check_limit(limit)
     day = today()
     where, args = _where(f, day, db.dialect)
-    after = decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor, tuple[str, str]) if cursor else None
 
     async def work(conn: Conn) -> OrderPage:
         if f.q and conn.dialect == "postgres":
@@ -260,12 +236,11 @@ async def page(db: Database, f: Filters, limit: int = 50, cursor: str | None = N
             sql = (f"WITH m AS MATERIALIZED (SELECT o.id FROM orders o{where}) "
                    + _SELECT + " WHERE o.id IN (SELECT id FROM m)")  # fmt: skip
         if after:
-            sql += " AND (o.created_at < ? OR (o.created_at = ? AND o.id < ?))"
-            page_args += [after[0], after[0], after[1]]
-        rows = await conn.fetch(sql + _ORDER + " LIMIT ?", (*page_args, limit + 1))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        nxt = encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if more else None
+            keyset, keyset_args = older_than("o.created_at", "o.id", after)
+            sql += " AND " + keyset
+            page_args += keyset_args
+        found = await conn.fetch(sql + _ORDER + " LIMIT ?", (*page_args, limit + 1))
+        rows, nxt = cut(found, limit, lambda r: (r["created_at"], r["id"]))
         return OrderPage(
             [_row(r, day) for r in rows], min(total, COUNT_CAP), total > COUNT_CAP, nxt
         )

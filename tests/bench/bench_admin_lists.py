@@ -40,6 +40,7 @@ import asyncpg
 import httpx
 
 from server.admin import orders as admin_orders
+from server.admin.listing import encode_cursor
 from server.audit import entry_hash
 from server.auth.tokens import ensure_user, issue_token
 from server.config import Settings
@@ -341,7 +342,7 @@ async def run_one(settings: Settings, fill: Fill, db_name: str, repeat: int) -> 
                 "SELECT created_at, id FROM orders ORDER BY created_at DESC, id DESC"
                 " LIMIT 1 OFFSET ?", (min(50_000, fill.n - 1),),
             )  # fmt: skip
-        deep = admin_orders.encode_cursor(row["created_at"], row["id"])
+        deep = encode_cursor(row["created_at"], row["id"])
         today = admin_orders.today()
         raws: dict[str, list[float]] = {}
         for name, _, params in cases(fill, deep, today):
