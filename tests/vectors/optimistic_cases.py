@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sync.context import Actor
+from tests.vectors.clock import T0
 from tests.vectors.engine import Engine
 from tests.vectors.optimistic_setups import (
     Q_OWN,
@@ -28,7 +29,6 @@ from tests.vectors.optimistic_world import (
     MANAGER,
     PICKER,
     REP,
-    T0,
     new_line,
 )
 

@@ -10,8 +10,9 @@ from sync import writer
 from sync.direct import server_context
 from sync.rules import qr as qr_rules
 from tests.vectors import qr_vectors as qv
+from tests.vectors.clock import T0
 from tests.vectors.engine import Engine
-from tests.vectors.optimistic_world import ADMIN, PICKER, REP, T0, People, new_line
+from tests.vectors.optimistic_world import ADMIN, PICKER, REP, People, new_line
 
 # Orders a QR token can name: their ids are UUIDs.
 Q_OWN = "0193a8f2-0000-7000-8000-000000000001"  # the rep's, submitted: the rep's device signs it

@@ -13,9 +13,10 @@ import asyncio
 import copy
 from typing import Any
 
+from tests.vectors.clock import NODE, T0
 from tests.vectors.engine import Engine, PinnedTime, View, scratch_dir
 from tests.vectors.optimistic_cases import CASES, Base, Case
-from tests.vectors.optimistic_world import NODE, T0, build_world, hlc
+from tests.vectors.optimistic_world import build_world, hlc
 
 Doc = dict[str, Any]
 

@@ -13,10 +13,8 @@ from typing import Any
 from sync.context import Actor
 from sync.direct import put_rows
 from sync.hlc import Timestamp
+from tests.vectors.clock import NODE, T0  # the scenarios' mutations come after T0
 from tests.vectors.engine import Device, Engine
-
-T0 = 1_763_892_000_123  # 2025-11-23T10:00:00.123Z: the scenarios' mutations come after it
-NODE = "pwa-vectors01"
 
 ADMIN = Actor("u-admin", "admin", device_id="d-admin")
 REP = Actor("u-rep", "sales", device_id="d-rep")
