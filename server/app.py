@@ -15,7 +15,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 
 from server import error_responses as errors
-from server.admin.aftersales import AfterSalesController
+from server.admin.aftersales.controller import AfterSalesController
 from server.admin.conflicts import ConflictsController
 from server.admin.controller import AdminController
 from server.admin.imports.controller import ImportController
