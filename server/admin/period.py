@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sync.errors import BadRequest
+from server.errors import BadRequest
 
 
 def _moment(name: str, value: str) -> tuple[datetime, bool]:
