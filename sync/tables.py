@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shared.mutations import ORDER_UPDATE_FIELDS
+
 # The order of an initial snapshot: what others refer to comes first. New tables go at the end,
 # so a snapshot cursor's table index keeps naming the same table.
 SYNCED_TABLES: tuple[str, ...] = (
@@ -42,18 +44,7 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
 # Fields whose replaced values are kept in field_history (base values of conflicts, notes LWW).
 HISTORY_FIELDS: dict[str, frozenset[str]] = {
     "customers": frozenset({"name", "phone", "address", "region"}),
-    "orders": frozenset(
-        {
-            "customer_id",
-            "priority",
-            "due_date",
-            "notes",
-            "delivery_address",
-            "warehouse_id",
-            "assignee_id",
-            "status",
-        }
-    ),
+    "orders": frozenset({*ORDER_UPDATE_FIELDS, "status"}),
     "order_lines": frozenset({"product_id", "qty", "unit_price", "deleted"}),
     "payments": frozenset({"method", "amount", "status"}),
 }
