@@ -7,7 +7,7 @@
 // Where the data comes from: the list is a page of GET /api/admin/conflicts (server-side filters
 // and paging, with user names and device codes, which the store has not), laid over with the
 // same rows from the store (admins and managers sync every conflict), so a decision shows at once
-// (the optimistic port of conflict.resolve) and the page reloads when a sync changes conflicts.
+// (the optimistic view's conflict.resolve, core/optimistic.js) and the page reloads when a sync changes conflicts.
 // Every decision is a conflict.resolve mutation through the store, like the phone's: it syncs,
 // and every device holding the order pulls the value.
 
