@@ -1,6 +1,6 @@
 """payment.record: a payment is created once; later only its status may move.
 
-The money rules live here, so the sync path and the console's refund (server/admin/aftersales.py,
+The money rules live here, so the sync path and the console's refund (server/admin/aftersales/,
 through ``sync.direct``) obey the same ones (docs/protocol.md § Payments):
 
 - a **refund** — a negative amount, or the status ``refunded`` (set, or taken away) — needs the

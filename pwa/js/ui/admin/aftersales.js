@@ -22,7 +22,7 @@ const KINDS = ['complaint', 'return'];
 const STATUSES = ['open', 'in_progress', 'resolved', 'rejected'];
 const CATEGORIES = ['damaged', 'wrong_item', 'late', 'missing', 'quality', 'other'];
 const METHODS = ['transfer', 'card', 'cash', 'wallet', 'credit'];
-// The moves the server allows (server/admin/aftersales.py TRANSITIONS).
+// The moves the server allows (server/admin/aftersales/schemas.py TRANSITIONS).
 const NEXT = {
   open: ['in_progress', 'resolved', 'rejected'],
   in_progress: ['resolved', 'rejected'],

@@ -14,7 +14,7 @@ import { useApp } from '../context.js';
 import { Link } from '../router.js';
 import { may } from './common.js';
 
-/** The columns of each kind (server/admin/importer.py), the required ones, and an example row. */
+/** The columns of each kind (server/admin/imports/plan.py), the required ones, and an example row. */
 export const KINDS = {
   orders: {
     columns: ['number', 'customer', 'sku', 'qty', 'unit_price', 'priority', 'due_date', 'warehouse',
