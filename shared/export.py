@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import get_args
 
 import msgspec
 
-from shared import codes, roles, states
-from shared.mutations import CATALOG, NESTED, ORDER_TOTAL_MAX, ORDER_UPDATE_FIELDS
+from shared import codes, protocol_limits, roles, states
+from shared.mutations import CATALOG, NESTED, ORDER_TOTAL_MAX, ORDER_UPDATE_FIELDS, Priority
 
 
 def vocabulary() -> dict[str, object]:
     """Everything the PWA must agree on with the server, as plain JSON-able data."""
     return {
-        "schema": 1,
         "statuses": list(states.STATUSES),
+        "priorities": list(get_args(Priority)),
         "transitions": {k: sorted(v) for k, v in states.TRANSITIONS.items()},
         "transition_roles": {k: sorted(v) for k, v in states.TRANSITION_ROLES.items()},
         "super_roles": sorted(states.SUPER_ROLES),
@@ -24,13 +25,12 @@ def vocabulary() -> dict[str, object]:
         "redeemable": sorted(states.REDEEMABLE),
         "roles": list(roles.ROLES),
         "mutations_by_role": {k: sorted(v) for k, v in roles.MUTATIONS_BY_ROLE.items()},
-        "scope_by_role": roles.SCOPE_BY_ROLE,
         "permissions": {k: sorted(v) for k, v in roles.PERMISSIONS.items()},
-        "scan_roles": sorted(roles.SCAN_ROLES),
         "order_update_fields": list(ORDER_UPDATE_FIELDS),
         "order_total_max": ORDER_TOTAL_MAX,
         "mutations": {name: mutation_schema(name) for name in sorted(CATALOG)},
         "codes": codes.exported(),
+        "protocol": protocol_limits.exported(),
     }
 
 

@@ -6,20 +6,35 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-SCHEMA_VERSION = 1
+from shared import protocol_limits as lim
 
-ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+SCHEMA_VERSION = lim.SCHEMA_VERSION
+
+ClientId = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=lim.CLIENT_ID_MIN_LENGTH,
+        max_length=lim.CLIENT_ID_MAX_LENGTH,
+        pattern=lim.CLIENT_ID_PATTERN,
+    ),
+]
+# A mutation's name and HLC: any name is accepted here (an unknown one is stored as rejected);
+# NUL never is.
+MutationText = Annotated[
+    str, msgspec.Meta(max_length=lim.MUTATION_TEXT_MAX_LENGTH, pattern=r"^[^\x00]*$")
+]
+# null starts an initial sync; an empty text is no cursor this server issued.
+Cursor = Annotated[str, msgspec.Meta(min_length=1, max_length=lim.CURSOR_MAX_LENGTH)]
 MutationStatus = Literal["applied", "merged", "conflict", "rejected", "duplicate"]
 
 
 class MutationIn(msgspec.Struct, forbid_unknown_fields=True):
     """One intent as a client sends it; ``args`` are checked against the catalog per ``name``."""
 
-    id: Annotated[int, msgspec.Meta(ge=1, le=2**62)]
-    # Any name is accepted here (an unknown one is stored as rejected); NUL never is.
-    name: Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[^\x00]*$")]
+    id: Annotated[int, msgspec.Meta(ge=1, le=lim.MUTATION_ID_MAX)]
+    name: MutationText
     args: dict[str, Any]
-    hlc: Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[^\x00]*$")]
+    hlc: MutationText
     user_id: str | None = None
 
 
@@ -28,7 +43,7 @@ class PushRequest(msgspec.Struct, forbid_unknown_fields=True):
     schema: int
     mutations: list[MutationIn]
     # What the device still has queued (for the admin's fleet view); optional.
-    pending: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)] | None = None
+    pending: Annotated[int, msgspec.Meta(ge=0, le=lim.PENDING_MAX)] | None = None
 
 
 class MutationResult(msgspec.Struct):
@@ -47,9 +62,8 @@ class PushResponse(msgspec.Struct):
 class PullRequest(msgspec.Struct, forbid_unknown_fields=True):
     client_id: ClientId
     schema: int
-    # null starts an initial sync; an empty text is no cursor this server issued.
-    cursor: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-    limit: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 5000
+    cursor: Cursor | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=lim.PULL_LIMIT_MAX)] = lim.PULL_LIMIT_DEFAULT
 
 
 class Change(msgspec.Struct, omit_defaults=True):

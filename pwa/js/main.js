@@ -4,9 +4,9 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
 
+import { observable } from './core/observable.js';
 import { useVocabulary } from './core/vocab.js';
 import { getLang } from './i18n.js';
-import { observable } from './ui/live.js';
 import { Root } from './ui/root.js';
 
 document.documentElement.lang = getLang();

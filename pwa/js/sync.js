@@ -4,31 +4,13 @@
 // is dropped on any failure — the outbox only shrinks when the server has answered.
 
 import { api, ApiError } from './api.js';
+import { observable } from './core/observable.js';
 import { pullRequest, pushRequest, checkPullResponse, checkPushResponse } from './core/protocol.js';
 
 const BATCH = 100;
-const PULL_LIMIT = 5000;
 const TIMER_MS = 60_000;
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
-
-/** A value the UI can read and watch. */
-function observable(initial) {
-  let value = initial;
-  const listeners = new Set();
-  return {
-    get: () => value,
-    set(next) {
-      value = { ...value, ...next };
-      for (const fn of listeners) fn(value);
-    },
-    subscribe(fn) {
-      listeners.add(fn);
-      fn(value);
-      return () => listeners.delete(fn);
-    },
-  };
-}
 
 /** Delay before retry `attempt + 1`: half of the capped exponential plus a random share of the
  * other half, so devices that failed together do not retry together. */
@@ -49,6 +31,8 @@ export function createSync(store, { request = api, online = () => navigator.onLi
     progress: null,
     error: null,
   });
+  // Each report changes some fields of the status; the others stay as they were.
+  const report = (patch) => status.set({ ...status.get(), ...patch });
   let running = null;
   let again = false;
   let attempt = 0;
@@ -87,7 +71,7 @@ export function createSync(store, { request = api, online = () => navigator.onLi
   async function pull() {
     let restarted = false;
     for (;;) {
-      const body = pullRequest({ clientId: store.clientId, cursor: await store.cursor(), limit: PULL_LIMIT });
+      const body = pullRequest({ clientId: store.clientId, cursor: await store.cursor() });
       let response;
       try {
         response = checkPullResponse(await request('POST', '/api/sync/pull', body));
@@ -100,31 +84,31 @@ export function createSync(store, { request = api, online = () => navigator.onLi
         throw e;
       }
       await store.applyPull(response);
-      status.set({ progress: response.snapshot ?? null });
+      report({ progress: response.snapshot ?? null });
       if (!response.more) return;
     }
   }
 
   async function once() {
     if (!online()) {
-      status.set({ state: 'offline', online: false });
+      report({ state: 'offline', online: false });
       return;
     }
-    status.set({ state: 'syncing', online: true });
+    report({ state: 'syncing', online: true });
     try {
       await push();
       await pull();
       attempt = 0;
-      status.set({ state: 'idle', progress: null, error: null });
+      report({ state: 'idle', progress: null, error: null });
     } catch (e) {
       if (transient(e)) {
         const offline = e.status === 0;
-        status.set({ state: offline ? 'offline' : 'error', online: !offline, error: offline ? null : errorOf(e) });
+        report({ state: offline ? 'offline' : 'error', online: !offline, error: offline ? null : errorOf(e) });
         scheduleRetry();
       } else {
         // 401 (log in again), device revoked, upgrade required, a bug: the user must act; the
         // outbox stays as it is.
-        status.set({ state: 'error', error: errorOf(e) });
+        report({ state: 'error', error: errorOf(e) });
       }
     }
   }
@@ -176,14 +160,14 @@ export function createSync(store, { request = api, online = () => navigator.onLi
   }
 
   const onOnline = () => {
-    status.set({ online: true, state: 'idle' });
+    report({ online: true, state: 'idle' });
     attempt = 0;
     openEvents();
     syncNow();
   };
   const onOffline = () => {
     closeEvents();
-    status.set({ online: false, state: 'offline' });
+    report({ online: false, state: 'offline' });
   };
   let unlisten = null;
 

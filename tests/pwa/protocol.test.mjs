@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
 import {
   ERRORS,
@@ -10,9 +10,13 @@ import {
   pullRequest,
   pushRequest,
 } from '../../pwa/js/core/protocol.js';
-import { vectors } from './helpers.mjs';
+import { useVocabulary } from '../../pwa/js/core/vocab.js';
+import { vectors, vocabularyJson } from './helpers.mjs';
 
 const V = vectors('protocol.json');
+
+// The fields' bounds come from the vocabulary, as in the app.
+before(() => useVocabulary(vocabularyJson()));
 
 describe('protocol: the vectors of sync/protocol.py', () => {
   test('push requests are msgspec.json.encode byte for byte', () => {

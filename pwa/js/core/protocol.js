@@ -2,15 +2,16 @@
 // Request bodies: `JSON.stringify(pushRequest(...))` is byte for byte what msgspec.json.encode
 // gives for the same PushRequest (fields in declaration order, None as null, nothing omitted).
 // Responses: checked the way msgspec decodes them, into plain objects.
+// The fields' bounds are the server's (shared/protocol_limits.py, in the vocabulary's `protocol`).
 
-export const SCHEMA_VERSION = 1;
-export const DEFAULT_PULL_LIMIT = 5000;
-export const MAX_PULL_LIMIT = 10_000;
+import { vocabulary } from './vocab.js';
+
 export const MUTATION_STATUSES = Object.freeze(['applied', 'merged', 'conflict', 'rejected', 'duplicate']);
 
-const CLIENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
-const MAX_MUTATION_ID = 2 ** 62; // above Number.MAX_SAFE_INTEGER: any safe integer fits
-const MAX_PENDING = 2 ** 31 - 1;
+/** The bounds of the protocol's fields, as the server declares them. */
+function limits() {
+  return vocabulary().protocol;
+}
 
 /** A message that does not have the protocol's shape (sent or received). */
 export class ProtocolError extends Error {
@@ -25,44 +26,61 @@ export class ProtocolError extends Error {
 /** The body of `POST /api/sync/push`: `mutations` are `{id, name, args, hlc, user_id}`;
  *  `pending`: how many mutations the device still has queued (optional). */
 export function pushRequest({ clientId, mutations, pending = null }) {
+  const lim = limits();
   checkClientId(clientId);
   if (!Array.isArray(mutations)) fail('push request', 'mutations', 'an array', mutations);
-  if (pending !== null && !intIn(pending, 0, MAX_PENDING)) {
-    fail('push request', 'pending', `null or an integer 0…${MAX_PENDING}`, pending);
+  if (pending !== null && !intIn(pending, 0, lim.pending_max)) {
+    fail('push request', 'pending', `null or an integer 0…${lim.pending_max}`, pending);
   }
   return {
     client_id: clientId,
-    schema: SCHEMA_VERSION,
+    schema: lim.schema,
     mutations: mutations.map((m, i) => mutationIn(m, `mutations[${i}]`)),
     pending,
   };
 }
 
-/** The body of `POST /api/sync/pull`: `cursor` null starts an initial sync. */
-export function pullRequest({ clientId, cursor = null, limit = DEFAULT_PULL_LIMIT }) {
+/** The body of `POST /api/sync/pull`: `cursor` null starts an initial sync; `limit` defaults to
+ *  the server's default. */
+export function pullRequest({ clientId, cursor = null, limit = limits().pull_limit_default }) {
+  const lim = limits();
   checkClientId(clientId);
   // An empty text is not null: the server refuses it rather than start an initial sync.
-  if (cursor !== null && !(typeof cursor === 'string' && cursor !== '' && codePoints(cursor) <= 200)) {
-    fail('pull request', 'cursor', 'null or a text of 1 to 200 characters', cursor);
+  const maxCursor = lim.cursor_max_length;
+  if (cursor !== null && !(typeof cursor === 'string' && cursor !== '' && codePoints(cursor) <= maxCursor)) {
+    fail('pull request', 'cursor', `null or a text of 1 to ${maxCursor} characters`, cursor);
   }
-  if (!intIn(limit, 1, MAX_PULL_LIMIT)) fail('pull request', 'limit', `an integer 1…${MAX_PULL_LIMIT}`, limit);
-  return { client_id: clientId, schema: SCHEMA_VERSION, cursor, limit };
+  if (!intIn(limit, 1, lim.pull_limit_max)) {
+    fail('pull request', 'limit', `an integer 1…${lim.pull_limit_max}`, limit);
+  }
+  return { client_id: clientId, schema: lim.schema, cursor, limit };
 }
 
 function checkClientId(clientId) {
-  if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) {
-    fail('request', 'client_id', '8–64 characters of A-Za-z0-9_-', clientId);
+  const lim = limits();
+  // The pattern is ASCII only: its length in code units is its length in characters.
+  const ok =
+    typeof clientId === 'string' &&
+    clientId.length >= lim.client_id_min_length &&
+    clientId.length <= lim.client_id_max_length &&
+    new RegExp(lim.client_id_pattern).test(clientId);
+  if (!ok) {
+    const range = `${lim.client_id_min_length}–${lim.client_id_max_length}`;
+    fail('request', 'client_id', `${range} characters matching ${lim.client_id_pattern}`, clientId);
   }
 }
 
 function mutationIn(m, path) {
   const where = 'push request';
   if (!isDict(m)) fail(where, path, 'a mutation object', m);
-  if (!intIn(m.id, 1, MAX_MUTATION_ID)) fail(where, `${path}.id`, 'an integer ≥ 1', m.id);
+  const lim = limits();
+  // mutation_id_max is above Number.MAX_SAFE_INTEGER: any safe integer fits.
+  if (!intIn(m.id, 1, lim.mutation_id_max)) fail(where, `${path}.id`, 'an integer ≥ 1', m.id);
+  const maxText = lim.mutation_text_max_length;
   for (const f of ['name', 'hlc']) {
     const v = m[f];
-    if (typeof v !== 'string' || codePoints(v) > 64 || v.includes('\0')) {
-      fail(where, `${path}.${f}`, 'a text of at most 64 characters without NUL', v);
+    if (typeof v !== 'string' || codePoints(v) > maxText || v.includes('\0')) {
+      fail(where, `${path}.${f}`, `a text of at most ${maxText} characters without NUL`, v);
     }
   }
   if (!isDict(m.args)) fail(where, `${path}.args`, 'an object', m.args);

@@ -6,8 +6,8 @@ let vocab = null;
 /** Sets the vocabulary (the parsed JSON, or its text); returns it. Later calls replace it. */
 export function useVocabulary(json) {
   const v = typeof json === 'string' ? JSON.parse(json) : json;
-  for (const key of ['statuses', 'transitions', 'transition_roles', 'super_roles', 'fields_locked',
-    'lines_locked', 'roles', 'mutations_by_role', 'permissions', 'order_update_fields']) {
+  for (const key of ['statuses', 'priorities', 'transitions', 'transition_roles', 'super_roles', 'fields_locked',
+    'lines_locked', 'roles', 'mutations_by_role', 'permissions', 'order_update_fields', 'protocol']) {
     if (!v || v[key] === undefined) throw new TypeError(`vocabulary: "${key}" is missing`);
   }
   vocab = deepFreeze(v);
@@ -35,6 +35,11 @@ function has(list, item) {
 /** Every order status, in the order of the state machine. */
 export function statuses() {
   return vocabulary().statuses;
+}
+
+/** Every order priority, highest first (= shared.mutations.Priority). */
+export function priorities() {
+  return vocabulary().priorities;
 }
 
 /** Whether the state machine allows `from → to` (= shared.states.can_transition). */

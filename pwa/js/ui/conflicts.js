@@ -11,6 +11,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 
 import { isUnseen, markSeen, SEEN_KEY } from '../core/outcomes.js';
+import { priorities } from '../core/vocab.js';
 import { formatDateTime } from '../format.js';
 import { hasKey, t } from '../i18n.js';
 import { Badge, Empty, ErrorBox, Field, Loading, Screen, Select, useAction } from './components.js';
@@ -18,7 +19,6 @@ import { conflictNames, explain, formatValue, sideText, subjectText, what } from
 import { useApp } from './context.js';
 import { useOpenConflicts, useOutcomes } from './hooks.js';
 import { useLive } from './live.js';
-import { PRIORITIES } from './order-new.js';
 import { Link, navigate } from './router.js';
 
 export { what } from './conflict-text.js';
@@ -169,7 +169,7 @@ export const takesValue = (c) => VALUE_KINDS.has(c.kind) && VALUE_TABLES.has(c.t
 export function CustomInput({ field, value, onInput }) {
   if (field === 'priority') {
     return html`<${Select} label=${t('conflict.newValue')} value=${value} onChange=${onInput} testid="conflict-custom-value"
-      options=${PRIORITIES.map((p) => [p, t(`priority.${p}`)])} />`;
+      options=${priorities().map((p) => [p, t(`priority.${p}`)])} />`;
   }
   const type = field === 'due_date' ? 'date' : 'text';
   return html`<${Field} label=${t('conflict.newValue')} type=${type} value=${value} onInput=${onInput}

@@ -1,5 +1,5 @@
 // Reading for the screens: useLive runs a Dexie query as a liveQuery and re-renders when the
-// tables it read change; useObservable follows a small {get, subscribe} value (sync.status).
+// tables it read change; useObservable follows an observable (core/observable.js: sync.status).
 
 import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
@@ -21,30 +21,9 @@ export function useLive(query, deps = []) {
   return state.value;
 }
 
-/** A value that can be read, set and followed: {get, set, subscribe(fn) → unsubscribe}. */
-export function observable(initial) {
-  let value = initial;
-  const listeners = new Set();
-  return {
-    get: () => value,
-    set(next) {
-      value = next;
-      for (const fn of listeners) fn(value);
-    },
-    subscribe(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-  };
-}
-
 /** The current value of an observable ({get, subscribe}), re-rendering when it changes. */
 export function useObservable(source) {
-  const read = () => {
-    const v = source?.get();
-    // A status object changed in place is still a new value for the screen.
-    return v && typeof v === 'object' && !Array.isArray(v) ? { ...v } : v;
-  };
+  const read = () => source?.get();
   const [value, setValue] = useState(read);
   useEffect(() => {
     if (!source) return undefined;

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 import { orderNumber } from '../core/ids.js';
 import { Invalid } from '../core/validate.js';
+import { priorities } from '../core/vocab.js';
 import { t } from '../i18n.js';
 import { ErrorBox, Field, Screen, Select, useAction } from './components.js';
 import { useApp } from './context.js';
@@ -18,7 +19,6 @@ import { refusedOrderDraft } from './refused.js';
 import { navigate } from './router.js';
 import { LimitedField, fieldProblems } from './validation.js';
 
-export const PRIORITIES = ['high', 'normal', 'low'];
 export const PAYMENT_METHODS = ['cash', 'card', 'transfer', 'wallet', 'credit'];
 
 /** The number the next order of this device gets (store.nextOrderNumber hands it out). */
@@ -121,7 +121,7 @@ export function OrderNew({ query }) {
               + ${t('line.add')}</button>`}
         <h2>${t('order.details')}</h2>
         <${Select} label=${t('order.priority')} value=${form.priority} onChange=${set('priority')} testid="order-priority"
-          options=${PRIORITIES.map((p) => [p, t(`priority.${p}`)])} />
+          options=${priorities().map((p) => [p, t(`priority.${p}`)])} />
         <${Field} label=${t('order.dueDate')} type="date" value=${form.dueDate} onInput=${set('dueDate')} testid="order-due" />
         <${LimitedField} name="order.create" path=${['delivery_address']} send=${form.deliveryAddress.trim() || null}
           label=${t('order.deliveryAddress')} value=${form.deliveryAddress} onInput=${set('deliveryAddress')}

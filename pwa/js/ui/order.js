@@ -5,7 +5,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { Invalid } from '../core/validate.js';
-import { fieldsLocked, linesLocked, mayMutate, transitionsFor } from '../core/vocab.js';
+import { fieldsLocked, linesLocked, mayMutate, priorities, transitionsFor } from '../core/vocab.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
 import {
@@ -15,7 +15,6 @@ import { OrderConflicts } from './conflicts.js';
 import { useApp } from './context.js';
 import { useById, usePendingKeys, useWarehouses } from './hooks.js';
 import { useLive } from './live.js';
-import { PRIORITIES } from './order-new.js';
 import { OrderLines } from './order-lines.js';
 import { Payments } from './payments.js';
 import { OrderQr } from './qr.js';
@@ -53,7 +52,7 @@ function HeaderForm({ order, onDone }) {
   return html`
     <form class="form inset" onSubmit=${save} data-testid="order-form">
       <${Select} label=${t('order.priority')} value=${values.priority} onChange=${set('priority')} testid="order-priority"
-        options=${PRIORITIES.map((p) => [p, t(`priority.${p}`)])} />
+        options=${priorities().map((p) => [p, t(`priority.${p}`)])} />
       <${Field} label=${t('order.dueDate')} type="date" value=${values.due_date} onInput=${set('due_date')} testid="order-due" />
       <${LimitedField} name="order.update" path=${['set', 'delivery_address']} send=${sent('delivery_address')}
         label=${t('order.deliveryAddress')} value=${values.delivery_address} onInput=${set('delivery_address')}

@@ -8,12 +8,13 @@ import { useState } from 'preact/hooks';
 
 import { keepsIdentity, paymentMethodOf } from '../core/refused.js';
 import { problems } from '../core/validate.js';
+import { priorities } from '../core/vocab.js';
 import { formatDate, formatMoney, formatNumber, inputToMinor, minorToInput } from '../format.js';
 import { hasKey, t } from '../i18n.js';
 import { ErrorBox, Field, Loading, Screen, Select, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useLive } from './live.js';
-import { PAYMENT_METHODS, PRIORITIES } from './order-new.js';
+import { PAYMENT_METHODS } from './order-new.js';
 import { Link, navigate } from './router.js';
 import { describe } from './validation.js';
 
@@ -216,7 +217,7 @@ function FixForm({ item, onDone }) {
     const kind = KINDS[f];
     const on = (v) => setValues({ ...values, [f]: v });
     if (kind === 'priority') return html`<${Select} label=${fieldLabel(f)} value=${values[f]} onChange=${on} testid=${`fix-${f}`}
-      options=${PRIORITIES.map((p) => [p, t(`priority.${p}`)])} />`;
+      options=${priorities().map((p) => [p, t(`priority.${p}`)])} />`;
     if (kind === 'method') return html`<${Select} label=${fieldLabel(f)} value=${values[f]} onChange=${on} testid=${`fix-${f}`}
       options=${PAYMENT_METHODS.map((m) => [m, t(`pay.${m}`)])} />`;
     return html`<${Field} label=${fieldLabel(f)} value=${values[f]} onInput=${on} testid=${`fix-${f}`}

@@ -12,6 +12,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { api } from '../../api.js';
+import { fieldsLocked, priorities, statuses } from '../../core/vocab.js';
 import { formatDate, formatDateTime, formatMoney, inputToMinor, minorToInput } from '../../format.js';
 import { hasKey, t } from '../../i18n.js';
 import { Badge, Empty, ErrorBox, Field, Loading, Screen, Select, StatusBadge, useAction } from '../components.js';
@@ -25,12 +26,6 @@ const FILTERS = [
   'q', 'status', 'priority', 'overdue', 'warehouse_id', 'owner_id', 'assignee_id', 'channel',
   'synced_from', 'synced_to',
 ];
-const STATUSES = [
-  'draft', 'submitted', 'on_hold', 'confirmed', 'picking', 'packed', 'shipped', 'delivered',
-  'completed', 'cancelled', 'returned', 'refunded',
-];
-const LOCKED = new Set(['shipped', 'delivered', 'completed', 'cancelled', 'returned', 'refunded']);
-const PRIORITIES = ['high', 'normal', 'low'];
 const CHANNELS = ['field', 'phone', 'web'];
 const PAGE = 50;
 
@@ -67,9 +62,9 @@ function Filters({ filters, onChange, warehouses, users }) {
     <div class="filters admin-filters orders-filters" data-testid="orders-filters">
       <${SearchBox} key=${filters.q} value=${filters.q} onSearch=${set('q')} />
       <${Select} label=${t('admin.orders.status')} value=${filters.status} onChange=${set('status')} testid="orders-filter-status"
-        options=${[...all, ...STATUSES.map((s) => [s, label('status', s)])]} />
+        options=${[...all, ...statuses().map((s) => [s, label('status', s)])]} />
       <${Select} label=${t('admin.orders.priority')} value=${filters.priority} onChange=${set('priority')} testid="orders-filter-priority"
-        options=${[...all, ...PRIORITIES.map((p) => [p, label('priority', p)])]} />
+        options=${[...all, ...priorities().map((p) => [p, label('priority', p)])]} />
       <label class="check"><input type="checkbox" data-testid="orders-filter-overdue" checked=${filters.overdue === 'true'}
         onChange=${(e) => set('overdue')(e.currentTarget.checked ? 'true' : '')} /> <span>${t('admin.orders.overdueOnly')}</span></label>
       <${Select} label=${t('admin.orders.warehouse')} value=${filters.warehouse_id} onChange=${set('warehouse_id')} testid="orders-filter-warehouse"
@@ -181,7 +176,7 @@ function Assign({ order, onDone, users }) {
       setDone(true);
     });
   };
-  if (LOCKED.has(order.order.status)) {
+  if (fieldsLocked(order.order.status)) {
     return html`<p class="muted" data-testid="assign-locked">${t('admin.orders.assignLocked', { status: label('status', order.order.status) })}</p>`;
   }
   return html`
