@@ -9,8 +9,9 @@ What counts as a code, by how the code base makes one:
 - ``code = "<code>"`` in a class (an error class), ``code="<code>"`` given to a call
   (``ErrorBody``), ``code`` assigned a string, the values of ``_CODES`` in server/error_responses.py, and a
   dict with ``code`` and ``message`` (an error body built by hand): an HTTP error code;
-- of those, the ones in sync/errors.py, server/error_responses.py and the ones the session guard and
-  the sync routes raise (classes of sync/ or server/, read by name): a code a sync request can get;
+- of those, the ones in sync/errors.py, server/error_responses.py and the ones the same-origin
+  and session guards and the sync routes raise (classes of sync/ or server/, read by name): a
+  code a sync request can get;
 - ``Bad("<code>", …)`` and ``.fail(column, "<code>", …)`` in the importer: a spreadsheet cell.
 """
 
@@ -25,8 +26,13 @@ import pytest
 from shared import codes
 
 ROOT = Path(__file__).resolve().parents[2]
-# What answers a sync request besides the engine: the session guard and the sync routes.
-SYNC_FRONT = ("server/auth/principal.py", "server/auth/sessions.py", "server/syncapi/controller.py")
+# What answers a sync request besides the engine: the same-origin and session guards, the routes.
+SYNC_FRONT = (
+    "server/auth/same_origin.py",
+    "server/auth/principal.py",
+    "server/auth/sessions.py",
+    "server/syncapi/controller.py",
+)
 
 
 def sources(*folders: str) -> Iterator[tuple[str, ast.Module]]:
