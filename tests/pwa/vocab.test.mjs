@@ -11,6 +11,13 @@ describe('vocab: the answers of shared/states.py and shared/roles.py', () => {
 
   test('statuses', () => assert.deepEqual(vocab.statuses(), V.statuses.filter((s) => s !== 'lost')));
 
+  test('priorities: highest first, the ones order.create accepts', () => {
+    assert.deepEqual(vocab.priorities(), ['high', 'normal', 'low']);
+    const create = vocabularyJson().mutations['order.create'];
+    const accepted = create.$defs.OrderCreate.properties.priority.enum;
+    assert.deepEqual([...vocab.priorities()].sort(), [...accepted].sort());
+  });
+
   test('canTransition', () => {
     for (const from of V.statuses) {
       assert.deepEqual(V.statuses.filter((to) => vocab.canTransition(from, to)), V.can_transition[from], from);
