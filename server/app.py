@@ -21,7 +21,7 @@ from server.admin.controller import AdminController
 from server.admin.imports.controller import ImportController
 from server.admin.inventory.controller import InventoryController
 from server.admin.mutations import MutationsController
-from server.admin.orders import OrdersController
+from server.admin.orders.controller import OrdersController
 from server.admin.reports.controller import ReportsController
 from server.admin.review import ReviewController
 from server.admin.service import AdminService

@@ -4,8 +4,9 @@ the search pattern of a ``LIKE``.
 A keyset page (orders, mutation log) is ``limit`` rows newest first and ``next``, the cursor of
 the following page or ``None``: the list reads ``limit + 1`` rows after the cursor's key and
 :func:`cut` keeps ``limit`` of them. A cursor is opaque to the client — base64url of the JSON
-array of the last row's sort key — and one it cannot have been given answers ``bad_cursor``
-(400) on every list, whatever its shape.
+array of the list's name (``of``) and the last row's sort key — and one it cannot have been given
+answers ``bad_cursor`` (400) on every list, whatever its shape. The name is what refuses another
+list's cursor: the orders' and the stock moves' keys have the same shape, (created_at, id).
 """
 
 from __future__ import annotations
@@ -36,18 +37,23 @@ def check_limit(limit: int) -> None:
         raise BadRequest(f"limit: 1 to {MAX_LIMIT}")
 
 
-def encode_cursor(*key: object) -> str:
-    """The cursor of the page after a row whose sort key is ``key``."""
-    raw = msgspec.json.encode(key)
+def encode_cursor(*key: object, of: str | None = None) -> str:
+    """The cursor of list ``of``'s page after a row whose sort key is ``key``."""
+    raw = msgspec.json.encode(key if of is None else (of, *key))
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, key: type[K]) -> K:
-    """The sort key a cursor holds, checked against ``key`` (a tuple type or an ``array_like``
-    Struct with bounds)."""
+def decode_cursor(cursor: str, key: type[K], *, of: str | None = None) -> K:
+    """The sort key a cursor of list ``of`` holds, checked against ``key`` (a tuple type or an
+    ``array_like`` Struct with bounds)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return msgspec.json.decode(raw, type=key)
+        if of is None:
+            return msgspec.json.decode(raw, type=key)
+        name, *rest = msgspec.json.decode(raw, type=list[Any])
+        if name != of:
+            raise ValueError(f"a cursor of {name!r}")
+        return msgspec.convert(rest, type=key)
     except (binascii.Error, ValueError, msgspec.DecodeError):
         raise BadCursor("cursor: not one this list gave") from None
 
@@ -58,12 +64,14 @@ def older_than(at: str, row_id: str, key: Sequence[Any]) -> tuple[str, list[Any]
     return f"({at} < ? OR ({at} = ? AND {row_id} < ?))", [key[0], key[0], key[1]]
 
 
-def cut(rows: list[R], limit: int, key: Callable[[R], Sequence[Any]]) -> tuple[list[R], str | None]:
-    """The page from the ``limit + 1`` rows read: its ``limit`` rows and the next page's cursor
-    (``None`` on the last page)."""
+def cut(
+    rows: list[R], limit: int, key: Callable[[R], Sequence[Any]], *, of: str | None = None
+) -> tuple[list[R], str | None]:
+    """The page from the ``limit + 1`` rows read: its ``limit`` rows and the cursor of list
+    ``of``'s next page (``None`` on the last page)."""
     if len(rows) <= limit:
         return rows, None
-    return rows[:limit], encode_cursor(*key(rows[limit - 1]))
+    return rows[:limit], encode_cursor(*key(rows[limit - 1]), of=of)
 
 
 def contains(text: str) -> str:

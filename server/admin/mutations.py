@@ -22,7 +22,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from server.admin.listing import COUNT_CAP, check_limit, cut, decode_cursor, older_than
-from server.admin.orders import mutation_order_expr
+from server.admin.orders.timeline import mutation_order_expr
 from server.admin.period import bounds
 from server.admin.tabular import ExportFormat, export_response, major_units
 from server.auth.principal import Principal, needs
@@ -162,7 +162,7 @@ async def page(
     """Newest first, ``limit`` rows after ``cursor``, with the names their arguments need."""
     check_limit(limit)
     where, args = _where(f, db.dialect)
-    after = decode_cursor(cursor, _Cursor) if cursor else None
+    after = decode_cursor(cursor, _Cursor, of="mutations") if cursor else None
 
     async def work(conn: Conn) -> MutationPage:
         total = int(await conn.fetchval(
@@ -175,7 +175,7 @@ async def page(
             sql += (" AND " if where else " WHERE ") + keyset
             page_args += keyset_args
         found = await conn.fetch(sql + _ORDER + " LIMIT ?", (*page_args, limit + 1))
-        kept, nxt = cut(found, limit, lambda r: (r["received_at"], r["id"]))
+        kept, nxt = cut(found, limit, lambda r: (r["received_at"], r["id"]), of="mutations")
         rows = [_row(r) for r in kept]
         refs = await _refs(conn, rows)
         return MutationPage(rows, min(total, COUNT_CAP), total > COUNT_CAP, nxt, refs)

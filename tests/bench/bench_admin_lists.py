@@ -14,7 +14,7 @@ after any bulk load) and a real server (uvicorn, ``orderly serve``'s app) answer
 
 Each endpoint: 3 warm-up requests, then ``--repeat`` timed ones (wall time of the whole HTTP
 exchange, httpx keep-alive); p50 and p95. Next to each orders row, the raw limit of the same
-machine in the same run: the same query (count + page, server/admin/orders.py) run in-process on
+machine in the same run: the same query (count + page, server/admin/orders/queries.py) run in-process on
 the database, without HTTP; next to the others, ``GET /api/health`` (the HTTP floor).
 Progress on stderr, the markdown table on stdout.
 """
@@ -39,8 +39,9 @@ from typing import Any
 import asyncpg
 import httpx
 
-from server.admin import orders as admin_orders
 from server.admin.listing import encode_cursor
+from server.admin.orders import queries as admin_orders
+from server.admin.orders.schemas import Filters
 from server.audit import entry_hash
 from server.auth.tokens import ensure_user, issue_token
 from server.config import Settings
@@ -324,12 +325,12 @@ def cases(fill: Fill, deep: str, today: str) -> list[tuple[str, str, dict[str, A
     ]  # fmt: skip
 
 
-def filters_of(params: dict[str, Any]) -> tuple[admin_orders.Filters, str | None]:
+def filters_of(params: dict[str, Any]) -> tuple[Filters, str | None]:
     p = dict(params)
     cursor = p.pop("cursor", None)
     statuses = admin_orders.statuses_of([p.pop("status")] if "status" in p else None)
     overdue = p.pop("overdue", None) == "true"
-    return admin_orders.Filters(statuses=statuses, overdue=overdue, **p), cursor
+    return Filters(statuses=statuses, overdue=overdue, **p), cursor
 
 
 async def run_one(settings: Settings, fill: Fill, db_name: str, repeat: int) -> list[list[str]]:
@@ -342,7 +343,7 @@ async def run_one(settings: Settings, fill: Fill, db_name: str, repeat: int) -> 
                 "SELECT created_at, id FROM orders ORDER BY created_at DESC, id DESC"
                 " LIMIT 1 OFFSET ?", (min(50_000, fill.n - 1),),
             )  # fmt: skip
-        deep = encode_cursor(row["created_at"], row["id"])
+        deep = encode_cursor(row["created_at"], row["id"], of="orders")
         today = admin_orders.today()
         raws: dict[str, list[float]] = {}
         for name, _, params in cases(fill, deep, today):

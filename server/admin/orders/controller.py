@@ -1,0 +1,83 @@
+"""The orders routes: each handler one call of ``queries`` or ``service``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from server.admin.orders import queries, service
+from server.admin.orders.schemas import Assign, Filters, OrderDetail
+from server.admin.tabular import ExportFormat, export_response
+from server.auth.principal import Principal, needs
+from server.state import AppState
+
+
+class OrdersController(Controller):
+    path = "/api/admin/orders"
+    tags = ["admin"]
+
+    @get("/", operation_id="adminOrders",
+         summary="Orders, newest first: filtered, paged by cursor, or exported (format=csv|xlsx)",
+         dependencies={"me": needs("orders.read")})  # fmt: skip
+    async def orders(
+        self,
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+        q: FromQuery[str | None] = None,
+        status: FromQuery[list[str] | None] = None,
+        priority: FromQuery[str | None] = None,
+        overdue: FromQuery[bool] = False,
+        warehouse_id: FromQuery[str | None] = None,
+        owner_id: FromQuery[str | None] = None,
+        assignee_id: FromQuery[str | None] = None,
+        channel: FromQuery[str | None] = None,
+        synced_from: FromQuery[str | None] = None,
+        synced_to: FromQuery[str | None] = None,
+        created_from: FromQuery[str | None] = None,
+        created_to: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
+        format: FromQuery[ExportFormat | None] = None,
+    ) -> Response[Any]:
+        f = Filters(q, queries.statuses_of(status), priority, overdue, warehouse_id, owner_id,
+                    assignee_id, channel, synced_from, synced_to, created_from, created_to)  # fmt: skip
+        if format is not None:
+            rows = await queries.every(app_state.db, f)
+            return export_response("orders", format, queries.COLUMNS, rows, money=("total",))
+        return Response(await queries.page(app_state.db, f, limit, cursor))
+
+    @get("/overdue/count", operation_id="adminOrdersOverdue",
+         summary="How many orders are overdue (due before today, not shipped or closed)",
+         dependencies={"me": needs("orders.read")})  # fmt: skip
+    async def overdue(
+        self, me: NamedDependency[Principal], app_state: NamedDependency[AppState]
+    ) -> dict[str, int]:
+        return {"count": await queries.overdue_count(app_state.db)}
+
+    @get("/{order_id:str}", operation_id="adminOrder",
+         summary="An order with its lines, payments, customer and timeline",
+         dependencies={"me": needs("orders.read")})  # fmt: skip
+    async def order(
+        self,
+        order_id: FromPath[str],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> OrderDetail:
+        return await queries.detail(app_state.db, order_id)
+
+    @post("/{order_id:str}/assign", status_code=200, operation_id="adminAssignOrder",
+          summary="Set an order's warehouse and/or picker (as the admin's order.update)",
+          dependencies={"me": needs("orders.assign")})  # fmt: skip
+    async def assign(
+        self,
+        order_id: FromPath[str],
+        data: JSONBody[Assign],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> OrderDetail:
+        return await service.assign(
+            app_state.store, app_state.db, app_state.policy, me.actor, order_id, data
+        )

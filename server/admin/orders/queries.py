@@ -1,0 +1,228 @@
+"""The orders' reads: the filtered list (a keyset page, or every match for an export), the
+overdue count, and one order's detail. Plain SQL on ``orders`` and what it names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from server.admin.listing import (
+    COUNT_CAP,
+    check_limit,
+    contains,
+    cut,
+    decode_cursor,
+    older_than,
+)
+from server.admin.orders.schemas import (
+    PRIORITIES,
+    BadDate,
+    BadPriority,
+    BadStatus,
+    Customer,
+    Filters,
+    Line,
+    OrderDetail,
+    OrderPage,
+    OrderRow,
+    Payment,
+)
+from server.admin.orders.timeline import timeline
+from server.admin.period import bounds
+from server.db.sql import Conn, Database
+from server.errors import BadRequest, NotFound
+from shared.states import FIELDS_LOCKED, STATUSES
+from sync.store import Row
+
+FEW = 5_000  # a search matching at most this many orders reads them by their indexes, then sorts
+DONE = tuple(sorted(FIELDS_LOCKED))  # an order in one of these is never overdue
+COLUMNS = [f for f in OrderRow.__struct_fields__]  # of the list and its export
+
+
+def today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def is_overdue(due_date: str | None, status: str, day: str) -> bool:
+    return due_date is not None and due_date < day and status not in FIELDS_LOCKED
+
+
+def statuses_of(values: list[str] | None) -> tuple[str, ...]:
+    """``status=a&status=b`` or ``status=a,b``, checked against the state machine."""
+    wanted = tuple(s.strip() for v in values or () for s in v.split(",") if s.strip())
+    unknown = [s for s in wanted if s not in STATUSES]
+    if unknown:
+        raise BadStatus(f"unknown status {', '.join(map(repr, unknown))}; one of "
+                        f"{', '.join(STATUSES)}")  # fmt: skip
+    return wanted
+
+
+def _bounds(name: str, start: str | None, end: str | None) -> tuple[str | None, str | None]:
+    try:
+        return bounds(start, end)
+    except BadRequest as e:
+        raise BadDate(f"{name}_{e}") from None
+
+
+def _where(f: Filters, day: str, dialect: str) -> tuple[str, list[Any]]:
+    """The WHERE clause on ``orders o`` (no join needed) and its arguments."""
+    where, args = ["o.deleted = ?"], [False]
+    if f.q and f.q.strip():
+        # Case-insensitive: SQLite's LIKE is (for ASCII), PostgreSQL has ILIKE. The customers
+        # matched first (a small table), so no order row is joined to its customer to search.
+        # PostgreSQL reads both through trigram indexes where pg_trgm is installed (migration
+        # 2026-11-24T18:20): ``= ANY(ARRAY(…))`` lets it OR two index scans.
+        pattern = contains(f.q.strip())
+        if dialect == "postgres":
+            where.append(
+                "(o.number ILIKE ? OR o.customer_id = ANY(ARRAY("
+                "SELECT id FROM customers WHERE name ILIKE ?)))"
+            )
+        else:
+            where.append(
+                "(o.number LIKE ? ESCAPE '\\' OR o.customer_id IN"
+                " (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\\'))"
+            )
+        args += [pattern, pattern]
+    if f.statuses:
+        where.append(f"o.status IN ({', '.join('?' * len(f.statuses))})")
+        args += list(f.statuses)
+    if f.priority:
+        if f.priority not in PRIORITIES:
+            raise BadPriority(f"priority: one of {', '.join(PRIORITIES)}")
+        where.append("o.priority = ?")
+        args.append(f.priority)
+    if f.overdue:
+        where.append(f"o.due_date < ? AND o.status NOT IN ({', '.join('?' * len(DONE))})")
+        args += [day, *DONE]
+    for column, value in (
+        ("o.warehouse_id", f.warehouse_id), ("o.owner_id", f.owner_id),
+        ("o.assignee_id", f.assignee_id), ("o.channel", f.channel),
+    ):  # fmt: skip
+        if value:
+            where.append(f"{column} = ?")
+            args.append(value)
+    for column, (lower, upper) in (
+        ("o.updated_at", _bounds("synced", f.synced_from, f.synced_to)),
+        ("o.created_at", _bounds("created", f.created_from, f.created_to)),
+    ):
+        if lower:
+            where.append(f"{column} >= ?")
+            args.append(lower)
+        if upper:
+            where.append(f"{column} < ?")
+            args.append(upper)
+    return " WHERE " + " AND ".join(where), args
+
+
+_SELECT = (
+    "SELECT o.id, o.number, o.customer_id, c.name AS customer_name, o.owner_id,"
+    " ow.name AS owner_name, o.status, o.priority, o.due_date, o.warehouse_id,"
+    " w.code AS warehouse_code, o.assignee_id, a.name AS assignee_name, o.channel, o.total,"
+    " o.created_at, o.updated_at"
+    " FROM orders o LEFT JOIN customers c ON c.id = o.customer_id"
+    " LEFT JOIN users ow ON ow.id = o.owner_id LEFT JOIN warehouses w ON w.id = o.warehouse_id"
+    " LEFT JOIN users a ON a.id = o.assignee_id"
+)
+_ORDER = " ORDER BY o.created_at DESC, o.id DESC"
+
+
+def _row(r: Row, day: str) -> OrderRow:
+    return OrderRow(**r, overdue=is_overdue(r["due_date"], r["status"], day))
+
+
+async def page(db: Database, f: Filters, limit: int = 50, cursor: str | None = None) -> OrderPage:
+    """Newest first, ``limit`` rows after ``cursor``."""
+    check_limit(limit)
+    day = today()
+    where, args = _where(f, day, db.dialect)
+    after = decode_cursor(cursor, tuple[str, str], of="orders") if cursor else None
+
+    async def work(conn: Conn) -> OrderPage:
+        if f.q and conn.dialect == "postgres":
+            # Plan the search for its pattern every time: after five runs of a prepared statement
+            # PostgreSQL may keep a generic plan, blind to how few orders a pattern matches.
+            await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        total = int(await conn.fetchval(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM orders o{where} LIMIT ?) m", (*args, COUNT_CAP + 1)
+        ))  # fmt: skip
+        sql, page_args = _SELECT + where, list(args)
+        if f.q and conn.dialect == "postgres" and total <= FEW:
+            # A search matching few orders: PostgreSQL's estimate of the trigram matches is
+            # rough, and it would walk the whole created_at index filtering every order. The
+            # matches first (their indexes), then sorted: 75 ms → 3 ms on 100,000 orders.
+            sql = (f"WITH m AS MATERIALIZED (SELECT o.id FROM orders o{where}) "
+                   + _SELECT + " WHERE o.id IN (SELECT id FROM m)")  # fmt: skip
+        if after:
+            keyset, keyset_args = older_than("o.created_at", "o.id", after)
+            sql += " AND " + keyset
+            page_args += keyset_args
+        found = await conn.fetch(sql + _ORDER + " LIMIT ?", (*page_args, limit + 1))
+        rows, nxt = cut(found, limit, lambda r: (r["created_at"], r["id"]), of="orders")
+        return OrderPage(
+            [_row(r, day) for r in rows], min(total, COUNT_CAP), total > COUNT_CAP, nxt
+        )
+
+    return await db.run_read(work)
+
+
+async def every(db: Database, f: Filters) -> list[tuple]:
+    """Every match, newest first, as export rows (the columns of OrderRow)."""
+    day = today()
+    where, args = _where(f, day, db.dialect)
+    async with db.read() as conn:
+        rows = await conn.fetch(_SELECT + where + _ORDER, args)
+    return [tuple(msgspec.structs.astuple(_row(r, day))) for r in rows]
+
+
+async def overdue_count(db: Database) -> int:
+    async with db.read() as conn:
+        return int(await conn.fetchval(
+            f"SELECT COUNT(*) FROM orders WHERE due_date < ? AND status NOT IN"
+            f" ({', '.join('?' * len(DONE))}) AND deleted = ?", (today(), *DONE, False),
+        ))  # fmt: skip
+
+
+async def detail(db: Database, order_id: str) -> OrderDetail:
+    """An order with its lines, payments, customer and timeline."""
+    day = today()
+
+    async def work(conn: Conn) -> OrderDetail:
+        found = await conn.fetchrow(
+            _SELECT + " WHERE o.id = ? AND o.deleted = ?", (order_id, False)
+        )
+        more = await conn.fetchrow(
+            "SELECT version, notes, delivery_address, status_history FROM orders WHERE id = ?",
+            (order_id,),
+        )
+        if found is None:
+            raise NotFound(f"no order {order_id}")
+        order = {**found, **(more or {})}
+        lines = await conn.fetch(
+            "SELECT l.id, l.product_id, p.sku, p.name, l.qty, l.unit_price,"
+            " l.qty * l.unit_price AS amount FROM order_lines l"
+            " LEFT JOIN products p ON p.id = l.product_id"
+            " WHERE l.order_id = ? AND l.deleted = ? ORDER BY l.id", (order_id, False),
+        )  # fmt: skip
+        payments = await conn.fetch(
+            "SELECT id, method, amount, status, created_at FROM payments"
+            " WHERE order_id = ? AND deleted = ? ORDER BY created_at, id", (order_id, False),
+        )  # fmt: skip
+        customer = await conn.fetchrow(
+            "SELECT id, name, phone, address, region, credit_limit FROM customers WHERE id = ?",
+            (order["customer_id"],),
+        )
+        children = [r["id"] for r in lines] + [r["id"] for r in payments]
+        entries, truncated = await timeline(conn, order, children)
+        head = {k: order[k] for k in COLUMNS if k != "overdue"}
+        return OrderDetail(
+            order=_row(head, day), version=order["version"], notes=order["notes"],
+            delivery_address=order["delivery_address"],
+            customer=Customer(**customer) if customer else None,
+            lines=[Line(**r) for r in lines], payments=[Payment(**r) for r in payments],
+            timeline=entries, timeline_truncated=truncated,
+        )  # fmt: skip
+
+    return await db.run_read(work)

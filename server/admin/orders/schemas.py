@@ -1,0 +1,153 @@
+"""What the orders endpoints take and answer, and the errors they give (codes unchanged)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from server.errors import BadRequest, Conflict, NotFound
+from shared.mutations import Id
+
+PRIORITIES = ("high", "normal", "low")
+
+
+class BadStatus(BadRequest):
+    code = "invalid_status"
+
+
+class BadPriority(BadRequest):
+    code = "invalid_priority"
+
+
+class BadDate(BadRequest):
+    code = "invalid_date"
+
+
+class UnknownWarehouse(NotFound):  # users.manage answers it too (a user's warehouse)
+    code = "unknown_warehouse"
+
+
+class UnknownUser(NotFound):
+    code = "unknown_user"
+
+
+class UserDisabled(BadRequest):
+    code = "user_disabled"
+
+
+class WrongWarehouse(Conflict):
+    code = "wrong_warehouse"
+
+
+class OrderLocked(Conflict):
+    code = "order_locked"
+
+
+# ---- the list -----------------------------------------------------------------------------------
+
+
+class OrderRow(msgspec.Struct):
+    id: str
+    number: str
+    customer_id: str
+    customer_name: str | None
+    owner_id: str
+    owner_name: str | None
+    status: str
+    priority: str
+    due_date: str | None
+    overdue: bool
+    warehouse_id: str | None
+    warehouse_code: str | None
+    assignee_id: str | None
+    assignee_name: str | None
+    channel: str
+    total: int
+    created_at: str
+    updated_at: str
+
+
+class OrderPage(msgspec.Struct):
+    rows: list[OrderRow]
+    total: int  # every match, up to listing.COUNT_CAP
+    total_capped: bool  # there are more than ``total``
+    next: str | None  # the cursor of the next page
+
+
+class Filters(msgspec.Struct, frozen=True):
+    q: str | None = None
+    statuses: tuple[str, ...] = ()
+    priority: str | None = None
+    overdue: bool = False
+    warehouse_id: str | None = None
+    owner_id: str | None = None
+    assignee_id: str | None = None
+    channel: str | None = None
+    synced_from: str | None = None
+    synced_to: str | None = None
+    created_from: str | None = None
+    created_to: str | None = None
+
+
+# ---- the detail ---------------------------------------------------------------------------------
+
+
+class Line(msgspec.Struct):
+    id: str
+    product_id: str
+    sku: str | None
+    name: str | None
+    qty: int
+    unit_price: int
+    amount: int
+
+
+class Payment(msgspec.Struct):
+    id: str
+    method: str
+    amount: int
+    status: str
+    created_at: str
+
+
+class Customer(msgspec.Struct):
+    id: str
+    name: str
+    phone: str | None
+    address: str | None
+    region: str | None
+    credit_limit: int | None
+
+
+class Entry(msgspec.Struct):
+    """One thing that happened to an order, in its timeline."""
+
+    at: str
+    kind: str  # status | mutation | scan | redemption | conflict | settled | qr | admin
+    summary: str  # what: a status step "a → b", a mutation's name, a scan's action, …
+    outcome: str | None  # how it ended: applied / rejected (code) / a scan's result / …
+    user_id: str | None
+    who: str | None  # the user's name ("review" for the review rules)
+    device_code: str | None
+    detail: str | None  # a reason, an error message, an amount
+
+
+class OrderDetail(msgspec.Struct):
+    order: OrderRow
+    version: int
+    notes: str | None
+    delivery_address: str | None
+    customer: Customer | None
+    lines: list[Line]
+    payments: list[Payment]
+    timeline: list[Entry]  # oldest first
+    timeline_truncated: bool  # a source had more than TIMELINE_LIMIT entries: the oldest left out
+
+
+# ---- assigning ----------------------------------------------------------------------------------
+
+
+class Assign(msgspec.Struct, forbid_unknown_fields=True):
+    """What to set; an absent field is left alone, ``null`` clears it."""
+
+    warehouse_id: Id | None | msgspec.UnsetType = msgspec.UNSET
+    assignee_id: Id | None | msgspec.UnsetType = msgspec.UNSET
