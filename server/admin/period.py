@@ -1,11 +1,15 @@
-"""The ``from``/``to`` filters of the admin lists (conflicts, audit): dates or date-times, as
+"""The filters and offset paging of the admin lists. ``from``/``to``: dates or date-times, as
 bounds on an ISO-8601 text column (``created_at``, ``at``: UTC, ``…T…:SS.mmmZ``), which sorts as
-text."""
+text. Keyset paging and the cursor codec are server/admin/listing.py's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+from server.admin.listing import check_limit
+from server.db.sql import Conn, Row
 from server.errors import BadRequest
 
 
@@ -36,9 +40,44 @@ def bounds(start: str | None, end: str | None) -> tuple[str | None, str | None]:
     return lower, upper
 
 
+def between(column: str, start: str | None, end: str | None) -> tuple[list[str], list[Any]]:
+    """The conditions (and their arguments) that keep ``column`` within the ``from``/``to``
+    filters (``bounds``): none, one or both."""
+    lower, upper = bounds(start, end)
+    where: list[str] = []
+    args: list[Any] = []
+    if lower:
+        where.append(f"{column} >= ?")
+        args.append(lower)
+    if upper:
+        where.append(f"{column} < ?")
+        args.append(upper)
+    return where, args
+
+
+def equal(filters: Iterable[tuple[str, Any]]) -> tuple[list[str], list[Any]]:
+    """``column = ?`` for each ``(column, value)`` whose value is given (not None or empty)."""
+    given = [(column, value) for column, value in filters if value]
+    return [f"{column} = ?" for column, _ in given], [value for _, value in given]
+
+
 def check_page(limit: int, offset: int) -> None:
     """The paging of the admin lists: ``limit`` 1 to 500, ``offset`` from 0."""
-    if not 1 <= limit <= 500:
-        raise BadRequest("limit: 1 to 500")
+    check_limit(limit)
     if not 0 <= offset <= 10**9:
         raise BadRequest("offset: 0 or more")
+
+
+async def offset_page(
+    conn: Conn,
+    count: tuple[str, Sequence[Any]],
+    select: tuple[str, Sequence[Any]],
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int, int | None]:
+    """One page of an offset-paged list: the rows of ``select`` (SQL and arguments, ordered,
+    without LIMIT), how many ``count`` finds, and the next page's offset (None on the last)."""
+    total = int(await conn.fetchval(*count))
+    rows = await conn.fetch(select[0] + " LIMIT ? OFFSET ?", (*select[1], limit, offset))
+    more = offset + len(rows) < total
+    return rows, total, offset + limit if more else None

@@ -19,7 +19,7 @@ from server.admin.aftersales.schemas import (
     OrderNotFound,
     PaymentOut,
 )
-from server.admin.period import bounds, check_page
+from server.admin.period import between, check_page, equal, offset_page
 from server.db.sql import Conn, Database
 from server.errors import NotFound
 from sync.rules import payments as payments_rule
@@ -43,22 +43,12 @@ _EXPORT = (
 
 
 def _where(f: Filters) -> tuple[str, list[Any]]:
-    where: list[str] = []
-    args: list[Any] = []
-    for column, value in (
+    where, args = equal((
         ("a.kind", f.kind), ("a.status", f.status), ("o.number", f.order_number),
         ("a.customer_id", f.customer_id),
-    ):  # fmt: skip
-        if value:
-            where.append(f"{column} = ?")
-            args.append(value)
-    lower, upper = bounds(f.created_from, f.created_to)
-    if lower:
-        where.append("a.created_at >= ?")
-        args.append(lower)
-    if upper:
-        where.append("a.created_at < ?")
-        args.append(upper)
+    ))  # fmt: skip
+    dated, dated_args = between("a.created_at", f.created_from, f.created_to)
+    where, args = where + dated, args + dated_args
     return (" WHERE " + " AND ".join(where) if where else ""), args
 
 
@@ -70,13 +60,10 @@ async def page(db: Database, f: Filters, limit: int = 50, offset: int = 0) -> Ca
     """Newest first."""
     check_page(limit, offset)
     where, args = _where(f)
+    count, select = "SELECT COUNT(*)" + _FROM + where, _SELECT + _FROM + where + _ORDER
     async with db.read() as conn:
-        total = int(await conn.fetchval("SELECT COUNT(*)" + _FROM + where, args))
-        rows = await conn.fetch(
-            _SELECT + _FROM + where + _ORDER + " LIMIT ? OFFSET ?", (*args, limit, offset)
-        )
-    more = offset + len(rows) < total
-    return CasePage([_row(r) for r in rows], total, offset + limit if more else None)
+        rows, total, after = await offset_page(conn, (count, args), (select, args), limit, offset)
+    return CasePage([_row(r) for r in rows], total, after)
 
 
 async def every(db: Database, f: Filters) -> list[tuple]:

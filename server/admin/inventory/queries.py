@@ -9,8 +9,7 @@ the product has a reorder point (> 0) and available ≤ it; else ``ok``.
 
 from __future__ import annotations
 
-import base64
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -27,15 +26,15 @@ from server.admin.inventory.schemas import (
     StocktakeRow,
     WarehouseRow,
 )
-from server.admin.period import bounds, check_page
+from server.admin.listing import check_limit, contains, cut, decode_cursor, older_than
+from server.admin.period import between, check_page, equal, offset_page
 from server.db.sql import Database, Row
-from server.errors import BadRequest, NotFound
+from server.errors import NotFound
 from sync.ids import stock_level_id
 
 
 def _like(q: str) -> str:
-    escaped = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return contains(q.strip().lower())
 
 
 # A product whose SKU, name or barcode contains the text (case-insensitive; ``_like``).
@@ -99,14 +98,12 @@ def _product(r: dict) -> ProductRow:
 async def products(db: Database, f: ProductFilters, limit: int, offset: int) -> Page:
     check_page(limit, offset)
     where, args = _product_where(f)
+    count = f"SELECT COUNT(*) FROM ({_PRODUCT_SELECT}{where}) x"
     async with db.read() as conn:
-        total = int(await conn.fetchval(
-            f"SELECT COUNT(*) FROM ({_PRODUCT_SELECT}{where}) x", args))  # fmt: skip
-        rows = await conn.fetch(
-            _PRODUCT_SELECT + where + " ORDER BY p.sku LIMIT ? OFFSET ?", (*args, limit, offset)
+        rows, total, after = await offset_page(
+            conn, (count, args), (_PRODUCT_SELECT + where + " ORDER BY p.sku", args), limit, offset
         )
-    more = offset + len(rows) < total
-    return Page([_product(r) for r in rows], total, offset + limit if more else None)
+    return Page([_product(r) for r in rows], total, after)
 
 
 async def every_product(db: Database, f: ProductFilters) -> list[tuple]:
@@ -192,12 +189,11 @@ def _level(r: dict) -> LevelRow:
 async def levels(db: Database, f: LevelFilters, limit: int, offset: int) -> Page:
     check_page(limit, offset)
     where, args = _level_where(f)
+    count = "SELECT COUNT(*)" + _LEVEL_FROM + where
+    select = _LEVEL_SELECT + _LEVEL_FROM + where + _LEVEL_ORDER
     async with db.read() as conn:
-        total = int(await conn.fetchval("SELECT COUNT(*)" + _LEVEL_FROM + where, args))
-        rows = await conn.fetch(_LEVEL_SELECT + _LEVEL_FROM + where + _LEVEL_ORDER
-                                + " LIMIT ? OFFSET ?", (*args, limit, offset))  # fmt: skip
-    more = offset + len(rows) < total
-    return Page([_level(r) for r in rows], total, offset + limit if more else None)
+        rows, total, after = await offset_page(conn, (count, args), (select, args), limit, offset)
+    return Page([_level(r) for r in rows], total, after)
 
 
 async def every_level(db: Database, f: LevelFilters) -> list[tuple]:
@@ -208,7 +204,7 @@ async def every_level(db: Database, f: LevelFilters) -> list[tuple]:
 
 async def alerts(db: Database, warehouse_id: str | None, limit: int) -> Alerts:
     """Levels in reorder, critical or negative state, the worst first, with a count per state."""
-    check_page(limit, 0)
+    check_limit(limit)
     where, args = _level_where(LevelFilters(warehouse_id=warehouse_id, low=True))
     worst = (
         f" ORDER BY CASE {_STATE} WHEN 'negative' THEN 0 WHEN 'critical' THEN 1 ELSE 2 END,"
@@ -250,58 +246,43 @@ _MOVE_ORDER = " ORDER BY m.created_at DESC, m.id DESC"
 
 
 def _move_where(f: MoveFilters) -> tuple[list[str], list[Any]]:
-    where, args = ["m.deleted = ?"], [False]
-    for column, value in (("m.product_id", f.product_id), ("m.warehouse_id", f.warehouse_id),
-                          ("m.reason", f.reason), ("m.ref", f.ref)):  # fmt: skip
-        if value:
-            where.append(f"{column} = ?")
-            args.append(value)
+    where, args = equal((("m.product_id", f.product_id), ("m.warehouse_id", f.warehouse_id),
+                         ("m.reason", f.reason), ("m.ref", f.ref)))  # fmt: skip
+    where, args = ["m.deleted = ?", *where], [False, *args]
     if f.q and f.q.strip():
         where.append(_PRODUCT_MATCH)
         args += [_like(f.q)] * 3
-    lower, upper = bounds(f.created_from, f.created_to)
-    if lower:
-        where.append("m.created_at >= ?")
-        args.append(lower)
-    if upper:
-        where.append("m.created_at < ?")
-        args.append(upper)
-    return where, args
+    dated, dated_args = between("m.created_at", f.created_from, f.created_to)
+    return where + dated, args + dated_args
 
 
-def _cursor(row: dict) -> str:
-    return base64.urlsafe_b64encode(f"{row['created_at']}|{row['id']}".encode()).decode()
+class _MoveKey(msgspec.Struct, array_like=True):
+    """A moves cursor: ``(created_at, id)`` of the previous page's last move, after the list's
+    name — the orders list sorts on ``(created_at, id)`` too, and neither list takes the other's
+    cursor (tests/server/test_admin_bad_input.py)."""
 
-
-def _uncursor(cursor: str) -> tuple[str, str]:
-    try:
-        at, _, move_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-    except ValueError:
-        raise BadRequest("cursor: not one this server gave") from None
-    if not at or not move_id:
-        raise BadRequest("cursor: not one this server gave")
-    return at, move_id
+    list_name: Literal["stock-moves"]
+    created_at: Annotated[str, msgspec.Meta(pattern=r"^[0-9T:.+Z-]{1,40}$")]
+    id: Annotated[str, msgspec.Meta(pattern=r"^[^\x00]{1,64}$")]
 
 
 async def moves(db: Database, f: MoveFilters, limit: int, cursor: str | None) -> Page:
     """Newest first, keyset-paged on (created_at, id): a page costs the same deep in the ledger."""
-    check_page(limit, 0)
+    check_limit(limit)
     where, args = _move_where(f)
     joined = " LEFT JOIN products p ON p.id = m.product_id" if f.q else ""
     total_sql = f"SELECT COUNT(*) FROM stock_moves m{joined} WHERE " + " AND ".join(where)
     total_args = list(args)
     if cursor:
-        at, move_id = _uncursor(cursor)
-        where.append("(m.created_at < ? OR (m.created_at = ? AND m.id < ?))")
-        args += [at, at, move_id]
+        after = decode_cursor(cursor, _MoveKey)
+        keyset, keyset_args = older_than("m.created_at", "m.id", (after.created_at, after.id))
+        where, args = [*where, keyset], [*args, *keyset_args]
     async with db.read() as conn:
         total = int(await conn.fetchval(total_sql, total_args))
         rows = await conn.fetch(_MOVE_SELECT + " WHERE " + " AND ".join(where) + _MOVE_ORDER
                                 + " LIMIT ?", (*args, limit + 1))  # fmt: skip
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page([MoveRow(**{**r, "delta": int(r["delta"])}) for r in rows], total,
-                _cursor(rows[-1]) if more else None)  # fmt: skip
+    kept, nxt = cut(rows, limit, lambda r: ("stock-moves", r["created_at"], r["id"]))
+    return Page([MoveRow(**{**r, "delta": int(r["delta"])}) for r in kept], total, nxt)
 
 
 async def every_move(db: Database, f: MoveFilters) -> list[tuple]:
@@ -331,24 +312,21 @@ async def stocktakes(
 ) -> Page:
     """Open sessions first, then applied ones; newest first within each."""
     check_page(limit, offset)
-    where, args = ["s.deleted = ?"], [False]
-    for column, value in (("s.status", status), ("s.warehouse_id", warehouse_id)):
-        if value:
-            where.append(f"{column} = ?")
-            args.append(value)
-    sql_where = " WHERE " + " AND ".join(where)
+    where, args = equal((("s.status", status), ("s.warehouse_id", warehouse_id)))
+    sql_where = " WHERE " + " AND ".join(["s.deleted = ?", *where])
+    args = [False, *args]
+    count = "SELECT COUNT(*) FROM stocktakes s" + sql_where
+    select = (
+        _STOCKTAKE_SELECT + sql_where
+        + " ORDER BY CASE s.status WHEN 'open' THEN 0 ELSE 1 END, s.opened_at DESC, s.id DESC"
+    )  # fmt: skip
     async with db.read() as conn:
-        total = int(await conn.fetchval("SELECT COUNT(*) FROM stocktakes s" + sql_where, args))
-        rows = await conn.fetch(
-            _STOCKTAKE_SELECT + sql_where
-            + " ORDER BY CASE s.status WHEN 'open' THEN 0 ELSE 1 END, s.opened_at DESC, s.id DESC"
-            " LIMIT ? OFFSET ?",
-            (False, *args, limit, offset),
-        )  # fmt: skip
-    more = offset + len(rows) < total
+        rows, total, after = await offset_page(
+            conn, (count, args), (select, [False, *args]), limit, offset
+        )
     out = [StocktakeRow(**{**r, "lines": int(r["lines"]), "products": int(r["products"])})
            for r in rows]  # fmt: skip
-    return Page(out, total, offset + limit if more else None)
+    return Page(out, total, after)
 
 
 # ---- what the writes check -------------------------------------------------------------------
