@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from server.errors import AppError, NotFound
+from server.errors import AppError
+
+# server/admin/ imports NotFound from here until its packages import server.errors directly.
+from server.errors import NotFound as NotFound
 
 
 class AuthError(AppError):
@@ -52,7 +55,3 @@ class DeviceRevoked(AuthError):
 class CsrfFailed(AuthError):
     code = "csrf_failed"
     status = 403
-
-
-# server/admin/ imports NotFound from here until its packages import server.errors directly.
-__all__ = ["NotFound"]
