@@ -18,12 +18,13 @@ from server import error_responses as errors
 from server.admin.aftersales.controller import AfterSalesController
 from server.admin.conflicts import ConflictsController
 from server.admin.controller import AdminController
+from server.admin.customers.controller import CustomersController
 from server.admin.imports.controller import ImportController
 from server.admin.inventory.controller import InventoryController
 from server.admin.mutations import MutationsController
 from server.admin.orders.controller import OrdersController
 from server.admin.reports.controller import ReportsController
-from server.admin.review import ReviewController
+from server.admin.review.controller import ReviewController
 from server.admin.service import AdminService
 from server.auth.controller import AuthController
 from server.auth.principal import sync_actor
@@ -112,8 +113,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     route_handlers: list = [
         SyncController, AuthController, AdminController, ReportsController, CatalogController,
         QrController, ConflictsController, ReviewController, AfterSalesController, InventoryController,
-        OrdersController, ImportController, MutationsController, metrics_endpoint,
-        LeaseController, StocktakeController, status_page, status_page_upper, health, *web_routes(),
+        OrdersController, ImportController, MutationsController, CustomersController,
+        metrics_endpoint, LeaseController, StocktakeController, status_page, status_page_upper,
+        health, *web_routes(),
     ]  # fmt: skip
     # Per client address, on the passkey ceremonies only (what an attacker would hammer); the
     # app asks /api/auth/me at every start, and many devices may share one office address.
