@@ -30,7 +30,7 @@ from server.admin.aftersales.schemas import (
     ReturnLine,
     ReturnTooLarge,
 )
-from server.admin.review import Refused, apply_as
+from server.admin.writes import Refused, apply_as
 from server.db.sql import Database
 from server.db.sync_store import SqlSyncStore, SqlWriteTx
 from server.errors import BadRequest, NotFound

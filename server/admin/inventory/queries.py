@@ -9,7 +9,7 @@ the product has a reorder point (> 0) and available ≤ it; else ``ok``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 
@@ -256,12 +256,12 @@ def _move_where(f: MoveFilters) -> tuple[list[str], list[Any]]:
     return where + dated, args + dated_args
 
 
-class _MoveKey(msgspec.Struct, array_like=True):
-    """A moves cursor: ``(created_at, id)`` of the previous page's last move, after the list's
-    name — the orders list sorts on ``(created_at, id)`` too, and neither list takes the other's
-    cursor (tests/server/test_admin_bad_input.py)."""
+_MOVES = "stock-moves"  # the list a moves cursor names (server/admin/listing.py)
 
-    list_name: Literal["stock-moves"]
+
+class _MoveKey(msgspec.Struct, array_like=True):
+    """A moves cursor's key: ``(created_at, id)`` of the previous page's last move."""
+
     created_at: Annotated[str, msgspec.Meta(pattern=r"^[0-9T:.+Z-]{1,40}$")]
     id: Annotated[str, msgspec.Meta(pattern=r"^[^\x00]{1,64}$")]
 
@@ -274,14 +274,14 @@ async def moves(db: Database, f: MoveFilters, limit: int, cursor: str | None) ->
     total_sql = f"SELECT COUNT(*) FROM stock_moves m{joined} WHERE " + " AND ".join(where)
     total_args = list(args)
     if cursor:
-        after = decode_cursor(cursor, _MoveKey)
+        after = decode_cursor(cursor, _MoveKey, of=_MOVES)
         keyset, keyset_args = older_than("m.created_at", "m.id", (after.created_at, after.id))
         where, args = [*where, keyset], [*args, *keyset_args]
     async with db.read() as conn:
         total = int(await conn.fetchval(total_sql, total_args))
         rows = await conn.fetch(_MOVE_SELECT + " WHERE " + " AND ".join(where) + _MOVE_ORDER
                                 + " LIMIT ?", (*args, limit + 1))  # fmt: skip
-    kept, nxt = cut(rows, limit, lambda r: ("stock-moves", r["created_at"], r["id"]))
+    kept, nxt = cut(rows, limit, lambda r: (r["created_at"], r["id"]), of=_MOVES)
     return Page([MoveRow(**{**r, "delta": int(r["delta"])}) for r in kept], total, nxt)
 
 
