@@ -5,7 +5,7 @@ They go through the same writer, so they version the rows and reach devices as c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sync import buckets as bk
@@ -63,21 +63,40 @@ def buckets_of(table: str, row: Row) -> bk.Buckets:
 
 async def put_rows(store: Store, actor: Actor, table: str, rows: Iterable[Row]) -> int:
     """Insert rows, or update the fields given of rows that exist. Returns how many."""
-    n = 0
+    rows = list(rows)
     async with store.write() as tx:
-        ctx = server_context(tx, actor, f"server.put.{table}")
-        for row in rows:
-            current = await tx.get(table, row["id"])
-            if current is None:
-                await writer.insert(ctx, table, row, buckets_of(table, row))
-                tx.audit(f"server.insert.{table}", row["id"], {}, actor.user_id)
-            else:
-                changes = {k: v for k, v in row.items() if k != "id" and current.get(k) != v}
-                if changes:
-                    await writer.update(
-                        ctx, table, current, changes, buckets_of(table, {**current, **changes})
-                    )
-                    tx.audit(f"server.update.{table}", row["id"], {"fields": sorted(changes)},
-                             actor.user_id)  # fmt: skip
-            n += 1
-    return n
+        await put_rows_in(tx, actor, table, rows)
+    return len(rows)
+
+
+_CHUNK = 500  # ids read in one statement
+
+
+async def put_rows_in(
+    tx: WriteTx, actor: Actor, table: str, rows: Sequence[Row]
+) -> tuple[int, int]:
+    """``put_rows`` inside the caller's transaction (an import writes its products with its
+    orders' checks): ``(inserted, updated)``; a row whose given fields all hold already is
+    neither. The rows that exist are read in chunks, not one statement a row."""
+    ctx = server_context(tx, actor, f"server.put.{table}")
+    current: dict[str, Row] = {}
+    ids = list(dict.fromkeys(row["id"] for row in rows))
+    for i in range(0, len(ids), _CHUNK):
+        current.update(await tx.get_many(table, ids[i : i + _CHUNK]))
+    inserted = updated = 0
+    for row in rows:
+        before = current.get(row["id"])
+        if before is None:
+            current[row["id"]] = await writer.insert(ctx, table, row, buckets_of(table, row))
+            tx.audit(f"server.insert.{table}", row["id"], {}, actor.user_id)
+            inserted += 1
+            continue
+        changes = {k: v for k, v in row.items() if k != "id" and before.get(k) != v}
+        if changes:
+            current[row["id"]] = await writer.update(
+                ctx, table, before, changes, buckets_of(table, {**before, **changes})
+            )
+            tx.audit(f"server.update.{table}", row["id"], {"fields": sorted(changes)},
+                     actor.user_id)  # fmt: skip
+            updated += 1
+    return inserted, updated

@@ -1,6 +1,7 @@
-"""Writing a plan through the sync engine, inside the import's one transaction: products with
-the engine's writer (versioned, audited, in the catalog bucket), orders as the admin's
-``order.create`` mutations, logged as pushed ones would be. Only the engine's ``WriteTx``."""
+"""Writing a plan through the sync engine, inside the import's one transaction: products as
+``sync.direct`` puts catalog rows (versioned, audited, in the catalog bucket), orders as the
+admin's ``order.create`` mutations, logged as pushed ones would be. Only the engine's
+``WriteTx``."""
 
 from __future__ import annotations
 
@@ -8,38 +9,19 @@ import msgspec
 
 from server.admin.imports.plan import Plan
 from server.admin.imports.queries import CHUNK
-from sync import writer
 from sync.context import Actor, Policy, now_iso
-from sync.direct import apply_mutation, buckets_of, server_context
+from sync.direct import apply_mutation, put_rows_in
 from sync.errors import MutationRejected
 from sync.hlc import Clock
-from sync.store import ClientState, LoggedMutation, Row, WriteTx
+from sync.store import ClientState, LoggedMutation, WriteTx
 
 _clock = Clock("server-import")
 
 
 async def write_products(tx: WriteTx, actor: Actor, plan: Plan) -> tuple[int, int]:
-    """The plan's new products inserted and changed ones updated: ``(created, updated)``."""
-    ctx = server_context(tx, actor, "server.import.products")
-    current: dict[str, Row] = {}
-    ids = [r["id"] for r in plan.changed]
-    for i in range(0, len(ids), CHUNK):
-        current.update(await tx.get_many("products", ids[i : i + CHUNK]))
-    updated = 0
-    for row in plan.changed:
-        before = current[row["id"]]
-        changes = {k: v for k, v in row.items() if k != "id" and before.get(k) != v}
-        if changes:
-            await writer.update(ctx, "products", before, changes,
-                                buckets_of("products", {**before, **changes}))  # fmt: skip
-            # As sync/direct.py put_rows audits a catalog write.
-            tx.audit("server.update.products", row["id"], {"fields": sorted(changes)},
-                     actor.user_id)  # fmt: skip
-            updated += 1
-    for row in plan.new:
-        await writer.insert(ctx, "products", row, buckets_of("products", row))
-        tx.audit("server.insert.products", row["id"], {}, actor.user_id)
-    return len(plan.new), updated
+    """The plan's changed products updated and new ones inserted, as ``PUT /api/catalog/products``
+    writes them (``sync.direct.put_rows``): ``(created, updated)``."""
+    return await put_rows_in(tx, actor, "products", [*plan.changed, *plan.new])
 
 
 class EngineRefused(Exception):
