@@ -75,8 +75,8 @@ _CHUNK = 500  # ids read in one statement
 async def put_rows_in(
     tx: WriteTx, actor: Actor, table: str, rows: Sequence[Row]
 ) -> tuple[int, int]:
-    """``put_rows`` inside the caller's transaction (an import writes its products with its
-    orders' checks): ``(inserted, updated)``; a row whose given fields all hold already is
+    """``put_rows`` inside the caller's transaction (an import writes its products in the one
+    that checked them): ``(inserted, updated)``; a row whose given fields all hold already is
     neither. The rows that exist are read in chunks, not one statement a row."""
     ctx = server_context(tx, actor, f"server.put.{table}")
     current: dict[str, Row] = {}
