@@ -16,12 +16,12 @@ from litestar.openapi import OpenAPIConfig
 
 from server import error_responses as errors
 from server.admin.aftersales.controller import AfterSalesController
-from server.admin.conflicts import ConflictsController
+from server.admin.conflicts.controller import ConflictsController
 from server.admin.controller import AdminController
 from server.admin.customers.controller import CustomersController
 from server.admin.imports.controller import ImportController
 from server.admin.inventory.controller import InventoryController
-from server.admin.mutations import MutationsController
+from server.admin.mutations.controller import MutationsController
 from server.admin.orders.controller import OrdersController
 from server.admin.reports.controller import ReportsController
 from server.admin.review.controller import ReviewController

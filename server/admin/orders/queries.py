@@ -30,7 +30,7 @@ from server.admin.orders.schemas import (
     Payment,
 )
 from server.admin.orders.timeline import timeline
-from server.admin.period import bounds
+from server.admin.period import between, equal
 from server.db.sql import Conn, Database
 from server.errors import BadRequest, NotFound
 from shared.states import FIELDS_LOCKED, STATUSES
@@ -59,9 +59,12 @@ def statuses_of(values: list[str] | None) -> tuple[str, ...]:
     return wanted
 
 
-def _bounds(name: str, start: str | None, end: str | None) -> tuple[str | None, str | None]:
+def _dated(
+    name: str, column: str, start: str | None, end: str | None
+) -> tuple[list[str], list[Any]]:
+    """``between``, its error naming the filter (``created_from: not a date …``)."""
     try:
-        return bounds(start, end)
+        return between(column, start, end)
     except BadRequest as e:
         raise BadDate(f"{name}_{e}") from None
 
@@ -97,23 +100,14 @@ def _where(f: Filters, day: str, dialect: str) -> tuple[str, list[Any]]:
     if f.overdue:
         where.append(f"o.due_date < ? AND o.status NOT IN ({', '.join('?' * len(DONE))})")
         args += [day, *DONE]
-    for column, value in (
-        ("o.warehouse_id", f.warehouse_id), ("o.owner_id", f.owner_id),
-        ("o.assignee_id", f.assignee_id), ("o.channel", f.channel),
+    for more, more_args in (
+        equal((("o.warehouse_id", f.warehouse_id), ("o.owner_id", f.owner_id),
+               ("o.assignee_id", f.assignee_id), ("o.channel", f.channel))),
+        _dated("synced", "o.updated_at", f.synced_from, f.synced_to),
+        _dated("created", "o.created_at", f.created_from, f.created_to),
     ):  # fmt: skip
-        if value:
-            where.append(f"{column} = ?")
-            args.append(value)
-    for column, (lower, upper) in (
-        ("o.updated_at", _bounds("synced", f.synced_from, f.synced_to)),
-        ("o.created_at", _bounds("created", f.created_from, f.created_to)),
-    ):
-        if lower:
-            where.append(f"{column} >= ?")
-            args.append(lower)
-        if upper:
-            where.append(f"{column} < ?")
-            args.append(upper)
+        where += more
+        args += more_args
     return " WHERE " + " AND ".join(where), args
 
 
