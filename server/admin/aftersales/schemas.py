@@ -159,5 +159,5 @@ class Filters(msgspec.Struct, frozen=True):
     created_to: str | None = None
 
 
-# What an export writes, in this order (``lines`` last: the widest).
+# The export's columns, in the order queries._EXPORT selects them (the return lines last).
 EXPORT_COLUMNS = [f for f in CaseRow.__struct_fields__ if f != "lines"] + ["lines"]
