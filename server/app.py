@@ -16,8 +16,8 @@ from litestar.openapi import OpenAPIConfig
 
 from server import error_responses as errors
 from server.admin.aftersales.controller import AfterSalesController
+from server.admin.audit.controller import AuditController
 from server.admin.conflicts.controller import ConflictsController
-from server.admin.controller import AdminController
 from server.admin.customers.controller import CustomersController
 from server.admin.imports.controller import ImportController
 from server.admin.inventory.controller import InventoryController
@@ -25,7 +25,8 @@ from server.admin.mutations.controller import MutationsController
 from server.admin.orders.controller import OrdersController
 from server.admin.reports.controller import ReportsController
 from server.admin.review.controller import ReviewController
-from server.admin.service import AdminService
+from server.admin.users.controller import AdminController
+from server.admin.users.service import AdminService
 from server.auth.controller import AuthController
 from server.auth.principal import sync_actor
 from server.auth.same_origin import is_ceremony, same_origin_guard
@@ -114,8 +115,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         SyncController, AuthController, AdminController, ReportsController, CatalogController,
         QrController, ConflictsController, ReviewController, AfterSalesController, InventoryController,
         OrdersController, ImportController, MutationsController, CustomersController,
-        metrics_endpoint, LeaseController, StocktakeController, status_page, status_page_upper,
-        health, *web_routes(),
+        AuditController, metrics_endpoint, LeaseController, StocktakeController, status_page,
+        status_page_upper, health, *web_routes(),
     ]  # fmt: skip
     # Per client address, on the passkey ceremonies only (what an attacker would hammer); the
     # app asks /api/auth/me at every start, and many devices may share one office address.

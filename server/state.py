@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from server.admin.service import AdminService
+from server.admin.users.service import AdminService
 from server.auth.service import AuthService
 from server.config import Settings
 from server.db.sql import Database

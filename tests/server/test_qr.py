@@ -301,7 +301,7 @@ def test_a_device_key_is_published_at_registration_and_revoked_with_its_device(
     """Through the services (a passkey ceremony is tested in test_auth.py)."""
     import asyncio
 
-    from server.admin.service import AdminService
+    from server.admin.users.service import AdminService
     from server.auth import devices
     from server.db.sql import open_database
     from server.db.sync_store import SqlSyncStore
@@ -341,7 +341,7 @@ def _device_key_row(server: LiveServer, *, revoke: bool) -> dict:
     ``signing_keys`` row."""
     import asyncio
 
-    from server.admin.service import AdminService
+    from server.admin.users.service import AdminService
     from server.auth import devices
     from server.db.sql import open_database
     from server.keys import load

@@ -5,27 +5,19 @@ from __future__ import annotations
 import msgspec
 
 from server import audit, times
+from server.admin.orders.schemas import UnknownWarehouse
+from server.admin.users import queries
+from server.admin.users.schemas import Invited, NewUser, UserChange, UserExists, UserRow
 from server.audit import AuditEntry
 from server.auth import devices, enrollment
 from server.auth.enrollment import EnrollmentLink
-from server.auth.errors import NotFound
 from server.config import Settings
 from server.db.sql import Conn, Database, is_unique_violation
 from server.db.sync_store import SqlSyncStore
+from server.errors import BadRequest, NotFound
 from server.qr.keys import publish as publish_keys
 from shared.roles import ROLES
-from sync.errors import BadRequest, SyncError
 from sync.ids import uuid7
-
-
-class UserExists(SyncError):
-    code = "user_exists"
-    status = 409
-
-
-class UnknownWarehouse(SyncError):  # the code orders.assign answers too
-    code = "unknown_warehouse"
-    status = 404
 
 
 async def _check_warehouse(conn: Conn, warehouse_id: str | None) -> None:
@@ -33,55 +25,6 @@ async def _check_warehouse(conn: Conn, warehouse_id: str | None) -> None:
         "SELECT id FROM warehouses WHERE id = ? AND deleted = ?", (warehouse_id, False)
     ):
         raise UnknownWarehouse(f"no warehouse {warehouse_id}")
-
-
-class NewUser(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    role: str
-    warehouse_id: str | None = None
-
-
-class UserChange(msgspec.Struct, forbid_unknown_fields=True):
-    role: str | msgspec.UnsetType = msgspec.UNSET
-    warehouse_id: str | None | msgspec.UnsetType = msgspec.UNSET
-    disabled: bool | msgspec.UnsetType = msgspec.UNSET
-
-
-class UserRow(msgspec.Struct):
-    id: str
-    name: str
-    role: str
-    warehouse_id: str | None
-    disabled: bool
-    created_at: str
-    passkeys: int
-    devices: int
-
-
-class Invited(msgspec.Struct):
-    user: UserRow
-    enrollment: EnrollmentLink
-
-
-class DeviceRow(msgspec.Struct):
-    id: str
-    user_id: str
-    user_name: str
-    code: str
-    name: str
-    platform: str
-    app_version: str
-    created_at: str
-    last_seen_at: str | None
-    last_sync_at: str | None
-    pending_count: int
-    revoked: bool
-    revoked_at: str | None
-    has_signing_key: bool
-    open_conflicts: int  # open or referred to an admin, caused by a mutation from this device
-    errors: int  # mutations from this device the server rejected (mutation_log)
-    stale: bool  # not revoked, and no sync for ORDERLY_DEVICE_STALE_HOURS (never: since made)
-    stale_after_hours: int  # that setting, for the page's words
 
 
 def _check_role(role: str, warehouse_id: str | None) -> None:
@@ -95,38 +38,19 @@ def _check_name(name: str) -> str:
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise BadRequest("a user name is 1 to 200 characters")
-    if "\x00" in name:  # PostgreSQL refuses it (server/error_responses.py text_error); SQLite would not
+    if (
+        "\x00" in name
+    ):  # PostgreSQL refuses it (server/error_responses.py text_error); SQLite would not
         raise BadRequest("a user name may not contain NUL characters")
     return name
 
 
-_USER_SQL = (
-    "SELECT u.id, u.name, u.role, u.warehouse_id, u.disabled, u.created_at,"
-    " (SELECT COUNT(*) FROM passkeys p WHERE p.user_id = u.id AND p.revoked = ?) AS passkeys,"
-    " (SELECT COUNT(*) FROM devices d WHERE d.user_id = u.id AND d.revoked = ?) AS devices"
-    " FROM users u"
-)
-
-
-def _user_row(r: dict) -> UserRow:
-    return UserRow(**{**r, "disabled": bool(r["disabled"])})
-
-
 class AdminService:
+    """What admins do to users, devices and passkeys, each in one audited transaction."""
+
     def __init__(self, db: Database, store: SqlSyncStore, settings: Settings) -> None:
         # The app's store (its commits poke devices): a revoked device's key reaches scanners.
         self.db, self.store, self.settings = db, store, settings
-
-    async def users(self) -> list[UserRow]:
-        async with self.db.read() as conn:
-            rows = await conn.fetch(_USER_SQL + " ORDER BY u.name", (False, False))
-        return [_user_row(r) for r in rows]
-
-    async def _user(self, conn: Conn, user_id: str) -> UserRow:
-        row = await conn.fetchrow(_USER_SQL + " WHERE u.id = ?", (False, False, user_id))
-        if row is None:
-            raise NotFound(f"no user {user_id}")
-        return _user_row(row)
 
     async def invite(self, by: str | None, new: NewUser) -> Invited:
         """Create a user and their first enrollment link."""
@@ -152,12 +76,12 @@ class AdminService:
                 "admin.user_invited", user_id,
                 {"name": name, "role": new.role, "warehouse": new.warehouse_id}, by,
             )])  # fmt: skip
-            user = await self._user(conn, user_id)
+            user = await queries.user(conn, user_id)
         return Invited(user, link)
 
     async def new_link(self, by: str | None, user_id: str) -> EnrollmentLink:
         async with self.db.write() as conn:
-            user = await self._user(conn, user_id)
+            user = await queries.user(conn, user_id)
             if user.disabled:
                 raise BadRequest("this user is disabled: enable them first")
             link, _ = await enrollment.create(conn, self.settings, user_id, by)
@@ -166,7 +90,7 @@ class AdminService:
 
     async def change_user(self, by: str | None, user_id: str, change: UserChange) -> UserRow:
         async with self.db.write() as conn:
-            user = await self._user(conn, user_id)
+            user = await queries.user(conn, user_id)
             role = user.role if change.role is msgspec.UNSET else change.role
             warehouse = (
                 user.warehouse_id if change.warehouse_id is msgspec.UNSET else change.warehouse_id
@@ -188,41 +112,7 @@ class AdminService:
                 )
             detail = {"role": role, "warehouse": warehouse, "disabled": disabled}
             await audit.append(conn, [AuditEntry("admin.user_changed", user_id, detail, by)])
-            return await self._user(conn, user_id)
-
-    async def devices(self, user_id: str | None = None) -> list[DeviceRow]:
-        """Every device (of one user), newest first, with its open conflicts and rejected
-        mutations counted in one grouped pass each (no query per device)."""
-        sql = (
-            "SELECT d.id, d.user_id, u.name AS user_name, d.code, d.name, d.platform,"
-            " d.app_version, d.created_at, d.last_seen_at, d.last_sync_at, d.pending_count,"
-            " d.revoked, d.revoked_at, d.signing_public_key,"
-            " COALESCE(oc.n, 0) AS open_conflicts, COALESCE(er.n, 0) AS errors FROM devices d"
-            " JOIN users u ON u.id = d.user_id"
-            " LEFT JOIN (SELECT device_id, COUNT(*) AS n FROM conflicts"
-            "  WHERE status IN ('open', 'referred') AND deleted = ? AND device_id IS NOT NULL"
-            "  GROUP BY device_id) oc ON oc.device_id = d.id"
-            " LEFT JOIN (SELECT device_id, COUNT(*) AS n FROM mutation_log"
-            "  WHERE status = 'rejected' AND device_id IS NOT NULL GROUP BY device_id) er"
-            "  ON er.device_id = d.id"
-        )
-        args: list[object] = [False]
-        if user_id:
-            sql += " WHERE d.user_id = ?"
-            args.append(user_id)
-        async with self.db.read() as conn:
-            rows = await conn.fetch(sql + " ORDER BY d.created_at DESC", args)
-        since = times.from_now(hours=-self.settings.device_stale_hours)
-        return [
-            DeviceRow(
-                **{k: v for k, v in r.items() if k not in ("signing_public_key", "revoked")},
-                revoked=bool(r["revoked"]),  # SQLite answers 0/1
-                has_signing_key=r["signing_public_key"] is not None,
-                stale=not r["revoked"] and (r["last_sync_at"] or r["created_at"]) < since,
-                stale_after_hours=self.settings.device_stale_hours,
-            )
-            for r in rows
-        ]
+            return await queries.user(conn, user_id)
 
     async def revoke_device(self, by: str | None, device_id: str, lost: bool = False) -> None:
         """Revoke a device (its sessions end, its next sync: ``device_revoked``). ``lost``: its

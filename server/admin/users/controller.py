@@ -1,26 +1,21 @@
-"""``/api/admin``: users and enrollment links, devices, passkeys, the audit log. Thin handlers;
-each names the permission it needs (shared/roles.py)."""
+"""The users, devices, passkeys and API tokens routes: thin handlers, each naming the permission
+it needs (shared/roles.py); after a revocation the poker ends the open event streams it concerns."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from server import audit
-from server.admin.period import bounds, check_page
-from server.admin.service import DeviceRow, Invited, NewUser, UserChange, UserRow
-from server.admin.tabular import ExportFormat, export_response
+from server.admin.users import queries
+from server.admin.users.schemas import DeviceRow, Invited, NewUser, UserChange, UserRow
 from server.auth.enrollment import EnrollmentLink
-from server.auth.errors import NotFound
 from server.auth.principal import Principal, needs
 from server.auth.service import PasskeyOut
 from server.auth.tokens import TokenOut, list_tokens, revoke_token
+from server.errors import Forbidden, NotFound
 from server.state import AppState
 from shared.roles import has_permission
-from sync.errors import Forbidden
 
 
 class AdminController(Controller):
@@ -32,7 +27,7 @@ class AdminController(Controller):
     async def users(
         self, me: NamedDependency[Principal], app_state: NamedDependency[AppState]
     ) -> list[UserRow]:
-        return await app_state.admin.users()
+        return await queries.users(app_state.db)
 
     @post("/users", status_code=201, operation_id="adminInvite",
           summary="Create a user and their enrollment link (with its QR code)",
@@ -78,7 +73,7 @@ class AdminController(Controller):
         app_state: NamedDependency[AppState],
         user_id: FromQuery[str | None] = None,
     ) -> list[DeviceRow]:
-        return await app_state.admin.devices(user_id)
+        return await queries.devices(app_state.db, app_state.settings.device_stale_hours, user_id)
 
     @post("/devices/{device_id:str}/revoke", status_code=204, operation_id="adminRevokeDevice",
           summary="Revoke a device: its sessions end, its next sync gets device_revoked",
@@ -151,51 +146,3 @@ class AdminController(Controller):
     ) -> None:
         await app_state.admin.revoke_passkey(me.actor.user_id, passkey_id)
         app_state.poker.revoked()
-
-    @get("/audit", operation_id="adminAudit",
-         summary="The audit log, newest first: filtered, paged (before_seq), or exported",
-         dependencies={"me": needs("audit.read")})  # fmt: skip
-    async def audit_log(
-        self,
-        me: NamedDependency[Principal],
-        app_state: NamedDependency[AppState],
-        action: FromQuery[str | None] = None,
-        actor_id: FromQuery[str | None] = None,
-        subject: FromQuery[str | None] = None,
-        at_from: Annotated[str | None, QueryParameter(name="from")] = None,
-        at_to: Annotated[str | None, QueryParameter(name="to")] = None,
-        before_seq: FromQuery[int | None] = None,
-        limit: FromQuery[int] = 100,
-        format: FromQuery[ExportFormat | None] = None,
-    ) -> Response[Any]:
-        lower, upper = bounds(at_from, at_to)
-        filters = {"action": action, "actor_id": actor_id, "subject": subject,
-                   "at_from": lower, "at_to": upper}  # fmt: skip
-        if format is not None:
-            rows = await audit.entries(app_state.db, **filters, limit=None)
-            async with app_state.db.read() as conn:
-                names = await audit.actor_names(conn, {r.actor_id for r in rows if r.actor_id})
-            columns = ["seq", "at", "actor_id", "actor", "action", "subject", "detail"]
-            table = [
-                (
-                    r.seq,
-                    r.at,
-                    r.actor_id,
-                    names.get(r.actor_id or ""),
-                    r.action,
-                    r.subject,
-                    r.detail,
-                )
-                for r in rows  # fmt: skip
-            ]
-            return export_response("audit", format, columns, table)
-        check_page(limit, 0)
-        return Response(await audit.page(app_state.db, **filters, before_seq=before_seq,
-                                         limit=limit))  # fmt: skip
-
-    @get("/audit/verify", operation_id="adminAuditVerify", summary="Check the audit hash chain",
-         dependencies={"me": needs("audit.read")})  # fmt: skip
-    async def audit_verify(
-        self, me: NamedDependency[Principal], app_state: NamedDependency[AppState]
-    ) -> audit.ChainCheck:
-        return await audit.verify(app_state.db)
