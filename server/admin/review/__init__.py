@@ -12,7 +12,3 @@ concerned pulls the change. A customer's credit limit, which the credit_limit ru
 with, is set in server/admin/customers/.
 """
 
-# Until server/admin/aftersales/ imports them from server.admin.writes, where they live.
-from server.admin.writes import Refused, apply_as
-
-__all__ = ["Refused", "apply_as"]
