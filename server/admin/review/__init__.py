@@ -11,4 +11,3 @@ stock is reserved on release exactly as on a device, rows are versioned, and eve
 concerned pulls the change. A customer's credit limit, which the credit_limit rule compares
 with, is set in server/admin/customers/.
 """
-
