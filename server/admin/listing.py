@@ -37,19 +37,17 @@ def check_limit(limit: int) -> None:
         raise BadRequest(f"limit: 1 to {MAX_LIMIT}")
 
 
-def encode_cursor(*key: object, of: str | None = None) -> str:
+def encode_cursor(*key: object, of: str) -> str:
     """The cursor of list ``of``'s page after a row whose sort key is ``key``."""
-    raw = msgspec.json.encode(key if of is None else (of, *key))
+    raw = msgspec.json.encode((of, *key))
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, key: type[K], *, of: str | None = None) -> K:
+def decode_cursor(cursor: str, key: type[K], *, of: str) -> K:
     """The sort key a cursor of list ``of`` holds, checked against ``key`` (a tuple type or an
     ``array_like`` Struct with bounds)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        if of is None:
-            return msgspec.json.decode(raw, type=key)
         name, *rest = msgspec.json.decode(raw, type=list[Any])
         if name != of:
             raise ValueError(f"a cursor of {name!r}")
@@ -65,7 +63,7 @@ def older_than(at: str, row_id: str, key: Sequence[Any]) -> tuple[str, list[Any]
 
 
 def cut(
-    rows: list[R], limit: int, key: Callable[[R], Sequence[Any]], *, of: str | None = None
+    rows: list[R], limit: int, key: Callable[[R], Sequence[Any]], *, of: str
 ) -> tuple[list[R], str | None]:
     """The page from the ``limit + 1`` rows read: its ``limit`` rows and the cursor of list
     ``of``'s next page (``None`` on the last page)."""
