@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from server.errors import AppError
 
-# server/admin/ imports NotFound from here until its packages import server.errors directly.
-from server.errors import NotFound as NotFound
-
 
 class AuthError(AppError):
     code = "auth_error"
