@@ -3,7 +3,8 @@
 Each entry's ``hash`` is SHA-256 of the previous entry's hash, a newline, and the entry's
 canonical JSON ``[seq, at, actor_id, action, subject, detail]`` (``detail`` as the stored text).
 The chain's head is the single ``audit_head`` row, read under a write lock, so two writers can
-never both append after the same entry.
+never both append after the same entry. On PostgreSQL only the ticks move it: writers queue their
+entries and the tick after their commit chains them (server/db/sequencer.py, docs/scale.md).
 """
 
 from __future__ import annotations
@@ -53,25 +54,42 @@ def entry_hash(prev_hash: str, seq: int, at: str, actor_id: str | None, action: 
 
 
 async def append(conn: Conn, entries: Sequence[AuditEntry]) -> None:
-    """Append ``entries`` inside the caller's write transaction."""
+    """Append ``entries`` inside the caller's write transaction. SQLite (one writer): chained
+    at once. PostgreSQL: queued, and chained in commit order by the tick that follows the commit
+    (server/db/sequencer.py), so the chain's head is no lock every writer waits for."""
     if not entries:
         return
+    at = now_iso()
+    rows = [
+        (at, e.actor_id, e.action, e.subject[:200], _encode(e.detail).decode()) for e in entries
+    ]
+    if conn.dialect == "postgres":
+        await conn.executemany(
+            "INSERT INTO audit_queue (at, actor_id, action, subject, detail)"
+            " VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.queued = True  # type: ignore[attr-defined]  # the PostgreSQL Conn ticks after commit
+    else:
+        await chain(conn, rows)
+
+
+async def chain(conn: Conn, rows: Sequence[Sequence[Any]]) -> None:
+    """Link ``rows`` (at, actor_id, action, subject, detail) onto the chain's head, in order."""
     lock = " FOR UPDATE" if conn.dialect == "postgres" else ""
     head = await conn.fetchrow(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
     assert head is not None, "audit_head row missing: run migrations"
     seq, prev = int(head["seq"]), head["hash"]
-    at = now_iso()
-    rows = []
-    for e in entries:
+    linked = []
+    for at, actor_id, action, subject, detail in rows:
         seq += 1
-        detail = _encode(e.detail).decode()
-        digest = entry_hash(prev, seq, at, e.actor_id, e.action, e.subject, detail)
-        rows.append((seq, at, e.actor_id, e.action, e.subject[:200], detail, prev, digest))
+        digest = entry_hash(prev, seq, at, actor_id, action, subject, detail)
+        linked.append((seq, at, actor_id, action, subject, detail, prev, digest))
         prev = digest
     await conn.executemany(
         "INSERT INTO audit_log (seq, at, actor_id, action, subject, detail, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        linked,
     )
     await conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
 

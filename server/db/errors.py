@@ -43,3 +43,14 @@ def is_unique_violation(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.UniqueViolationError) or (
         isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
     )
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """PostgreSQL aborted a write for another's sake: a deadlock, or a unique key (a row id, an
+    order number, a client's first push) another write took while this one ran. Run again, the
+    write sees the other's row and decides from it (a mutation applies nothing twice). SQLite
+    has one writer: no write there loses a race."""
+    return isinstance(
+        exc,
+        asyncpg.DeadlockDetectedError | asyncpg.SerializationError | asyncpg.UniqueViolationError,
+    )

@@ -36,6 +36,9 @@ class _PgConn:
 
     def __init__(self, con: asyncpg.Connection) -> None:
         self._con = con
+        # Set by whatever queued change-log or audit entries (server/db/sequencer.py): the
+        # transaction's commit is followed by a tick.
+        self.queued = False
 
     async def execute(self, sql: str, args: Sequence[Any] = ()) -> None:
         await self._con.execute(to_dollar(sql), *args)
@@ -61,23 +64,37 @@ class PostgresDatabase:
     dialect = "postgres"
 
     def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
+        from server.db.sequencer import Sequencer
+
         self.url = url
         self._min, self._max = min_size, max_size
         self._pool: asyncpg.Pool | None = None
+        self.sequencer = Sequencer(self._transaction)
 
     async def open(self) -> PostgresDatabase:
         self._pool = await asyncpg.create_pool(
             min_size=self._min, max_size=self._max, **postgres_config(self.url)
         )
+        self.sequencer.start()
         return self
 
     async def close(self) -> None:
+        await self.sequencer.stop()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[_PgConn]:
+        """A write transaction; if it queued change-log or audit entries, its commit is followed
+        by a tick that numbers them (server/db/sequencer.py) before this returns."""
+        async with self._transaction() as conn:
+            yield conn
+        if conn.queued:
+            await self.sequencer.after_commit()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[_PgConn]:
         assert self._pool is not None, "database not open"
         async with self._pool.acquire() as con, con.transaction():
             yield _PgConn(con)

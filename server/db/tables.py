@@ -9,7 +9,7 @@ Every synced table carries the sync columns of DESIGN §3: ``id`` (UUIDv7 text),
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, Boolean, Integer, Text, Varchar
+from piccolo.columns import BigInt, BigSerial, Boolean, Integer, Text, Varchar
 from piccolo.table import Table
 
 
@@ -437,6 +437,18 @@ class ChangeLog(Table, tablename="change_log"):
     removed = Varchar(length=400, default="")
 
 
+class ChangeQueue(Table, tablename="change_queue"):
+    """PostgreSQL: changes of committed writes waiting for their sequence number, given in
+    commit order by the next tick (server/db/sequencer.py, docs/scale.md). Unused on SQLite."""
+
+    id = BigSerial(primary_key=True)
+    table_name = Varchar(length=40)
+    row_id = Varchar(length=64)
+    op = Varchar(length=4)
+    buckets = Varchar(length=400)
+    removed = Varchar(length=400, default="")
+
+
 class FieldHistory(Table, tablename="field_history"):
     """Values a write replaced: base values for conflicts, and the history of LWW notes."""
 
@@ -463,8 +475,21 @@ class AuditLog(Table, tablename="audit_log"):
     hash = Varchar(length=64)
 
 
+class AuditQueue(Table, tablename="audit_queue"):
+    """PostgreSQL: audit entries of committed writes waiting to be chained, in commit order, by
+    the next tick (server/db/sequencer.py). Unused on SQLite."""
+
+    id = BigSerial(primary_key=True)
+    at = Varchar(length=32)
+    actor_id = Varchar(length=64, null=True, default=None)
+    action = Varchar(length=64)
+    subject = Varchar(length=200, default="")
+    detail = Text(default="{}")
+
+
 class AuditHead(Table, tablename="audit_head"):
-    """One row: the last entry of the audit chain, locked by every writer of the log."""
+    """One row: the last entry of the audit chain. SQLite: every writer of the log moves it;
+    PostgreSQL: only the ticks do (server/db/sequencer.py)."""
 
     id = Integer(primary_key=True)
     seq = BigInt(default=0)
@@ -502,7 +527,9 @@ TABLES: tuple[type[Table], ...] = (
     SyncClients,
     MutationLog,
     ChangeLog,
+    ChangeQueue,
     FieldHistory,
     AuditLog,
+    AuditQueue,
     AuditHead,
 )

@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from piccolo.columns import BigInt, Boolean, Integer, Serial, Text, Varchar
+from piccolo.columns import BigInt, BigSerial, Boolean, Integer, Serial, Text, Varchar
 from piccolo.columns.base import Column
 from piccolo.table import Table
 
@@ -88,7 +88,8 @@ def migrated(empty_database: Settings) -> Settings:
 def _declared_type(column: Column, postgres: bool) -> str:
     if isinstance(column, Varchar):
         return f"character varying({column.length})" if postgres else f"VARCHAR({column.length})"
-    for kind, pg, lite in ((Serial, "integer", "INTEGER"), (BigInt, "bigint", "INTEGER"),
+    for kind, pg, lite in ((BigSerial, "bigint", "INTEGER"), (Serial, "integer", "INTEGER"),
+                           (BigInt, "bigint", "INTEGER"),
                            (Integer, "integer", "INTEGER"), (Boolean, "boolean", "BOOLEAN"),
                            (Text, "text", "TEXT")):  # fmt: skip
         if isinstance(column, kind):

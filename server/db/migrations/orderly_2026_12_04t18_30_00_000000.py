@@ -10,13 +10,14 @@ until there is one.
 
 ``_after_tables`` runs in the same transaction once the tables exist (piccolo runs a manager's
 raw steps *before* its tables): composite, unique and expression indexes, the audit log's
-append-only triggers, the two one-row tables' rows, and PostgreSQL's trigram indexes.
+append-only triggers, the two one-row tables' rows, and PostgreSQL's row-version sequence and
+trigram indexes.
 """
 
 import secrets
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import BigInt, Boolean, Integer, Text, Varchar
+from piccolo.columns.column_types import BigInt, BigSerial, Boolean, Integer, Text, Varchar
 from piccolo.engine import engine_finder
 
 ID = "2026-12-04T18:30:00:000000"
@@ -448,6 +449,14 @@ TABLES = (
         ("buckets", Varchar, {"length": 400}),
         ("removed", Varchar, {"length": 400}),
     )),
+    ("ChangeQueue", "change_queue", (
+        ("id", BigSerial, {"primary_key": True}),
+        ("table_name", Varchar, {"length": 40}),
+        ("row_id", Varchar, {"length": 64}),
+        ("op", Varchar, {"length": 4}),
+        ("buckets", Varchar, {"length": 400}),
+        ("removed", Varchar, {"length": 400}),
+    )),
     ("FieldHistory", "field_history", (
         ("table_name", Varchar, {"length": 40}),
         ("row_id", Varchar, {"length": 64, "index": True}),
@@ -467,6 +476,14 @@ TABLES = (
         ("detail", Text, {"default": '{}'}),
         ("prev_hash", Varchar, {"length": 64}),
         ("hash", Varchar, {"length": 64}),
+    )),
+    ("AuditQueue", "audit_queue", (
+        ("id", BigSerial, {"primary_key": True}),
+        ("at", Varchar, {"length": 32}),
+        ("actor_id", Varchar, {"length": 64, "default": None, "null": True}),
+        ("action", Varchar, {"length": 64}),
+        ("subject", Varchar, {"length": 200}),
+        ("detail", Text, {"default": '{}'}),
     )),
     ("AuditHead", "audit_head", (
         ("id", Integer, {"primary_key": True}),
@@ -538,6 +555,8 @@ async def _after_tables(engine) -> None:
     ):
         await engine.run_ddl(sql)
     if dialect == "postgres":
+        # Row versions on PostgreSQL, drawn after the row is locked (docs/scale.md).
+        await engine.run_ddl("CREATE SEQUENCE row_version")
         await _trigram_indexes(engine)
 
 

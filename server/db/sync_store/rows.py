@@ -56,11 +56,13 @@ def bucket_filter(
     return " AND (" + " OR ".join(ors) + ")", args
 
 
-async def client_state(conn: Conn, client_id: str) -> ClientState | None:
+async def client_state(conn: Conn, client_id: str, lock: bool = False) -> ClientState | None:
+    """A client's sync state; ``lock`` (PostgreSQL): its row locked until commit."""
     row = await conn.fetchrow(
         "SELECT c.client_id, c.user_id, c.device_id, c.last_mutation_id, c.pending,"
         " d.revoked AS device_revoked FROM sync_clients c"
-        " LEFT JOIN devices d ON d.id = c.device_id WHERE c.client_id = ?",
+        " LEFT JOIN devices d ON d.id = c.device_id WHERE c.client_id = ?"
+        + (" FOR UPDATE OF c" if lock else ""),
         (client_id,),
     )
     if not row:

@@ -1,20 +1,29 @@
-"""``SqlSyncStore``: the engine's ``Store`` over one open ``Database``. A write takes the change
-sequence under the ``sync_state`` row's lock, and at commit appends the audit entries, stores the
-new sequence and (PostgreSQL) notifies the other server processes."""
+"""``SqlSyncStore``: the engine's ``Store`` over one open ``Database``.
+
+SQLite (one writer): a write reads the change sequence at its start and stores the new one with
+its audit entries at commit. PostgreSQL: no global lock — a write queues its changes and audit
+entries, and the tick after its commit numbers and chains them and notifies every server process
+(server/db/sequencer.py, docs/scale.md); a write that lost a race for a row (deadlock, or an id or
+number another push took first) is run again whole.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from server import audit
+from server.db.errors import lost_a_race
 from server.db.sql import Conn, Database
 from server.db.sync_store.read_tx import SqlReadTx
 from server.db.sync_store.write_tx import SqlWriteTx
-from server.pokes_pg import NOTIFY_SQL
 
 T = TypeVar("T")
+RETRIES = 6
+
 
 
 class SqlSyncStore:
@@ -22,26 +31,29 @@ class SqlSyncStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        # Called with the newest change sequence after a write that changed rows commits.
-        self.on_commit: list[Callable[[int], None]] = []
+        sequencer = getattr(db, "sequencer", None)
+        # Called with the newest change sequence once a write that changed rows has committed
+        # (PostgreSQL: once the tick after it has numbered its changes).
+        self.on_commit: list[Callable[[int], None]] = (
+            sequencer.listeners if sequencer is not None else []
+        )
 
     @staticmethod
     async def _begin(conn: Conn) -> SqlWriteTx:
-        lock = " FOR UPDATE" if conn.dialect == "postgres" else ""
-        seq = await conn.fetchval(f"SELECT last_seq FROM sync_state WHERE id = 1{lock}")
-        return SqlWriteTx(conn, int(seq))
+        if conn.dialect == "postgres":
+            return SqlWriteTx(conn, 0)
+        return SqlWriteTx(
+            conn, int(await conn.fetchval("SELECT last_seq FROM sync_state WHERE id = 1"))
+        )
 
     @staticmethod
     async def _end(tx: SqlWriteTx) -> None:
         await audit.append(tx.conn, tx.audit_entries)
-        if tx.seq != tx.start_seq:
+        if tx.conn.dialect == "sqlite" and tx.seq != tx.start_seq:
             await tx.conn.execute("UPDATE sync_state SET last_seq = ? WHERE id = 1", (tx.seq,))
-            if tx.conn.dialect == "postgres":
-                # Delivered at commit, to every server process (server/pokes_pg.py).
-                await tx.conn.execute(NOTIFY_SQL, (str(tx.seq),))
 
     def _committed(self, tx: SqlWriteTx) -> None:
-        if tx.seq != tx.start_seq:
+        if tx.conn.dialect == "sqlite" and tx.seq != tx.start_seq:
             for callback in self.on_commit:
                 callback(tx.seq)
 
@@ -49,18 +61,31 @@ class SqlSyncStore:
     async def write(self) -> AsyncIterator[SqlWriteTx]:
         async with self.db.write() as conn:
             tx = await self._begin(conn)
+            tx.retry_races = False  # a block cannot be run again: a lost race is its error
             yield tx
             await self._end(tx)
         self._committed(tx)
 
     async def run_write(self, work: Callable[[SqlWriteTx], Awaitable[T]]) -> T:
+        last_try = False
+
         async def in_transaction(conn: Conn) -> tuple[T, SqlWriteTx]:
             tx = await self._begin(conn)
+            # The last try stores a lost race as a mutation's failure, like any other error.
+            tx.retry_races = tx.retry_races and not last_try
             result = await work(tx)
             await self._end(tx)
             return result, tx
 
-        result, tx = await self.db.run_write(in_transaction)
+        for attempt in range(RETRIES):
+            last_try = attempt == RETRIES - 1
+            try:
+                result, tx = await self.db.run_write(in_transaction)
+                break
+            except Exception as e:
+                if attempt == RETRIES - 1 or not lost_a_race(e):
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
         self._committed(tx)  # on the loop's thread, after the commit
         return result
 

@@ -8,18 +8,38 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from server.audit import AuditEntry
+from server.db.errors import lost_a_race
 from server.db.sql import Conn, database_gone
 from server.db.sync_store.rows import WIRE_BOOLS, client_state, sync_table
 from sync.store import ClientState, LoggedMutation, Row
 
+# PostgreSQL: the rows a write reads are locked until it commits (``FOR UPDATE``), so what a
+# rule decided from still holds when it writes (under SQLite's single writer it always does).
+# Catalog tables that pushes only read are not: every order reads its products, and locking them
+# would make all orders of a popular product wait for each other (docs/scale.md).
+UNLOCKED = frozenset({"warehouses", "products", "signing_keys", "qr_revocations", "review_rules"})
+
 
 class SqlWriteTx:
+    """One write transaction. SQLite: the change sequence was read at its start under the
+    database's single writer, and each change takes the next number. PostgreSQL: no global
+    number is held; row versions come from the ``row_version`` sequence (drawn after the row is
+    locked, so a row's versions only grow) and changes are queued for the tick after commit to
+    number (server/db/sequencer.py)."""
+
     def __init__(self, conn: Conn, seq: int) -> None:
         self.conn = conn
         self.seq = seq
         self.start_seq = seq
         self._sp = 0
         self.audit_entries: list[AuditEntry] = []
+        self._postgres = conn.dialect == "postgres"
+        # PostgreSQL: a lost race (deadlock, a unique key taken meanwhile) fails the whole
+        # write, which the store runs again (SqlSyncStore.run_write).
+        self.retry_races = self._postgres
+
+    def _for_update(self, table: str) -> str:
+        return " FOR UPDATE" if self._postgres and table not in UNLOCKED else ""
 
     def audit(self, action: str, subject: str, detail: dict[str, Any], actor_id: str) -> None:
         self.audit_entries.append(AuditEntry(action, subject, detail, actor_id))
@@ -31,7 +51,9 @@ class SqlWriteTx:
         return row
 
     async def get(self, table: str, row_id: str) -> Row | None:
-        row = await self.conn.fetchrow(f"SELECT * FROM {sync_table(table)} WHERE id = ?", (row_id,))
+        row = await self.conn.fetchrow(
+            f"SELECT * FROM {sync_table(table)} WHERE id = ?{self._for_update(table)}", (row_id,)
+        )
         return self._fix(table, row)
 
     async def get_many(self, table: str, row_ids: Sequence[str]) -> dict[str, Row]:
@@ -40,7 +62,8 @@ class SqlWriteTx:
             return {}
         marks = ",".join("?" * len(ids))
         rows = await self.conn.fetch(
-            f"SELECT * FROM {sync_table(table)} WHERE id IN ({marks})", ids
+            f"SELECT * FROM {sync_table(table)} WHERE id IN ({marks}){self._for_update(table)}",
+            ids,
         )
         return {r["id"]: self._fix(table, r) for r in rows}  # type: ignore[index]
 
@@ -48,7 +71,9 @@ class SqlWriteTx:
         if column not in ("order_id", "number", "session_id", "customer_id"):
             raise ValueError(f"no lookup by {column}")
         rows = await self.conn.fetch(
-            f"SELECT * FROM {sync_table(table)} WHERE {column} = ? ORDER BY id", (value,)
+            f"SELECT * FROM {sync_table(table)} WHERE {column} = ? ORDER BY id"
+            f"{self._for_update(table)}",
+            (value,),
         )
         return [self._fix(table, r) for r in rows]  # type: ignore[misc]
 
@@ -75,19 +100,26 @@ class SqlWriteTx:
         )
 
     async def next_seq(self) -> int:
+        if self._postgres:
+            return int(await self.conn.fetchval("SELECT nextval('row_version')"))
         self.seq += 1
         return self.seq
 
     async def add_change(
         self, seq: int, table: str, row_id: str, op: str, buckets: str, removed: str
     ) -> None:
-        await self.conn.execute(
-            "INSERT INTO change_log (seq, table_name, row_id, op, buckets, removed) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (seq, table, row_id, op, buckets, removed),
-        )
+        await self.add_changes([(seq, table, row_id, op, buckets, removed)])
 
     async def add_changes(self, changes: Sequence[tuple[int, str, str, str, str, str]]) -> None:
+        if self._postgres:
+            # Numbered by the tick after commit; the version stays on the row itself.
+            await self.conn.executemany(
+                "INSERT INTO change_queue (table_name, row_id, op, buckets, removed)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [change[1:] for change in changes],
+            )
+            self.conn.queued = True  # type: ignore[attr-defined]
+            return
         await self.conn.executemany(
             "INSERT INTO change_log (seq, table_name, row_id, op, buckets, removed) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -125,7 +157,7 @@ class SqlWriteTx:
         return True, row["value"]
 
     def unavailable(self, exc: BaseException) -> bool:
-        return database_gone(exc)
+        return database_gone(exc) or (self.retry_races and lost_a_race(exc))
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -144,7 +176,9 @@ class SqlWriteTx:
             await self.conn.execute(f"RELEASE SAVEPOINT {name}")
 
     async def client(self, client_id: str) -> ClientState | None:
-        return await client_state(self.conn, client_id)
+        # Locked on PostgreSQL: two pushes of one client (a retry racing its original) apply
+        # one after the other, the second seeing the first's mutation ids.
+        return await client_state(self.conn, client_id, lock=self._postgres)
 
     async def user_name(self, user_id: str) -> str | None:
         return await self.conn.fetchval("SELECT name FROM users WHERE id = ?", (user_id,))
