@@ -106,8 +106,9 @@ def _exports(handler: HTTPRouteHandler) -> bool:
     return field is not None and "csv" in repr(field.annotation)
 
 
-def _errors(handler: HTTPRouteHandler) -> dict[int, ResponseSpec]:
-    if handler.media_type == MediaType.HTML:
+def _errors(handler: HTTPRouteHandler, path: str) -> dict[int, ResponseSpec]:
+    # An /api operation that answers HTML (the printable label sheets) still refuses in JSON.
+    if handler.media_type == MediaType.HTML and not path.startswith("/api/"):
         return {
             status: ResponseSpec(
                 data_container=str, media_type=MediaType.HTML, description=text,
@@ -130,5 +131,5 @@ def document_errors(app: Litestar) -> None:
         for handler in route.route_handlers:
             if not handler.include_in_schema:
                 continue
-            handler.responses = {**_errors(handler), **(handler.responses or {})}
+            handler.responses = {**_errors(handler, route.path), **(handler.responses or {})}
             handler.operation_class = ExportOperation if _exports(handler) else ApiOperation
