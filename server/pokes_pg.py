@@ -1,8 +1,8 @@
 """Pokes across server processes on PostgreSQL: ``NOTIFY`` at commit, one ``LISTEN`` per process.
 
-The write transaction that hands out new change sequences ends with
-``pg_notify('orderly_poke', '<last_seq>')`` (``NOTIFY_SQL``, run by ``server/db/sync_store.py``),
-so PostgreSQL delivers it when, and only if, the transaction commits, in commit order. Every
+The tick that hands out new change sequences (``server/db/sequencer.py``) ends with
+``pg_notify('orderly_poke', '<last_seq>')`` (``NOTIFY_SQL``), so PostgreSQL delivers it when, and
+only if, the tick commits, in commit order. Every
 server process holds one dedicated connection that ``LISTEN``s on the channel and hands each
 sequence to ``relay`` (``AppState.relayed``: poke this process's event streams if the sequence is
 new to it). A dropped connection is logged and opened again with backoff; after each (re)connect

@@ -34,7 +34,7 @@ def app() -> Litestar:
 
 def serve(settings: Settings, workers: int, **tuning: object) -> None:
     """Migrate, make the first signing key, then run ``workers`` processes on one socket
-    (``tuning``: the uvicorn options single-process serving uses too, server/cli.py)."""
+    (``tuning``: the uvicorn options single-process serving uses too, server/cli/serving.py)."""
     import uvicorn
 
     from server.db.migrate import migrate

@@ -1,4 +1,4 @@
-"""What the engine needs from storage. ``server/db/sync_store.py`` implements it in SQL.
+"""What the engine needs from storage. ``server/db/sync_store/`` implements it in SQL.
 
 Rows are plain dicts of column values as stored (JSON columns as text).
 """
