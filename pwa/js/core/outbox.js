@@ -1,4 +1,4 @@
-// Outbox bookkeeping on a plain state object, the port of sync.client.LocalStore's outbox half
+// Outbox bookkeeping on a plain state object, the port of tests/device/local_store.py LocalStore's outbox half
 // (tests/vectors/outbox.json). No storage here: the store loads the state, calls these (which
 // change the state object given, like LocalStore's methods change the store) and saves it.
 //

@@ -257,7 +257,7 @@ export const ERRORS = Object.freeze({
 const RETRYABLE_STATUS = new Set([408, 425, 429]);
 const BY_STATUS = { 401: 'unauthorized', 403: 'forbidden', 413: 'too_large' };
 
-/** An HTTP error answer as the sync loop sees it (= sync.transport.error_from_body, plus the
+/** An HTTP error answer as the sync loop sees it (= tests/device/transport.py error_from_body, plus the
  *  retry rule of HttpTransport): `{kind, code, status, message, lastMutationId, limits}`.
  *  `kind`: a kind of ERRORS, `retry` (5xx, 408, 425, 429: back off and send again) or `error`. */
 export function classifyError(status, body) {
