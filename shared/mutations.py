@@ -259,7 +259,7 @@ def check(name: str, args: object) -> Args:
 
     Raises ``KeyError`` for a name not in the catalog and ``msgspec.ValidationError`` for args
     the server refuses as ``invalid_args``."""
-    if (where := nul_at(args, "$")) is not None:
+    if _may_hold_nul(args) and (where := nul_at(args, "$")) is not None:
         # sync/push.py refuses these before decoding: PostgreSQL's text cannot hold a NUL.
         raise msgspec.ValidationError(f"text may not contain NUL characters - at `{where}`")
     typed = msgspec.convert(args, CATALOG[name])
@@ -279,6 +279,15 @@ def check(name: str, args: object) -> Args:
         if all(getattr(value, f) is msgspec.UNSET for f in struct.__struct_fields__):
             raise msgspec.ValidationError(f"Object names no field to change - at `$.{field}`")
     return typed
+
+
+def _may_hold_nul(args: object) -> bool:
+    """False when ``args`` surely holds no NUL: JSON writes one as ``\\u0000``, so one encoding
+    (a few µs) spares the walk of every value (tens of µs an order, on every push)."""
+    try:
+        return b"\\u0000" in msgspec.json.encode(args)
+    except (TypeError, ValueError):
+        return True  # not plain JSON values: walk them
 
 
 def nul_at(value: object, path: str) -> str | None:

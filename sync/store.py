@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import msgspec
 
 from sync.buckets import Buckets
+
+if TYPE_CHECKING:
+    from sync.prefetch import Wanted
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -50,6 +53,8 @@ class LoggedMutation(msgspec.Struct):
 
 
 class WriteTx(Protocol):
+    # What the push's mutations will read (sync/prefetch.py): a store may read it all at once.
+    async def prefetch(self, wanted: Wanted) -> None: ...
     async def get(self, table: str, row_id: str) -> Row | None: ...
     async def get_many(self, table: str, row_ids: Sequence[str]) -> dict[str, Row]: ...
     async def find(self, table: str, column: str, value: Any) -> list[Row]: ...
@@ -117,5 +122,9 @@ class Store(Protocol):
     def read(self) -> AbstractAsyncContextManager[ReadTx]: ...
     # One unit of work in one transaction / snapshot. ``work`` awaits nothing but the store: an
     # embedded store may run it whole on its database thread (SQLite does).
-    async def run_write(self, work: Callable[[WriteTx], Awaitable[T]]) -> T: ...
+    # ``batched``: a push's unit of work, which may hold its writes until the end and write
+    # them as a set (the rules see the same either way; docs/scale.md).
+    async def run_write(
+        self, work: Callable[[WriteTx], Awaitable[T]], batched: bool = False
+    ) -> T: ...
     async def run_read(self, work: Callable[[ReadTx], Awaitable[T]]) -> T: ...

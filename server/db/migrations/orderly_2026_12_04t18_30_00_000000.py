@@ -576,11 +576,15 @@ async def _trigram_indexes(engine) -> None:
         if not (state["available"] and state["may_create"]):
             return
         await engine.run_ddl("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    # fastupdate off: with a pending list, a freshly written table (no planner statistics yet)
+    # had a push's lookup of 100 order numbers scan it through this index, 70 ms (4 ms without).
     await engine.run_ddl(
         "CREATE INDEX orders_number_trgm ON orders USING gin (number gin_trgm_ops)"
+        " WITH (fastupdate = off)"
     )
     await engine.run_ddl(
         "CREATE INDEX customers_name_trgm ON customers USING gin (name gin_trgm_ops)"
+        " WITH (fastupdate = off)"
     )
 
 

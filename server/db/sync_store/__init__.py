@@ -1,9 +1,10 @@
 """The sync engine's ``Store`` in SQL, for SQLite and PostgreSQL alike.
 
-Change sequence numbers come from the single ``sync_state`` row, read under a write lock that is
-held until commit (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on PostgreSQL). So
-sequence numbers are handed out in commit order, and a reader never sees change N+1 without N:
-the pull cursor cannot skip a change that commits late.
+A reader never sees change N+1 without N, so the pull cursor cannot skip a change that commits
+late: on SQLite the single writer (``BEGIN IMMEDIATE``) numbers its changes itself; on
+PostgreSQL writes queue them and the tick after each commit numbers them in commit order
+(server/db/sequencer.py). A push runs in a ``BatchedWriteTx``: its reads made ahead, its writes
+sent as a set (docs/scale.md).
 """
 
 from server.db.sync_store.compaction import compact

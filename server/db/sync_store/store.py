@@ -10,6 +10,7 @@ number another push took first) is run again whole.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,13 +18,14 @@ from typing import TypeVar
 
 from server import audit
 from server.db.errors import lost_a_race
-from server.db.sql import Conn, Database
+from server.db.sql import Conn, Database, database_gone
+from server.db.sync_store.batch_tx import BatchedWriteTx
 from server.db.sync_store.read_tx import SqlReadTx
 from server.db.sync_store.write_tx import SqlWriteTx
 
 T = TypeVar("T")
 RETRIES = 6
-
+log = logging.getLogger("orderly.sync.store")
 
 
 class SqlSyncStore:
@@ -39,15 +41,15 @@ class SqlSyncStore:
         )
 
     @staticmethod
-    async def _begin(conn: Conn) -> SqlWriteTx:
+    async def _begin(conn: Conn, batched: bool = False) -> SqlWriteTx:
+        make = BatchedWriteTx if batched else SqlWriteTx
         if conn.dialect == "postgres":
-            return SqlWriteTx(conn, 0)
-        return SqlWriteTx(
-            conn, int(await conn.fetchval("SELECT last_seq FROM sync_state WHERE id = 1"))
-        )
+            return make(conn, 0)
+        return make(conn, int(await conn.fetchval("SELECT last_seq FROM sync_state WHERE id = 1")))
 
     @staticmethod
     async def _end(tx: SqlWriteTx) -> None:
+        await tx.flush()
         await audit.append(tx.conn, tx.audit_entries)
         if tx.conn.dialect == "sqlite" and tx.seq != tx.start_seq:
             await tx.conn.execute("UPDATE sync_state SET last_seq = ? WHERE id = 1", (tx.seq,))
@@ -66,11 +68,17 @@ class SqlSyncStore:
             await self._end(tx)
         self._committed(tx)
 
-    async def run_write(self, work: Callable[[SqlWriteTx], Awaitable[T]]) -> T:
+    async def run_write(
+        self, work: Callable[[SqlWriteTx], Awaitable[T]], batched: bool = False
+    ) -> T:
+        """``work`` in one transaction. PostgreSQL: run again after a lost race, up to
+        ``RETRIES`` times. ``batched`` (a push): in a ``BatchedWriteTx``, except on the last try
+        and after a batched try failed otherwise than by a lost race or a database gone —
+        statement by statement, each mutation's failure is then its own (stored, answered)."""
         last_try = False
 
         async def in_transaction(conn: Conn) -> tuple[T, SqlWriteTx]:
-            tx = await self._begin(conn)
+            tx = await self._begin(conn, batched and not last_try)
             # The last try stores a lost race as a mutation's failure, like any other error.
             tx.retry_races = tx.retry_races and not last_try
             result = await work(tx)
@@ -83,7 +91,11 @@ class SqlSyncStore:
                 result, tx = await self.db.run_write(in_transaction)
                 break
             except Exception as e:
-                if attempt == RETRIES - 1 or not lost_a_race(e):
+                if batched and not last_try and not (lost_a_race(e) or database_gone(e)):
+                    log.warning("batched push failed (%r); running it statement by statement", e)
+                    batched = False
+                    continue
+                if last_try or not lost_a_race(e):
                     raise
                 await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
         self._committed(tx)  # on the loop's thread, after the commit

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.audit import AuditEntry
 from server.db.errors import lost_a_race
 from server.db.sql import Conn, database_gone
 from server.db.sync_store.rows import WIRE_BOOLS, client_state, sync_table
 from sync.store import ClientState, LoggedMutation, Row
+
+if TYPE_CHECKING:
+    from sync.prefetch import Wanted
 
 # PostgreSQL: the rows a write reads are locked until it commits (``FOR UPDATE``), so what a
 # rule decided from still holds when it writes (under SQLite's single writer it always does).
@@ -40,6 +43,12 @@ class SqlWriteTx:
 
     def _for_update(self, table: str) -> str:
         return " FOR UPDATE" if self._postgres and table not in UNLOCKED else ""
+
+    async def prefetch(self, wanted: Wanted) -> None:
+        """Statement by statement: nothing read ahead (``BatchedWriteTx`` reads it at once)."""
+
+    async def flush(self) -> None:
+        """Statement by statement: every write is already sent."""
 
     def audit(self, action: str, subject: str, detail: dict[str, Any], actor_id: str) -> None:
         self.audit_entries.append(AuditEntry(action, subject, detail, actor_id))
