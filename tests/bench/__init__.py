@@ -60,6 +60,7 @@ class Result:
     unit: str
     bytes_per_row: float | None = None
     raw: Result | None = None  # the raw limit this one is compared with
+    orderly: Result | None = None  # a peer's row: the Orderly row doing the same work
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -67,21 +68,29 @@ class Result:
     def ratio(self) -> float | None:
         return self.rate / self.raw.rate if self.raw else None
 
+    @property
+    def orderly_ratio(self) -> float | None:
+        """Orderly's rate ÷ this peer's: above 100 % Orderly does the same work faster."""
+        return self.orderly.rate / self.rate if self.orderly else None
+
 
 def table(results: list[Result]) -> str:
     head = (
         "| benchmark | path | database | orders | rows | seconds | rate | bytes/row "
-        "| raw limit | ratio to raw |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| raw limit | ratio to raw | Orderly | Orderly ÷ peer |\n"
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     out = []
     for r in results:
         bpr = f"{r.bytes_per_row:.0f}" if r.bytes_per_row else ""
         raw = f"{r.raw.rate:,.0f} {r.raw.unit}" if r.raw else ""
         ratio = f"**{r.ratio:.0%}**" if r.ratio is not None else ""
+        orderly = f"{r.orderly.rate:,.0f} {r.orderly.unit}" if r.orderly else ""
+        vs = f"**{r.orderly_ratio:.0%}**" if r.orderly_ratio is not None else ""
         path = f"{r.path}{' — ' + r.note if r.note else ''}"
         out.append(
             f"| {r.bench} | {path} | {r.db} | {r.orders:,} | {r.rows:,} | {r.seconds:.1f} "
-            f"| {r.rate:,.0f} {r.unit} | {bpr} | {raw} | {ratio} |"
+            f"| {r.rate:,.0f} {r.unit} | {bpr} | {raw} | {ratio} | {orderly} | {vs} |"
         )
     return head + "\n".join(out) + "\n"
 
@@ -211,7 +220,37 @@ async def build_world(settings: Settings) -> World:
 
 
 def catalog_rows() -> int:
+    """Rows ``build_world`` writes that every client pulls (warehouses, products, customers)."""
     return len(WAREHOUSES) + len(PRODUCTS) + CUSTOMERS
+
+
+def expected_rows(orders: int, signing_keys: int) -> dict[str, int]:
+    """Rows per table a full initial sync brings: the world, the orders and their lines, and the
+    ``signing_keys`` rows in the database (``signing_key_rows``)."""
+    rows = {
+        "warehouses": len(WAREHOUSES),
+        "products": len(PRODUCTS),
+        "customers": CUSTOMERS,
+        "orders": orders,
+        "order_lines": orders * LINES,
+        "signing_keys": signing_keys,
+    }
+    return {table: n for table, n in rows.items() if n}
+
+
+async def signing_key_rows(settings: Settings) -> int:
+    """The live ``signing_keys`` rows (catalog: every client pulls them). The benchmark writes
+    none; a server writes one per key of its own when it starts (server/qr/keys.py ``publish``),
+    so a sync through a started server brings them and one through the engine alone does not.
+    Counted, not assumed: how many keys a server has is its business."""
+    db = await open_database(settings)
+    try:
+        async with db.read() as conn:
+            return int(
+                await conn.fetchval("SELECT count(*) FROM signing_keys WHERE deleted = ?", [False])
+            )
+    finally:
+        await db.close()
 
 
 class Orders:

@@ -3,6 +3,7 @@
     python -m tests.bench                  # 100,000 orders, SQLite engine + HTTP + PostgreSQL
     python -m tests.bench --orders 20000   # a quick run
     python -m tests.bench --no-http --no-postgres
+    python -m tests.bench --no-peer        # without pouchdb-server beside the HTTP rows
     python -m tests.bench --orders 20000 --profile /tmp/prof   # cProfile the engine instead
 
 Progress goes to stderr, the table to stdout. docs/benchmarks.md says what each row means.
@@ -30,21 +31,22 @@ from tests.bench import (
     PgDatabases,
     Result,
     bench_initial_sync,
+    bench_peer,
     bench_push,
     build_world,
-    catalog_rows,
+    expected_rows,
     fresh_sqlite,
     http_server,
     raw,
     say,
+    signing_key_rows,
     table,
 )
 
 run = asyncio.run
 
 
-def sqlite_benchmarks(root: Path, n: int, with_http: bool) -> list[Result]:
-    expected = catalog_rows() + n * (1 + LINES)
+def sqlite_benchmarks(root: Path, n: int, with_http: bool, with_peer: bool) -> list[Result]:
     out: list[Result] = []
 
     say("SQLite: raw sqlite3 inserts (execute per row, then executemany)")
@@ -64,6 +66,7 @@ def sqlite_benchmarks(root: Path, n: int, with_http: bool) -> list[Result]:
     say(f"  {pushed.rate:,.0f} orders/s")
 
     say("SQLite: raw read + encode, then engine initial syncs")
+    expected = expected_rows(n, run(signing_key_rows(settings)))
     raw_read = raw.read_sqlite(settings.sqlite_path, n)
     say(f"  raw {raw_read.rate:,.0f} rows/s")
     rep = run(bench_initial_sync.engine(settings, world.rep, "sales rep", n, expected, "SQLite"))
@@ -80,18 +83,45 @@ def sqlite_benchmarks(root: Path, n: int, with_http: bool) -> list[Result]:
         with http_server(hs) as base:
             hpush = bench_push.http(base, hworld.tokens["rep"], hworld, n, "SQLite")
             say(f"  push {hpush.rate:,.0f} orders/s")
+            # The server wrote its signing keys at start: the sync brings them too.
+            hexpected = expected_rows(n, run(signing_key_rows(hs)))
             hsync = bench_initial_sync.http(
-                base, hworld.tokens["rep"], "sales rep", n, expected, "SQLite"
+                base, hworld.tokens["rep"], "sales rep", n, hexpected, "SQLite"
             )
             say(f"  initial sync {hsync.rate:,.0f} rows/s")
         hpush.raw, hsync.raw = raw_many, raw_read
         out.append(hpush)
         syncs.append(hsync)
+        if with_peer:
+            peer_push, peer_sync = peer_benchmarks(root, hworld.customers, n, hpush, hsync)
+            out += peer_push
+            syncs += peer_sync
+    elif with_peer:
+        say("Peer: skipped with --no-http (it is compared with Orderly's HTTP rows)")
     return out + syncs
 
 
+def peer_benchmarks(
+    root: Path, customers: list[str], n: int, hpush: Result, hsync: Result
+) -> tuple[list[Result], list[Result]]:
+    """pouchdb-server doing what Orderly's HTTP push and initial sync did, each row compared
+    with Orderly's: pushes in orders/s; the sync of the 4-docs database per document, as
+    Orderly's per row (the 1-doc database's documents are whole orders: no ratio)."""
+    say(f"Peer: {bench_peer.NAME}, push {n:,} orders as 4 docs and as 1, then read each back")
+    try:
+        results = bench_peer.run(root, customers, n)
+    except bench_peer.Unavailable as e:
+        say(f"  not available: {e}; skipped")
+        return [], []
+    pushes = [r for r in results if r.bench == "push"]
+    syncs = [r for r in results if r.bench != "push"]
+    for r in pushes:
+        r.orderly = hpush
+    syncs[0].orderly = hsync
+    return pushes, syncs
+
+
 async def postgres_benchmarks(n: int) -> list[Result]:
-    expected = catalog_rows() + n * (1 + LINES)
     pg = PgDatabases()
     if not await pg.available():
         say(f"PostgreSQL: not reachable at {pg.admin_url}; skipped")
@@ -108,6 +138,7 @@ async def postgres_benchmarks(n: int) -> list[Result]:
         pushed.raw = raw_push
         say(f"  {pushed.rate:,.0f} orders/s")
         say("PostgreSQL: raw read + encode, then engine initial syncs")
+        expected = expected_rows(n, await signing_key_rows(settings))
         raw_read = await raw.read_pg(settings.database_url, n)
         rep = await bench_initial_sync.engine(
             settings, world.rep, "sales rep", n, expected, "PostgreSQL"
@@ -137,9 +168,9 @@ async def postgres_benchmarks(n: int) -> list[Result]:
 def profile(root: Path, n: int, out_dir: Path) -> None:
     """cProfile the engine's push and the rep's initial sync on SQLite; top functions to stderr."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    expected = catalog_rows() + n * (1 + LINES)
     settings = run(fresh_sqlite(root, "engine"))
     world = run(build_world(settings))
+    expected = expected_rows(n, run(signing_key_rows(settings)))
     for name, job in (
         ("push", lambda: bench_push.engine(settings, world, n, "SQLite")),
         (
@@ -164,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--orders", type=int, default=100_000, help="orders to push and sync")
     p.add_argument("--no-http", action="store_true", help="skip the HTTP rows")
     p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL rows")
+    p.add_argument(
+        "--no-peer", action="store_true", help="skip the peer (pouchdb-server) beside HTTP"
+    )
     p.add_argument("--profile", type=Path, metavar="DIR", help="profile the engine instead")
     args = p.parse_args(argv)
     n = args.orders
@@ -173,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             profile(root, n, args.profile)
             return 0
-        results = sqlite_benchmarks(root, n, not args.no_http)
+        results = sqlite_benchmarks(root, n, not args.no_http, not args.no_peer)
         if not args.no_postgres:
             results += run(postgres_benchmarks(n))
     push = [r for r in results if r.bench == "push"]
