@@ -20,6 +20,14 @@ from server.config import Settings, local_url
 # request; proxies keep theirs 60 s or more).
 UVICORN_TUNING = {"backlog": 4096, "timeout_keep_alive": 75}
 
+# The event loop and HTTP parser of every server start (orderly serve, its --workers, the test and
+# benchmark servers), named rather than left to uvicorn's "auto" (which falls back to asyncio + h11
+# when they are missing). uvloop sets TCP_NODELAY on every accepted connection; the asyncio loop
+# sets it only on sockets made with proto IPPROTO_TCP, and the listening socket uvicorn makes for
+# --workers has proto 0, so there Nagle held each answer's last segment until the client's delayed
+# ACK: pull p50 51 ms under h11 vs 6 ms (tests/server/test_server_stack.py, docs/operations.md § 2).
+UVICORN_STACK = {"loop": "uvloop", "http": "httptools"}
+
 
 def raise_file_limit() -> int:
     """Each connection (a device, an event stream) is a file descriptor: the soft limit (often
@@ -69,7 +77,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
         say(f"Orderly is serving {where(settings)} at {url} with {args.workers} worker "
              f"processes  (API schema: {url}/schema)")  # fmt: skip
-        workers.serve(settings, args.workers, **UVICORN_TUNING)
+        workers.serve(settings, args.workers, **UVICORN_STACK, **UVICORN_TUNING)
         return 0
     say(f"Orderly is serving {where(settings)} at {url}  (API schema: {url}/schema)")
     uvicorn.run(
@@ -77,6 +85,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level="warning",
+        **UVICORN_STACK,
         **UVICORN_TUNING,
     )
     return 0

@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from server.auth.tokens import ensure_user, issue_token
+from server.cli.serving import UVICORN_STACK
 from server.config import Settings
 from server.db.migrate import migrate
 from server.db.sql import open_database
@@ -309,6 +310,7 @@ def http_server(settings: Settings) -> Iterator[str]:
             sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory",
             "--host", "127.0.0.1", "--port", str(port),
             "--log-level", "warning", "--no-access-log",
+            *(f"--{k}={v}" for k, v in UVICORN_STACK.items()),  # as orderly serve runs it
         ],
         cwd=ROOT,
         env=env,

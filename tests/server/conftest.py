@@ -22,6 +22,7 @@ import uvicorn
 
 from server.app import create_app
 from server.auth.tokens import ensure_user, issue_token
+from server.cli.serving import UVICORN_STACK
 from server.config import Settings
 from server.db.sql import open_database
 from tests.dbs import TestDatabases
@@ -126,6 +127,7 @@ def _start(settings: Settings) -> tuple[LiveServer, _Running]:
     host, port = sock.getsockname()
     config = uvicorn.Config(
         create_app(settings),
+        **UVICORN_STACK,  # as orderly serve runs it
         log_level="warning",
         lifespan="on",
         timeout_graceful_shutdown=3,

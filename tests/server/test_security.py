@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from server.app import create_app
+from server.cli.serving import UVICORN_STACK
 from server.openapi import REFERENCE_SCRIPT
 from server.qr.page import CSS as STATUS_PAGE_CSS
 from server.security import inline_script_hashes, source_hash
@@ -204,7 +205,7 @@ def chatty_server(databases) -> Iterator[tuple[LiveServer, Captured]]:
     sock = _free_socket()
     host, port = sock.getsockname()
     config = uvicorn.Config(
-        app, log_level="debug", access_log=True, log_config=None,
+        app, **UVICORN_STACK, log_level="debug", access_log=True, log_config=None,
         lifespan="on", timeout_graceful_shutdown=3, timeout_keep_alive=1,
     )  # fmt: skip
     server = uvicorn.Server(config)
