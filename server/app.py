@@ -33,6 +33,7 @@ from server.auth.same_origin import is_ceremony, same_origin_guard
 from server.auth.service import AuthService
 from server.body import OrderlyRequest
 from server.catalog.controller import CatalogController
+from server.compression import compression_config
 from server.config import Settings, from_env
 from server.db.migrate import migrate
 from server.db.sql import DATABASE_GONE, open_database, refresh_statistics
@@ -146,6 +147,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             **dict.fromkeys(DATABASE_GONE, errors.database_unavailable),
             Exception: errors.internal_error,
         },
+        # brotli or gzip on answers of 1 KB and more; event streams untouched (server/compression.py).
+        compression_config=compression_config(),
         request_max_body_size=settings.push_max_bytes,
         # Hostile JSON (nested thousands deep, keys not UTF-8) is a 400 (server/body.py).
         request_class=OrderlyRequest,

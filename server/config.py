@@ -38,6 +38,11 @@ class Settings(msgspec.Struct, frozen=True):
     device_stale_hours: int = 72
     # A bearer token that may read /metrics from anywhere (loopback needs none); empty: none.
     metrics_token: str = ""
+    # PostgreSQL: connections in each process's pool, and how many of them writes may hold at
+    # once (at most the pool less 2): the rest stay free for pulls and lists while writes wait on
+    # row locks (server/db/postgres.py, docs/operations.md § 2).
+    db_pool_size: int = 10
+    db_write_slots: int = 6
     # age public keys (age1…, spaces or commas between) every backup is encrypted to; empty:
     # archives are plain tar and `orderly backup` says so (docs/operations.md § 6).
     backup_recipients: str = ""
@@ -96,6 +101,8 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         ("device_stale_hours", int),
         ("metrics_token", str),
         ("backup_recipients", str),
+        ("db_pool_size", int),
+        ("db_write_slots", int),
     ):
         raw = env.get(f"ORDERLY_{name.upper()}")
         if raw is not None and raw != "":

@@ -1,7 +1,15 @@
-"""PostgreSQL: an asyncpg pool; writes in a transaction, reads in a repeatable-read snapshot."""
+"""PostgreSQL: an asyncpg pool; writes in a transaction, reads in a repeatable-read snapshot.
+
+Writes hold at most ``write_slots`` of the pool's connections at once (``ORDERLY_DB_WRITE_SLOTS``,
+docs/operations.md § 2): a write waiting on a row lock keeps its connection, and a burst of pushes
+on the same rows once took the whole pool, so pulls, the admin's lists and the health check queued
+behind lock waiters. A write past the bound waits for a slot without a connection; the rest of the
+pool stays for reads and for the one tick at a time (server/db/sequencer.py).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -16,6 +24,11 @@ from server.db.engines import postgres_config
 T = TypeVar("T")
 
 _PLACEHOLDER = re.compile(r"\?")
+
+# Connections a write can never take: one for the tick, at least one for reads.
+RESERVED = 2
+POOL_SIZE = 10
+WRITE_SLOTS = 6
 
 
 @lru_cache(maxsize=512)
@@ -63,11 +76,20 @@ class _PgConn:
 class PostgresDatabase:
     dialect = "postgres"
 
-    def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
+    def __init__(
+        self, url: str, min_size: int = 1, max_size: int = POOL_SIZE, write_slots: int = WRITE_SLOTS
+    ) -> None:
         from server.db.sequencer import Sequencer
 
+        if not 1 <= write_slots <= max_size - RESERVED:
+            raise ValueError(
+                f"ORDERLY_DB_WRITE_SLOTS={write_slots}: must be 1 to {max_size - RESERVED} with a "
+                f"pool of {max_size} (ORDERLY_DB_POOL_SIZE), leaving connections for reads"
+            )
         self.url = url
-        self._min, self._max = min_size, max_size
+        self._min, self._max = min(min_size, max_size), max_size
+        self.write_slots = write_slots
+        self._writes = asyncio.Semaphore(write_slots)
         self._pool: asyncpg.Pool | None = None
         self.sequencer = Sequencer(self._transaction)
 
@@ -87,8 +109,9 @@ class PostgresDatabase:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[_PgConn]:
         """A write transaction; if it queued change-log or audit entries, its commit is followed
-        by a tick that numbers them (server/db/sequencer.py) before this returns."""
-        async with self._transaction() as conn:
+        by a tick that numbers them (server/db/sequencer.py) before this returns. It waits for
+        one of the write slots first, holding no connection while it waits."""
+        async with self._writes, self._transaction() as conn:
             yield conn
         if conn.queued:
             await self.sequencer.after_commit()

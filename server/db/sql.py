@@ -32,7 +32,11 @@ __all__ = [
 
 async def open_database(settings: Settings) -> SqliteDatabase | PostgresDatabase:
     if settings.is_postgres:
-        return await PostgresDatabase(settings.database_url).open()
+        return await PostgresDatabase(
+            settings.database_url,
+            max_size=settings.db_pool_size,
+            write_slots=settings.db_write_slots,
+        ).open()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return await SqliteDatabase(settings.sqlite_path).open()
 
