@@ -64,10 +64,8 @@ async def append(conn: Conn, entries: Sequence[AuditEntry]) -> None:
         (at, e.actor_id, e.action, e.subject[:200], _encode(e.detail).decode()) for e in entries
     ]
     if conn.dialect == "postgres":
-        await conn.executemany(
-            "INSERT INTO audit_queue (at, actor_id, action, subject, detail)"
-            " VALUES (?, ?, ?, ?, ?)",
-            rows,
+        await conn.insert_rows(
+            "audit_queue", ("at", "actor_id", "action", "subject", "detail"), rows
         )
         conn.queued = True  # type: ignore[attr-defined]  # the PostgreSQL Conn ticks after commit
     else:
@@ -86,9 +84,9 @@ async def chain(conn: Conn, rows: Sequence[Sequence[Any]]) -> None:
         digest = entry_hash(prev, seq, at, actor_id, action, subject, detail)
         linked.append((seq, at, actor_id, action, subject, detail, prev, digest))
         prev = digest
-    await conn.executemany(
-        "INSERT INTO audit_log (seq, at, actor_id, action, subject, detail, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    await conn.insert_rows(
+        "audit_log",
+        ("seq", "at", "actor_id", "action", "subject", "detail", "prev_hash", "hash"),
         linked,
     )
     await conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))

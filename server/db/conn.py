@@ -13,11 +13,21 @@ Row = dict[str, Any]
 T = TypeVar("T")
 
 
+def insert_sql(table: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...)``: one row's statement."""
+    return f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"
+
+
 class Conn(Protocol):
     dialect: str
 
     async def execute(self, sql: str, args: Sequence[Any] = ()) -> None: ...
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    # Plain inserts as a set: COPY on PostgreSQL (one data stream, no statement per row),
+    # executemany on SQLite. ``table`` and ``columns`` are ours, never a client's.
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None: ...
     async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]: ...
     async def fetch_tuples(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]: ...
     async def fetchrow(self, sql: str, args: Sequence[Any] = ()) -> Row | None: ...

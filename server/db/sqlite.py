@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from server.db.conn import Conn, Row
+from server.db.conn import Conn, Row, insert_sql
 
 T = TypeVar("T")
 
@@ -34,6 +34,11 @@ class _SqliteCalls:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.con.executemany(sql, rows)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        self.con.executemany(insert_sql(table, columns), rows)
 
     def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         cur = self.con.execute(sql, args)
@@ -69,6 +74,11 @@ class _SqliteHere:
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._c.executemany(sql, rows)
 
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        self._c.insert_rows(table, columns, rows)
+
     async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         return self._c.fetch(sql, args)
 
@@ -96,6 +106,11 @@ class _SqliteThere:
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         await self._t.call(self._c.executemany, sql, rows)
+
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        await self._t.call(self._c.insert_rows, table, columns, rows)
 
     async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         return await self._t.call(self._c.fetch, sql, args)

@@ -28,7 +28,7 @@ from typing import Any
 import msgspec
 
 from server.db.sql import Conn
-from server.db.sync_store.rows import IN_CHUNK, sync_table
+from server.db.sync_store.rows import HISTORY_COLUMNS, IN_CHUNK, LOG_COLUMNS, sync_table
 from server.db.sync_store.write_tx import SqlWriteTx
 from sync.prefetch import Wanted
 from sync.store import LoggedMutation, Row
@@ -307,10 +307,7 @@ class BatchedWriteTx(SqlWriteTx):
                 assert row is not None
                 groups[tuple(row)].append(row)
             for cols, rows in groups.items():
-                await self.conn.executemany(
-                    f"INSERT INTO {table} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
-                    [[row[c] for c in cols] for row in rows],
-                )
+                await self.conn.insert_rows(table, cols, [[row[c] for c in cols] for row in rows])
         for table, dirty in self._dirty.items():
             by_columns: dict[tuple[str, ...], list[str]] = defaultdict(list)
             for row_id, columns in dirty.items():
@@ -324,16 +321,11 @@ class BatchedWriteTx(SqlWriteTx):
         if self._changes:
             await super().add_changes(self._changes)
         if self._history:
-            await self.conn.executemany(
-                "INSERT INTO field_history (table_name, row_id, field, value, version,"
-                " replaced_at, hlc, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                self._history,
-            )
+            await self.conn.insert_rows("field_history", HISTORY_COLUMNS, self._history)
         if self._logged:
-            await self.conn.executemany(
-                "INSERT INTO mutation_log (client_id, mutation_id, name, args, hlc, user_id,"
-                " device_id, status, conflict_id, error, message, received_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            await self.conn.insert_rows(
+                "mutation_log",
+                LOG_COLUMNS,
                 [
                     (e.client_id, e.mutation_id, e.name, e.args, e.hlc, e.user_id, e.device_id,
                      e.status, e.conflict_id, e.error, e.message, e.received_at)

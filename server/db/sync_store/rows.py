@@ -31,6 +31,16 @@ WIRE_COLUMNS: dict[str, str] = {
     for t in TABLES
     if t._meta.tablename in SYNCED_TABLES
 }
+# Columns of the engine's own tables, in the order its writes give them.
+HISTORY_COLUMNS = (
+    "table_name", "row_id", "field", "value", "version", "replaced_at", "hlc", "replaced_by",
+)  # fmt: skip
+LOG_COLUMNS = (
+    "client_id", "mutation_id", "name", "args", "hlc", "user_id", "device_id", "status",
+    "conflict_id", "error", "message", "received_at",
+)  # fmt: skip
+QUEUED_CHANGE_COLUMNS = ("table_name", "row_id", "op", "buckets", "removed")
+CHANGE_COLUMNS = ("seq", *QUEUED_CHANGE_COLUMNS)
 _SYNC_TABLES = frozenset(SYNCED_TABLES) | frozenset(LOCAL_TABLES)
 IN_CHUNK = 500  # ids per ``IN (...)`` when reading rows by id
 

@@ -8,9 +8,18 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from server.audit import AuditEntry
+from server.db.conn import insert_sql
 from server.db.errors import lost_a_race
 from server.db.sql import Conn, database_gone
-from server.db.sync_store.rows import WIRE_BOOLS, client_state, sync_table
+from server.db.sync_store.rows import (
+    CHANGE_COLUMNS,
+    HISTORY_COLUMNS,
+    LOG_COLUMNS,
+    QUEUED_CHANGE_COLUMNS,
+    WIRE_BOOLS,
+    client_state,
+    sync_table,
+)
 from sync.store import ClientState, LoggedMutation, Row
 
 if TYPE_CHECKING:
@@ -96,10 +105,8 @@ class SqlWriteTx:
 
     async def insert_many(self, table: str, rows: Sequence[Row]) -> None:
         cols = list(rows[0])
-        marks = ",".join("?" * len(cols))
-        await self.conn.executemany(
-            f"INSERT INTO {sync_table(table)} ({','.join(cols)}) VALUES ({marks})",
-            [[row[c] for c in cols] for row in rows],
+        await self.conn.insert_rows(
+            sync_table(table), cols, [[row[c] for c in cols] for row in rows]
         )
 
     async def update(self, table: str, row_id: str, fields: Row) -> None:
@@ -122,18 +129,12 @@ class SqlWriteTx:
     async def add_changes(self, changes: Sequence[tuple[int, str, str, str, str, str]]) -> None:
         if self._postgres:
             # Numbered by the tick after commit; the version stays on the row itself.
-            await self.conn.executemany(
-                "INSERT INTO change_queue (table_name, row_id, op, buckets, removed)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [change[1:] for change in changes],
+            await self.conn.insert_rows(
+                "change_queue", QUEUED_CHANGE_COLUMNS, [change[1:] for change in changes]
             )
             self.conn.queued = True  # type: ignore[attr-defined]
             return
-        await self.conn.executemany(
-            "INSERT INTO change_log (seq, table_name, row_id, op, buckets, removed) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            changes,
-        )
+        await self.conn.insert_rows("change_log", CHANGE_COLUMNS, changes)
 
     async def add_history(
         self,
@@ -147,8 +148,7 @@ class SqlWriteTx:
         by: str,
     ) -> None:
         await self.conn.execute(
-            "INSERT INTO field_history (table_name, row_id, field, value, version, replaced_at,"
-            " hlc, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            insert_sql("field_history", HISTORY_COLUMNS),
             (table, row_id, field, value, version, replaced_at, hlc, by),
         )
 
@@ -217,9 +217,7 @@ class SqlWriteTx:
 
     async def log_mutation(self, entry: LoggedMutation) -> None:
         await self.conn.execute(
-            "INSERT INTO mutation_log (client_id, mutation_id, name, args, hlc, user_id,"
-            " device_id, status, conflict_id, error, message, received_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            insert_sql("mutation_log", LOG_COLUMNS),
             (
                 entry.client_id,
                 entry.mutation_id,
