@@ -169,8 +169,7 @@ async def record_sync(db: Database, device_id: str, pending: int | None) -> None
     ):
         return
     _pull_recorded[device_id] = now
-    async with db.write() as conn:
-        await _synced(conn, device_id, pending)
+    await db.run_write(lambda conn: _synced(conn, device_id, pending))
 
 
 async def _synced(conn: Conn, device_id: str, pending: int | None) -> None:

@@ -85,20 +85,22 @@ async def still_valid(db: Database, principal: Principal) -> bool:
     device and passkey not revoked) or the API token (not revoked or expired), and the user not
     disabled. A long-lived answer (the event stream) asks again when something is revoked."""
     now = times.now()
-    async with db.read() as conn:
-        if principal.session is not None:
-            row = await conn.fetchrow(
-                "SELECT s.revoked, s.expires_at, u.disabled, d.revoked AS device_revoked,"
-                " p.revoked AS passkey_revoked FROM sessions s JOIN users u ON u.id = s.user_id"
-                " LEFT JOIN devices d ON d.id = s.device_id"
-                " LEFT JOIN passkeys p ON p.id = s.passkey_id WHERE s.id = ?",
-                (principal.session.id,),
-            )
-            return row is not None and not (
-                row["revoked"] or row["disabled"] or row["device_revoked"]
-                or row["passkey_revoked"] or row["expires_at"] <= now
-            )  # fmt: skip
-        return await token_alive(conn, principal.token_id or "", now)
+    if principal.session is None:
+        return await db.run_read(lambda conn: token_alive(conn, principal.token_id or "", now))
+    # Each open stream asks once a heartbeat: one call into the database.
+    row = await db.run_read(
+        lambda conn: conn.fetchrow(
+            "SELECT s.revoked, s.expires_at, u.disabled, d.revoked AS device_revoked,"
+            " p.revoked AS passkey_revoked FROM sessions s JOIN users u ON u.id = s.user_id"
+            " LEFT JOIN devices d ON d.id = s.device_id"
+            " LEFT JOIN passkeys p ON p.id = s.passkey_id WHERE s.id = ?",
+            (principal.session.id,),
+        )
+    )
+    return row is not None and not (
+        row["revoked"] or row["disabled"] or row["device_revoked"]
+        or row["passkey_revoked"] or row["expires_at"] <= now
+    )  # fmt: skip
 
 
 def needs(permission: str) -> Provide:

@@ -137,22 +137,25 @@ async def actor_for_token(db: Database, token: str) -> TokenActor | None:
     unknown, revoked or expired, or its user disabled."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
-    async with db.read() as conn:
-        row = await conn.fetchrow(
+    # Every API request asks this: one call into the database (one hop to SQLite's thread).
+    row = await db.run_read(
+        lambda conn: conn.fetchrow(
             "SELECT t.id AS token_id, t.scope, t.created_at, t.expires_at, t.last_used_at,"
             " t.revoked, u.id, u.role, u.warehouse_id, u.disabled"
             " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
             (hash_token(token),),
         )
+    )
     now = times.now()
     if row is None or row["revoked"] or row["disabled"] or _expires(row) <= now:
         return None
     last = row["last_used_at"]
     if last is None or times.parse(now) - times.parse(last) > TOUCH_EVERY:
-        async with db.write() as conn:
-            await conn.execute(
+        await db.run_write(
+            lambda conn: conn.execute(
                 "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now, row["token_id"])
             )
+        )
     actor = Actor(user_id=row["id"], role=row["role"], warehouse_id=row["warehouse_id"])
     return TokenActor(actor, row["token_id"], row["scope"] or "write")
 
