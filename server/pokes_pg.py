@@ -1,11 +1,12 @@
 """Pokes across server processes on PostgreSQL: ``NOTIFY`` at commit, one ``LISTEN`` per process.
 
 The tick that hands out new change sequences (``server/db/sequencer.py``) ends with
-``pg_notify('orderly_poke', '<last_seq>')`` (``NOTIFY_SQL``), so PostgreSQL delivers it when, and
-only if, the tick commits, in commit order. Every
-server process holds one dedicated connection that ``LISTEN``s on the channel and hands each
-sequence to ``relay`` (``AppState.relayed``: poke this process's event streams if the sequence is
-new to it). A dropped connection is logged and opened again with backoff; after each (re)connect
+``pg_notify('orderly_poke', '<last_seq> <bucket> <bucket> ...')`` (``NOTIFY_SQL``, the buckets
+of the changes it numbered), so PostgreSQL delivers it when, and only if, the tick commits, in
+commit order. Every server process holds one dedicated connection that ``LISTEN``s on the
+channel and hands each sequence and its buckets to ``relay`` (``AppState.relayed``: poke this
+process's event streams of those buckets if the sequence is new to it). A payload of the
+sequence alone (the CLI's writes, or buckets too many for a notification) pokes every stream. A dropped connection is logged and opened again with backoff; after each (re)connect
 the listener reads ``sync_state.last_seq`` once, so commits made while it was away still poke.
 
 Writers outside the server (``orderly seed-demo``, ``orderly keys rotate``, ...) notify too, so
@@ -31,7 +32,23 @@ NOTIFY_SQL = f"SELECT pg_notify('{CHANNEL}', ?)"
 # How the LISTEN connections show in ``pg_stat_activity`` (one per server process).
 APPLICATION_NAME = "orderly-pokes"
 
+# PostgreSQL refuses a payload of 8,000 bytes or more; past this the buckets are left out.
+MAX_PAYLOAD = 7_000
+
 log = logging.getLogger("orderly.pokes")
+
+
+def poke_payload(seq: int, buckets: frozenset[str]) -> str:
+    """``"<seq> <bucket> ..."``, or ``"<seq>"`` alone (everyone) when the buckets do not fit."""
+    text = " ".join([str(seq), *sorted(buckets)])
+    return text if len(text.encode()) <= MAX_PAYLOAD else str(seq)
+
+
+def parse_payload(payload: str) -> tuple[int, frozenset[str] | None]:
+    """The sequence and buckets of a payload (None: not named, every stream's). ValueError if
+    it does not start with a sequence."""
+    seq, *buckets = payload.split()
+    return int(seq), frozenset(buckets) if buckets else None
 
 
 class PokeListener:
@@ -40,7 +57,7 @@ class PokeListener:
     def __init__(
         self,
         url: str,
-        relay: Callable[[int], None],
+        relay: Callable[[int, frozenset[str] | None], None],
         *,
         check_every: float = 30.0,
         min_delay: float = 0.5,
@@ -73,11 +90,11 @@ class PokeListener:
 
     def _on_notify(self, _con: object, _pid: int, _channel: str, payload: str) -> None:
         try:
-            seq = int(payload)
+            seq, buckets = parse_payload(payload)
         except ValueError:
             log.warning("poke listener: ignored a payload that is not a sequence: %r", payload)
             return
-        self._relay(seq)
+        self._relay(seq, buckets)
 
     async def _run(self) -> None:
         failures = 0
@@ -94,7 +111,8 @@ class PokeListener:
                     log.warning("poke listener: listening again (after %d failed tries)", failures)
                 failures = 0
                 # Commits made while no connection listened: one poke for all of them.
-                self._relay(int(await con.fetchval("SELECT last_seq FROM sync_state WHERE id = 1")))
+                last = await con.fetchval("SELECT last_seq FROM sync_state WHERE id = 1")
+                self._relay(int(last), None)
                 self.listening.set()
                 await self._watch(con)
                 log.warning("poke listener: connection lost; reconnecting")

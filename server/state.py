@@ -42,12 +42,13 @@ class AppState:
     def policy(self) -> Policy:
         return Policy(redeem_review_amount=self.settings.redeem_review_amount)
 
-    def committed(self, seq: int) -> None:
+    def committed(self, seq: int, buckets: frozenset[str] | None = None) -> None:
+        """Changes up to ``seq`` committed, in ``buckets`` (None: not known)."""
         self.last_seq = max(self.last_seq, seq)
-        self.poker.poke(seq)
+        self.poker.poke(seq, buckets)
 
-    def relayed(self, seq: int) -> None:
+    def relayed(self, seq: int, buckets: frozenset[str] | None = None) -> None:
         """A commit heard from PostgreSQL (server/pokes_pg.py): by another process, or this
         one's own, already poked by ``committed``."""
         if seq > self.last_seq:
-            self.committed(seq)
+            self.committed(seq, buckets)

@@ -29,7 +29,7 @@ from typing import Any
 from server import audit
 from server.db.conn import Conn
 from server.db.errors import database_gone
-from server.pokes_pg import NOTIFY_SQL
+from server.pokes_pg import NOTIFY_SQL, poke_payload
 
 log = logging.getLogger("orderly.sequencer")
 
@@ -44,16 +44,17 @@ _MOVE_CHANGES = (
     "  INSERT INTO change_log (seq, table_name, row_id, op, buckets, removed)"
     "  SELECT base.last_seq + row_number() OVER (ORDER BY moved.id),"
     "   moved.table_name, moved.row_id, moved.op, moved.buckets, moved.removed"
-    "  FROM moved, base RETURNING seq)"
-    " SELECT count(*) FROM numbered"
+    "  FROM moved, base RETURNING buckets, removed)"
+    # The buckets the numbered changes went to and left, for the pokes (server/poke.py).
+    " SELECT count(*), string_agg(DISTINCT buckets || removed, '') FROM numbered"
 )
 
 
-async def tick(conn: Conn) -> int | None:
+async def tick(conn: Conn) -> tuple[int, frozenset[str]] | None:
     """One tick in ``conn``'s transaction (READ COMMITTED, a transaction of its own): the new
-    ``last_seq`` if changes were numbered, else None."""
+    ``last_seq`` and the buckets of the changes it numbered, or None if there were none."""
     await conn.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
-    moved = int(await conn.fetchval(_MOVE_CHANGES))
+    [(moved, bucket_text)] = await conn.fetch_tuples(_MOVE_CHANGES)
     entries = await conn.fetch(
         "DELETE FROM audit_queue RETURNING id, at, actor_id, action, subject, detail"
     )
@@ -66,8 +67,9 @@ async def tick(conn: Conn) -> int | None:
     last = int(await conn.fetchval(
         "UPDATE sync_state SET last_seq = last_seq + ? WHERE id = 1 RETURNING last_seq", (moved,)
     ))  # fmt: skip
-    await conn.execute(NOTIFY_SQL, (str(last),))
-    return last
+    buckets = frozenset((bucket_text or "").split())
+    await conn.execute(NOTIFY_SQL, (poke_payload(last, buckets),))
+    return last, buckets
 
 
 class Sequencer:
@@ -78,7 +80,7 @@ class Sequencer:
     def __init__(self, transaction: Callable[[], Any]) -> None:
         # Opens a plain write transaction (one that does not tick after it): a Conn.
         self._transaction = transaction
-        self.listeners: list[Callable[[int], None]] = []
+        self.listeners: list[Callable[[int, frozenset[str] | None], None]] = []
         self._lock = asyncio.Lock()
         self._asked = 0  # commits that asked for a tick
         self._covered = 0  # of those, the ones a finished tick began after
@@ -99,15 +101,15 @@ class Sequencer:
     async def _tick_logged(self) -> bool:
         try:
             async with self._transaction() as conn:
-                last = await tick(conn)
+                ticked = await tick(conn)
         except Exception as e:
             if not database_gone(e):
                 raise
             log.warning("tick failed, the safety tick will retry: %s: %s", type(e).__name__, e)
             return False
-        if last is not None:
+        if ticked is not None:
             for listener in self.listeners:
-                listener(last)
+                listener(*ticked)
         return True
 
     def start(self) -> None:

@@ -97,6 +97,7 @@ class SyncController(Controller):
         heartbeat = app_state.settings.poke_heartbeat
         interval = app_state.settings.poke_min_interval
         principal = await authenticate(request)  # cached by ``actor``: no second lookup
+        buckets = actor.buckets  # pokes of commits in these only (server/poke.py)
 
         async def stream() -> AsyncIterator[ServerSentEventMessage | str]:
             poker.opened()
@@ -106,7 +107,7 @@ class SyncController(Controller):
                 yield ServerSentEventMessage(event="hello", data=str(sent))
                 seen, checked = poker.revocations, time.monotonic()
                 while True:
-                    seq = await poker.after(sent, heartbeat, seen)
+                    seq = await poker.after(sent, heartbeat, seen, buckets)
                     # A revocation here, or a heartbeat's time (one made by another process):
                     # a stream of a revoked device, session, passkey or token ends now.
                     if poker.revocations != seen or time.monotonic() - checked >= heartbeat:

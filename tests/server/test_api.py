@@ -557,7 +557,9 @@ def _sse_events(response: httpx.Response) -> Iterator[tuple[str, str]]:
 def test_a_push_pokes_open_event_streams_with_the_new_change_sequence(
     live_server: LiveServer,
 ) -> None:
-    listener_token = live_server.token("picker1", "warehouse")
+    # The rep's other device: it pulls what the rep's push changed (pokes are scoped: server/
+    # poke.py, tests/server/test_pokes.py).
+    listener_token = live_server.token("rep1", "sales")
     pusher_token = live_server.token("rep1", "sales")
     events: queue.Queue[tuple[str, str]] = queue.Queue()
     opened = threading.Event()

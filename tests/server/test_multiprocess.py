@@ -442,7 +442,9 @@ async def test_a_poke_listener_cut_off_by_the_database_listens_again(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="orderly.pokes")
     heard: list[int] = []
-    listener = await PokeListener(settings.database_url, heard.append, min_delay=0.1).start()
+    listener = await PokeListener(
+        settings.database_url, lambda seq, _buckets: heard.append(seq), min_delay=0.1
+    ).start()
     db = await open_database(settings)
     try:
         store = SqlSyncStore(db)

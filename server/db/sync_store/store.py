@@ -34,9 +34,10 @@ class SqlSyncStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         sequencer = getattr(db, "sequencer", None)
-        # Called with the newest change sequence once a write that changed rows has committed
-        # (PostgreSQL: once the tick after it has numbered its changes).
-        self.on_commit: list[Callable[[int], None]] = (
+        # Called with the newest change sequence and the buckets the changes went to once a
+        # write that changed rows has committed (PostgreSQL: once the tick after it has
+        # numbered its changes; the buckets of every commit the tick numbered).
+        self.on_commit: list[Callable[[int, frozenset[str] | None], None]] = (
             sequencer.listeners if sequencer is not None else []
         )
 
@@ -56,8 +57,9 @@ class SqlSyncStore:
 
     def _committed(self, tx: SqlWriteTx) -> None:
         if tx.conn.dialect == "sqlite" and tx.seq != tx.start_seq:
+            touched = tx.buckets_touched()
             for callback in self.on_commit:
-                callback(tx.seq)
+                callback(tx.seq, touched)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SqlWriteTx]:

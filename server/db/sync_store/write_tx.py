@@ -45,6 +45,8 @@ class SqlWriteTx:
         self.start_seq = seq
         self._sp = 0
         self.audit_entries: list[AuditEntry] = []
+        # The stored bucket texts of the changes written (" rep:u1 all "), for the poke.
+        self.bucket_texts: set[str] = set()
         self._postgres = conn.dialect == "postgres"
         # PostgreSQL: a lost race (deadlock, a unique key taken meanwhile) fails the whole
         # write, which the store runs again (SqlSyncStore.run_write).
@@ -58,6 +60,9 @@ class SqlWriteTx:
 
     async def flush(self) -> None:
         """Statement by statement: every write is already sent."""
+
+    def buckets_touched(self) -> frozenset[str]:
+        return frozenset(b for text in self.bucket_texts for b in text.split())
 
     def audit(self, action: str, subject: str, detail: dict[str, Any], actor_id: str) -> None:
         self.audit_entries.append(AuditEntry(action, subject, detail, actor_id))
@@ -127,6 +132,9 @@ class SqlWriteTx:
         await self.add_changes([(seq, table, row_id, op, buckets, removed)])
 
     async def add_changes(self, changes: Sequence[tuple[int, str, str, str, str, str]]) -> None:
+        for change in changes:
+            self.bucket_texts.add(change[4])
+            self.bucket_texts.add(change[5])  # the buckets a moved row left: a delete to pull
         if self._postgres:
             # Numbered by the tick after commit; the version stays on the row itself.
             await self.conn.insert_rows(
