@@ -86,6 +86,15 @@ class _PgConn:
         return await self._con.fetchval(to_dollar(sql), *args)
 
 
+async def _reset(con: asyncpg.Connection) -> None:
+    """A connection back in the pool. asyncpg's default reset is a round trip on every release
+    (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL): we hold no session state on pooled
+    connections (advisory locks and SET LOCAL end with the transaction; LISTEN has its own
+    connection, server/pokes_pg.py), so only a transaction left open is ended."""
+    if con.is_in_transaction():
+        await con.execute("ROLLBACK")
+
+
 class PostgresDatabase:
     dialect = "postgres"
 
@@ -108,7 +117,7 @@ class PostgresDatabase:
 
     async def open(self) -> PostgresDatabase:
         self._pool = await asyncpg.create_pool(
-            min_size=self._min, max_size=self._max, **postgres_config(self.url)
+            min_size=self._min, max_size=self._max, reset=_reset, **postgres_config(self.url)
         )
         self.sequencer.start()
         return self
@@ -147,6 +156,12 @@ class PostgresDatabase:
     async def run_write(self, work: Callable[[Conn], Awaitable[T]]) -> T:
         async with self.write() as conn:
             return await work(conn)
+
+    async def fetchrow(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
+        assert self._pool is not None, "database not open"
+        async with self._pool.acquire() as con:
+            row = await con.fetchrow(to_dollar(sql), *args)
+        return dict(row) if row is not None else None
 
     async def run_read(self, work: Callable[[Conn], Awaitable[T]]) -> T:
         async with self.read() as conn:

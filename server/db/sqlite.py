@@ -244,3 +244,10 @@ class SqliteDatabase:
             return await reader.run(work, "BEGIN", "ROLLBACK")
         finally:
             self._readers.put_nowait(reader)
+
+    async def fetchrow(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
+        reader = await self._readers.get()
+        try:
+            return await reader.call(reader.calls.fetchrow, sql, args)
+        finally:
+            self._readers.put_nowait(reader)
