@@ -72,18 +72,25 @@ async def append(conn: Conn, entries: Sequence[AuditEntry]) -> None:
         await chain(conn, rows)
 
 
-async def chain(conn: Conn, rows: Sequence[Sequence[Any]]) -> None:
-    """Link ``rows`` (at, actor_id, action, subject, detail) onto the chain's head, in order."""
-    lock = " FOR UPDATE" if conn.dialect == "postgres" else ""
-    head = await conn.fetchrow(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
-    assert head is not None, "audit_head row missing: run migrations"
-    seq, prev = int(head["seq"]), head["hash"]
+def links(seq: int, prev: str, rows: Sequence[Sequence[Any]]) -> list[tuple]:
+    """``rows`` (at, actor_id, action, subject, detail) linked after the head ``(seq, prev)``:
+    audit_log rows (seq, at, actor_id, action, subject, detail, prev_hash, hash), in order."""
     linked = []
     for at, actor_id, action, subject, detail in rows:
         seq += 1
         digest = entry_hash(prev, seq, at, actor_id, action, subject, detail)
         linked.append((seq, at, actor_id, action, subject, detail, prev, digest))
         prev = digest
+    return linked
+
+
+async def chain(conn: Conn, rows: Sequence[Sequence[Any]]) -> None:
+    """Link ``rows`` (at, actor_id, action, subject, detail) onto the chain's head, in order
+    (SQLite, whose one writer holds the head; PostgreSQL's ticks link in server/db/sequencer.py)."""
+    head = await conn.fetchrow("SELECT seq, hash FROM audit_head WHERE id = 1")
+    assert head is not None, "audit_head row missing: run migrations"
+    linked = links(int(head["seq"]), head["hash"], rows)
+    seq, prev = linked[-1][0], linked[-1][-1]
     await conn.insert_rows(
         "audit_log",
         ("seq", "at", "actor_id", "action", "subject", "detail", "prev_hash", "hash"),

@@ -41,8 +41,8 @@ class Settings(msgspec.Struct, frozen=True):
     # PostgreSQL: connections in each process's pool, and how many of them writes may hold at
     # once (at most the pool less 2): the rest stay free for pulls and lists while writes wait on
     # row locks (server/db/postgres.py, docs/operations.md § 2).
-    db_pool_size: int = 10
-    db_write_slots: int = 6
+    db_pool_size: int = 16
+    db_write_slots: int = 12
     # age public keys (age1…, spaces or commas between) every backup is encrypted to; empty:
     # archives are plain tar and `orderly backup` says so (docs/operations.md § 6).
     backup_recipients: str = ""

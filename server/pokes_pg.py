@@ -28,7 +28,8 @@ from server.db.engines import postgres_config
 
 CHANNEL = "orderly_poke"
 # ``?`` placeholder: run through ``server.db.sql`` like every other statement.
-NOTIFY_SQL = f"SELECT pg_notify('{CHANNEL}', ?)"
+NOTIFY_CALL = f"pg_notify('{CHANNEL}', ?)"
+NOTIFY_SQL = f"SELECT {NOTIFY_CALL}"
 # How the LISTEN connections show in ``pg_stat_activity`` (one per server process).
 APPLICATION_NAME = "orderly-pokes"
 

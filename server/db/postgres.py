@@ -32,8 +32,10 @@ COPY_MIN_ROWS = 4
 
 # Connections a write can never take: one for the tick, at least one for reads.
 RESERVED = 2
-POOL_SIZE = 10
-WRITE_SLOTS = 6
+# Saturated small pushes, one process (docs/benchmarks.md): 6 slots of 10 capped it at 167
+# pushes/s with every slot busy, 12 of 16 gave 198/s with no wait for a slot.
+POOL_SIZE = 16
+WRITE_SLOTS = 12
 
 
 @lru_cache(maxsize=512)

@@ -29,7 +29,7 @@ from typing import Any
 from server import audit
 from server.db.conn import Conn
 from server.db.errors import database_gone
-from server.pokes_pg import NOTIFY_SQL, poke_payload
+from server.pokes_pg import NOTIFY_CALL, NOTIFY_SQL, poke_payload
 
 log = logging.getLogger("orderly.sequencer")
 
@@ -37,6 +37,9 @@ log = logging.getLogger("orderly.sequencer")
 LOCK_KEY = 0x6F72_6465_726C_7931
 SAFETY_TICK_SECONDS = 1.0
 
+# Every statement of a tick is a round trip, and a push's answer waits for a tick: the changes
+# are numbered and ``last_seq`` moved in one statement, the audit queue taken with the chain's
+# head in one, and the links written with the new head and the notification in one.
 _MOVE_CHANGES = (
     "WITH moved AS (DELETE FROM change_queue RETURNING *),"
     " base AS (SELECT last_seq FROM sync_state WHERE id = 1),"
@@ -44,9 +47,24 @@ _MOVE_CHANGES = (
     "  INSERT INTO change_log (seq, table_name, row_id, op, buckets, removed)"
     "  SELECT base.last_seq + row_number() OVER (ORDER BY moved.id),"
     "   moved.table_name, moved.row_id, moved.op, moved.buckets, moved.removed"
-    "  FROM moved, base RETURNING buckets, removed)"
+    "  FROM moved, base RETURNING seq, buckets, removed),"
     # The buckets the numbered changes went to and left, for the pokes (server/poke.py).
-    " SELECT count(*), string_agg(DISTINCT buckets || removed, '') FROM numbered"
+    " summary AS (SELECT count(*) AS n, max(seq) AS last,"
+    "  string_agg(DISTINCT buckets || removed, '') AS buckets FROM numbered),"
+    " bumped AS (UPDATE sync_state SET last_seq = summary.last FROM summary"
+    "  WHERE sync_state.id = 1 AND summary.n > 0 RETURNING sync_state.last_seq)"
+    " SELECT n, last, buckets FROM summary"
+)
+_TAKE_AUDIT = (
+    "WITH taken AS (DELETE FROM audit_queue RETURNING id, at, actor_id, action, subject, detail)"
+    " SELECT taken.*, h.seq AS head_seq, h.hash AS head_hash"
+    " FROM taken, audit_head h WHERE h.id = 1 ORDER BY taken.id"
+)
+_LINK_AUDIT = (
+    "WITH linked AS (INSERT INTO audit_log (seq, at, actor_id, action, subject, detail, prev_hash,"
+    " hash) SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[],"
+    " ?::text[], ?::text[], ?::text[])),"
+    " head AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1)"
 )
 
 
@@ -54,22 +72,22 @@ async def tick(conn: Conn) -> tuple[int, frozenset[str]] | None:
     """One tick in ``conn``'s transaction (READ COMMITTED, a transaction of its own): the new
     ``last_seq`` and the buckets of the changes it numbered, or None if there were none."""
     await conn.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
-    [(moved, bucket_text)] = await conn.fetch_tuples(_MOVE_CHANGES)
-    entries = await conn.fetch(
-        "DELETE FROM audit_queue RETURNING id, at, actor_id, action, subject, detail"
-    )
-    if entries:
-        entries.sort(key=lambda e: e["id"])
-        await audit.chain(conn, [(e["at"], e["actor_id"], e["action"], e["subject"], e["detail"])
-                                 for e in entries])  # fmt: skip
-    if not moved:
-        return None
-    last = int(await conn.fetchval(
-        "UPDATE sync_state SET last_seq = last_seq + ? WHERE id = 1 RETURNING last_seq", (moved,)
-    ))  # fmt: skip
+    [(moved, last, bucket_text)] = await conn.fetch_tuples(_MOVE_CHANGES)
     buckets = frozenset((bucket_text or "").split())
-    await conn.execute(NOTIFY_SQL, (poke_payload(last, buckets),))
-    return last, buckets
+    notify = [poke_payload(int(last), buckets)] if moved else []
+    entries = await conn.fetch(_TAKE_AUDIT)
+    if entries:
+        head = entries[0]
+        links = audit.links(int(head["head_seq"]), head["head_hash"], [
+            (e["at"], e["actor_id"], e["action"], e["subject"], e["detail"]) for e in entries
+        ])  # fmt: skip
+        columns = [list(column) for column in zip(*links, strict=True)]
+        seq, digest = links[-1][0], links[-1][-1]
+        tail = f" SELECT {NOTIFY_CALL}" if notify else " SELECT 1"
+        await conn.execute(_LINK_AUDIT + tail, [*columns, seq, digest, *notify])
+    elif notify:
+        await conn.execute(NOTIFY_SQL, notify)
+    return (int(last), buckets) if moved else None
 
 
 class Sequencer:

@@ -20,16 +20,19 @@ import pstats
 import sqlite3
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
 
+from server.config import Settings
 from tests.bench import (
     LINES,
     Orders,
     PgDatabases,
     Result,
+    World,
     bench_initial_sync,
     bench_peer,
     bench_push,
@@ -121,7 +124,31 @@ def peer_benchmarks(
     return pushes, syncs
 
 
-async def postgres_benchmarks(n: int) -> list[Result]:
+def compared_with(peers: list[Result], hpush: Result, hsync: Result) -> list[Result]:
+    """The peer's rows again, each beside this Orderly row (the same peer run, another database
+    under Orderly): a row per comparison keeps the table's one 'Orderly ÷ peer' column."""
+    out = []
+    for r in peers:
+        mine = hpush if r.bench == "push" else hsync
+        if r.orderly is not None:
+            out.append(replace(r, orderly=mine, note=f"{r.note}, vs {mine.db}".lstrip(", ")))
+    return out
+
+
+def postgres_http(settings: Settings, world: World, n: int) -> tuple[Result, Result]:
+    say(f"PostgreSQL over HTTP: push {n:,} orders, then the rep's initial sync")
+    with http_server(settings) as base:
+        hpush = bench_push.http(base, world.tokens["rep"], world, n, "PostgreSQL")
+        say(f"  push {hpush.rate:,.0f} orders/s")
+        hexpected = expected_rows(n, run(signing_key_rows(settings)))
+        hsync = bench_initial_sync.http(
+            base, world.tokens["rep"], "sales rep", n, hexpected, "PostgreSQL"
+        )
+        say(f"  initial sync {hsync.rate:,.0f} rows/s")
+    return hpush, hsync
+
+
+async def postgres_benchmarks(n: int, with_http: bool, peers: list[Result]) -> list[Result]:
     pg = PgDatabases()
     if not await pg.available():
         say(f"PostgreSQL: not reachable at {pg.admin_url}; skipped")
@@ -160,7 +187,15 @@ async def postgres_benchmarks(n: int) -> list[Result]:
         for r in (rep_a, admin_a):
             r.raw, r.note = raw_read, "after ANALYZE"
         say(f"  after ANALYZE: rep {rep_a.rate:,.0f}, admin {admin_a.rate:,.0f} rows/s")
-        return [raw_push, pushed, raw_read, rep, admin, rep_a, admin_a]
+        out = [raw_push, pushed, raw_read, rep, admin, rep_a, admin_a]
+        if with_http:
+            hs = await pg.fresh("http")
+            hworld = await build_world(hs)
+            # The server runs in its own process; this one only waits for it.
+            hpush, hsync = await asyncio.to_thread(postgres_http, hs, hworld, n)
+            hpush.raw, hsync.raw = raw_push, raw_read
+            out += [hpush, hsync, *compared_with(peers, hpush, hsync)]
+        return out
     finally:
         await pg.drop_all()
 
@@ -209,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         results = sqlite_benchmarks(root, n, not args.no_http, not args.no_peer)
         if not args.no_postgres:
-            results += run(postgres_benchmarks(n))
+            peers = [r for r in results if r.orderly is not None]
+            results += run(postgres_benchmarks(n, not args.no_http, peers))
     push = [r for r in results if r.bench == "push"]
     sync = [r for r in results if r.bench != "push"]
     print(

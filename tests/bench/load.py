@@ -257,6 +257,7 @@ class Run:
     waits: dict[str, int] = field(default_factory=dict)  # PostgreSQL: connection states seen
     wait_samples: int = 0
     lag: list[float] = field(default_factory=list)
+    machine_busy: float = 0.0  # the whole machine, 1.0 = every core busy, in the window
     measuring: bool = False
 
 
@@ -482,6 +483,7 @@ class Result:
             else {},
             "server_cpu": self.server_cpu,
             "generator_cpu": self.generator_cpu,
+            "machine_busy": r.machine_busy,
             "loop_lag_p50_ms": lag[len(lag) // 2] * 1000,
             "loop_lag_p99_ms": lag[min(len(lag) - 1, int(0.99 * len(lag)))] * 1000,
             "health": self.health.summary(self.health_window) if self.health else None,
@@ -560,6 +562,7 @@ async def drive(
     await asyncio.sleep(think[1] + 1)  # every device has started and made its first pull
     say(f"  warmed up ({len(run.first_pull.latencies):,} initial pulls); measuring {seconds:.0f} s")
     cpu0, mine0, t0 = served.cpu_seconds(), _own_cpu(), time.perf_counter()
+    busy0, all0 = _machine_busy()
     run.measuring = True
     if pg_url:
         await _sample_waits(pg_url, run, seconds)
@@ -568,6 +571,8 @@ async def drive(
     run.measuring = False
     window = time.perf_counter() - t0
     cpu, mine = served.cpu_seconds() - cpu0, _own_cpu() - mine0
+    busy1, all1 = _machine_busy()
+    run.machine_busy = (busy1 - busy0) / max(all1 - all0, 1e-9)
     say(f"  stopping the devices ({run.streams_open:,} streams still open)")
     stop.set()
     await asyncio.gather(*tasks)
@@ -601,6 +606,14 @@ async def _sample_waits(url: str, run: Run, seconds: float) -> None:
             await asyncio.sleep(min(0.1, left))
     finally:
         await con.close()
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine so far, from /proc/stat: every process
+    counted, the database's and the load generator's too."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / TICKS, sum(fields[:8]) / TICKS
 
 
 def _own_cpu() -> float:
@@ -686,7 +699,8 @@ def markdown(results: list[Result]) -> str:
             f"{d['orders_acknowledged']:,}, in the database {d['orders_stored']:,}; "
             f"rejected {sum(d['rejected'].values())}, left unsent {d['left_pending']}; streams dropped {d['streams_dropped']}, "
             f"pokes heard {d['pokes']:,}; server CPU {d['server_cpu']:.0%} of a core, "
-            f"generator {d['generator_cpu']:.0%} (loop lag p50 {d['loop_lag_p50_ms']:.0f} ms, "
+            f"generator {d['generator_cpu']:.0%}, whole machine {d['machine_busy']:.0%} busy "
+            f"(loop lag p50 {d['loop_lag_p50_ms']:.0f} ms, "
             f"p99 {d['loop_lag_p99_ms']:.0f} ms){raw_ins}; load average "
             f"{d['load_average'][0]:.1f}; **errors {d['errors']}**\n"
         )

@@ -68,10 +68,10 @@ async def test_reads_get_a_connection_while_every_write_slot_waits_on_a_row_lock
 def test_the_pool_and_the_slots_come_from_the_environment() -> None:
     settings = from_env({"ORDERLY_DB_POOL_SIZE": "20", "ORDERLY_DB_WRITE_SLOTS": "12"})
     assert (settings.db_pool_size, settings.db_write_slots) == (20, 12)
-    assert (Settings().db_pool_size, Settings().db_write_slots) == (10, 6)
+    assert (Settings().db_pool_size, Settings().db_write_slots) == (16, 12)
 
 
-@pytest.mark.parametrize("slots", [0, 9, 10])
+@pytest.mark.parametrize("slots", [0, 9, 10])  # of a pool of 10: at most 8
 def test_slots_that_leave_no_connection_for_reads_are_refused(slots: int) -> None:
     with pytest.raises(ValueError, match="ORDERLY_DB_WRITE_SLOTS"):
         PostgresDatabase("postgresql://127.0.0.1/test", max_size=10, write_slots=slots)
