@@ -72,6 +72,10 @@ async def append(conn: Conn, entries: Sequence[AuditEntry]) -> None:
         await chain(conn, rows)
 
 
+# audit_log's columns, in the order ``links`` gives them.
+LOG_COLUMNS = ("seq", "at", "actor_id", "action", "subject", "detail", "prev_hash", "hash")
+
+
 def links(seq: int, prev: str, rows: Sequence[Sequence[Any]]) -> list[tuple]:
     """``rows`` (at, actor_id, action, subject, detail) linked after the head ``(seq, prev)``:
     audit_log rows (seq, at, actor_id, action, subject, detail, prev_hash, hash), in order."""
@@ -91,11 +95,7 @@ async def chain(conn: Conn, rows: Sequence[Sequence[Any]]) -> None:
     assert head is not None, "audit_head row missing: run migrations"
     linked = links(int(head["seq"]), head["hash"], rows)
     seq, prev = linked[-1][0], linked[-1][-1]
-    await conn.insert_rows(
-        "audit_log",
-        ("seq", "at", "actor_id", "action", "subject", "detail", "prev_hash", "hash"),
-        linked,
-    )
+    await conn.insert_rows("audit_log", LOG_COLUMNS, linked)
     await conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
 
 

@@ -55,14 +55,16 @@ _MOVE_CHANGES = (
     "  WHERE sync_state.id = 1 AND summary.n > 0 RETURNING sync_state.last_seq)"
     " SELECT n, last, buckets FROM summary"
 )
+# A LEFT JOIN: without the head row the entries still come back (head None), and the tick fails
+# and rolls back instead of deleting them unchained.
 _TAKE_AUDIT = (
     "WITH taken AS (DELETE FROM audit_queue RETURNING id, at, actor_id, action, subject, detail)"
     " SELECT taken.*, h.seq AS head_seq, h.hash AS head_hash"
-    " FROM taken, audit_head h WHERE h.id = 1 ORDER BY taken.id"
+    " FROM taken LEFT JOIN audit_head h ON h.id = 1 ORDER BY taken.id"
 )
 _LINK_AUDIT = (
-    "WITH linked AS (INSERT INTO audit_log (seq, at, actor_id, action, subject, detail, prev_hash,"
-    " hash) SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[],"
+    f"WITH linked AS (INSERT INTO audit_log ({', '.join(audit.LOG_COLUMNS)})"
+    " SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[],"
     " ?::text[], ?::text[], ?::text[])),"
     " head AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1)"
 )
@@ -78,6 +80,7 @@ async def tick(conn: Conn) -> tuple[int, frozenset[str]] | None:
     entries = await conn.fetch(_TAKE_AUDIT)
     if entries:
         head = entries[0]
+        assert head["head_seq"] is not None, "audit_head row missing: run migrations"
         links = audit.links(int(head["head_seq"]), head["head_hash"], [
             (e["at"], e["actor_id"], e["action"], e["subject"], e["detail"]) for e in entries
         ])  # fmt: skip

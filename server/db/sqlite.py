@@ -246,8 +246,5 @@ class SqliteDatabase:
             self._readers.put_nowait(reader)
 
     async def fetchrow(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
-        reader = await self._readers.get()
-        try:
-            return await reader.call(reader.calls.fetchrow, sql, args)
-        finally:
-            self._readers.put_nowait(reader)
+        # run_read's own hop; the BEGIN/ROLLBACK around one statement run on the reader's thread.
+        return await self.run_read(lambda conn: conn.fetchrow(sql, args))

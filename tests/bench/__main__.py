@@ -80,18 +80,9 @@ def sqlite_benchmarks(root: Path, n: int, with_http: bool, with_peer: bool) -> l
     syncs = [raw_read, rep, admin]
 
     if with_http:
-        say(f"SQLite over HTTP: push {n:,} orders, then the rep's initial sync")
         hs = run(fresh_sqlite(root, "http"))
         hworld = run(build_world(hs))
-        with http_server(hs) as base:
-            hpush = bench_push.http(base, hworld.tokens["rep"], hworld, n, "SQLite")
-            say(f"  push {hpush.rate:,.0f} orders/s")
-            # The server wrote its signing keys at start: the sync brings them too.
-            hexpected = expected_rows(n, run(signing_key_rows(hs)))
-            hsync = bench_initial_sync.http(
-                base, hworld.tokens["rep"], "sales rep", n, hexpected, "SQLite"
-            )
-            say(f"  initial sync {hsync.rate:,.0f} rows/s")
+        hpush, hsync = over_http(hs, hworld, n, "SQLite")
         hpush.raw, hsync.raw = raw_many, raw_read
         out.append(hpush)
         syncs.append(hsync)
@@ -135,15 +126,15 @@ def compared_with(peers: list[Result], hpush: Result, hsync: Result) -> list[Res
     return out
 
 
-def postgres_http(settings: Settings, world: World, n: int) -> tuple[Result, Result]:
-    say(f"PostgreSQL over HTTP: push {n:,} orders, then the rep's initial sync")
+def over_http(settings: Settings, world: World, n: int, db: str) -> tuple[Result, Result]:
+    """A real server on ``settings``' database: ``n`` orders pushed, then the rep's initial sync."""
+    say(f"{db} over HTTP: push {n:,} orders, then the rep's initial sync")
     with http_server(settings) as base:
-        hpush = bench_push.http(base, world.tokens["rep"], world, n, "PostgreSQL")
+        hpush = bench_push.http(base, world.tokens["rep"], world, n, db)
         say(f"  push {hpush.rate:,.0f} orders/s")
+        # The server wrote its signing keys at start: the sync brings them too.
         hexpected = expected_rows(n, run(signing_key_rows(settings)))
-        hsync = bench_initial_sync.http(
-            base, world.tokens["rep"], "sales rep", n, hexpected, "PostgreSQL"
-        )
+        hsync = bench_initial_sync.http(base, world.tokens["rep"], "sales rep", n, hexpected, db)
         say(f"  initial sync {hsync.rate:,.0f} rows/s")
     return hpush, hsync
 
@@ -192,7 +183,7 @@ async def postgres_benchmarks(n: int, with_http: bool, peers: list[Result]) -> l
             hs = await pg.fresh("http")
             hworld = await build_world(hs)
             # The server runs in its own process; this one only waits for it.
-            hpush, hsync = await asyncio.to_thread(postgres_http, hs, hworld, n)
+            hpush, hsync = await asyncio.to_thread(over_http, hs, hworld, n, "PostgreSQL")
             hpush.raw, hsync.raw = raw_push, raw_read
             out += [hpush, hsync, *compared_with(peers, hpush, hsync)]
         return out
