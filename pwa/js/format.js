@@ -34,13 +34,56 @@ export function minorToInput(minor, currency = DEFAULT_CURRENCY) {
   return (Number(minor) / 10 ** minorDigits(currency)).toFixed(minorDigits(currency));
 }
 
-/** The text of a price field as minor units: "12.5" → 1250; null when it is not a price. */
-export function inputToMinor(text, currency = DEFAULT_CURRENCY) {
-  const clean = String(text ?? '').trim().replace(/[\s,，]/g, '').replace('。', '.');
+/** The decimal separator of a locale: "." (en, zh), "," (de, fr, es, ru). */
+export function decimalSeparator(locale = getLang()) {
+  return cached('decimal', locale, null, () =>
+    new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.');
+}
+
+/** The separator a person types decimals with: their device's locale (a rep in Germany types
+ * "18,5" whatever language the app shows), else the app's language. */
+export function typedDecimal() {
+  const locale = globalThis.navigator?.language;
+  return locale ? decimalSeparator(locale) : decimalSeparator();
+}
+
+// Full-width digits and punctuation of Chinese input methods, as ASCII.
+const fullWidth = (s) => s.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
+  .replace(/[，、]/g, ',').replace(/[。．]/g, '.');
+
+/** The text of a price field as minor units; null when it is not a price.
+ * "12.5", "12,5" and "１２，５" → 1250; "1,234.56", "1.234,56" and "1 234,56" → 123456.
+ * One separator is a decimal point unless it is followed by exactly three digits in a grouped
+ * number and is not the typist's own decimal separator ("1,234" → 123400 in English, null in
+ * German where it means 1.234); two kinds: the last one is the decimal point. */
+export function inputToMinor(text, currency = DEFAULT_CURRENCY, { decimal = typedDecimal() } = {}) {
+  const clean = fullWidth(String(text ?? '').trim()).replace(/[\s\u00a0\u202f'’_]/g, '');
   const digits = minorDigits(currency);
-  const match = /^(\d+)(?:\.(\d*))?$/.exec(clean);
-  if (!match || (match[2] ?? '').length > digits) return null;
-  return Number(match[1]) * 10 ** digits + Number((match[2] ?? '').padEnd(digits, '0') || 0);
+  const last = Math.max(clean.lastIndexOf(','), clean.lastIndexOf('.'));
+  const seps = new Set(clean.replace(/[^.,]/g, ''));
+  let whole = clean;
+  let fraction = '';
+  if (seps.size === 2 || (last >= 0 && !groupsOnly(clean, clean[last], decimal))) {
+    whole = clean.slice(0, last);
+    fraction = clean.slice(last + 1);
+    const group = clean[last] === ',' ? '.' : ',';
+    if (whole.includes(clean[last]) || (whole.includes(group) && !grouped(whole, group))) return null;
+    whole = whole.split(group).join('');
+  } else if (last >= 0) {
+    whole = clean.split(clean[last]).join('');
+  }
+  if (!/^\d*$/.test(whole) || !/^\d*$/.test(fraction) || !(whole + fraction)) return null;
+  if (fraction.length > digits) return null;
+  return Number(whole || 0) * 10 ** digits + Number(fraction.padEnd(digits, '0') || 0);
+}
+
+const grouped = (text, sep) => new RegExp(`^\\d{1,3}(\\${sep}\\d{3})+$`).test(text);
+
+/** Whether `sep` in `text` (its only kind of separator) groups thousands rather than marking
+ * decimals: grouped by threes, and either used more than once or not the typist's decimal. */
+function groupsOnly(text, sep, decimal) {
+  if (!grouped(text, sep)) return false;
+  return text.split(sep).length > 2 || sep !== decimal;
 }
 
 /** Integers with the language's grouping: 12345 → "12,345". */

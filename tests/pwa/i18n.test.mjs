@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import {
-  formatDate, formatDateTime, formatMoney, formatNumber, inputToMinor, minorDigits, minorToInput,
+  decimalSeparator, formatDate, formatDateTime, formatMoney, formatNumber, inputToMinor, minorDigits, minorToInput,
 } from '../../pwa/js/format.js';
 import { LANGUAGES, LOCALES, hasKey, pickLanguage, t } from '../../pwa/js/i18n.js';
 
@@ -118,6 +118,38 @@ test('price fields: minor units to text and back', () => {
   assert.equal(inputToMinor('abc'), null);
   assert.equal(inputToMinor(''), null);
   assert.equal(inputToMinor('100', 'JPY'), 100);
+});
+
+test('price fields: the decimal comma, grouping and full-width input (issue 17 item 1)', () => {
+  const en = { decimal: '.' };
+  const de = { decimal: ',' };
+  // "18,5" is eighteen and a half, never 185, whoever types it.
+  for (const how of [en, de]) {
+    assert.equal(inputToMinor('18,5', 'CNY', how), 1850);
+    assert.equal(inputToMinor('18,50', 'CNY', how), 1850);
+    assert.equal(inputToMinor('0,07', 'CNY', how), 7);
+    assert.equal(inputToMinor('1.234,56', 'CNY', how), 123456);
+    assert.equal(inputToMinor('1,234.56', 'CNY', how), 123456);
+    assert.equal(inputToMinor('1 234,56', 'CNY', how), 123456);
+    assert.equal(inputToMinor('1\u202f234,56', 'CNY', how), 123456);
+    assert.equal(inputToMinor('1,234,567', 'CNY', how), 123456700);
+    assert.equal(inputToMinor('１８，５', 'CNY', how), 1850); // a Chinese IME's full-width text
+    assert.equal(inputToMinor('１８。５', 'CNY', how), 1850);
+    assert.equal(inputToMinor('1,23,4', 'CNY', how), null);
+    assert.equal(inputToMinor('12,34.5', 'CNY', how), null);
+    assert.equal(inputToMinor('1,2345', 'CNY', how), null);
+    assert.equal(inputToMinor('.', 'CNY', how), null);
+    assert.equal(inputToMinor(',5', 'CNY', how), 50);
+    assert.equal(inputToMinor('18,5', 'JPY', how), null); // yen has no minor digits
+  }
+  // One separator before three digits: thousands, unless it is the typist's decimal separator.
+  assert.equal(inputToMinor('1,234', 'CNY', en), 123400);
+  assert.equal(inputToMinor('1.234', 'CNY', en), null);
+  assert.equal(inputToMinor('1.234', 'CNY', de), 123400);
+  assert.equal(inputToMinor('1,234', 'CNY', de), null);
+  assert.equal(decimalSeparator('en'), '.');
+  assert.equal(decimalSeparator('zh-Hant'), '.');
+  assert.equal(decimalSeparator('de-DE'), ',');
 });
 
 test('dates per locale; a calendar date stays that day', () => {

@@ -4,8 +4,10 @@
 import { html } from 'htm/preact';
 
 import { limitsOf, valueProblems } from '../core/validate.js';
-import { formatMoney, inputToMinor, minorToInput } from '../format.js';
+import { formatMoney, formatNumber, inputToMinor, minorToInput } from '../format.js';
 import { t } from '../i18n.js';
+import { useApp } from './context.js';
+import { useLive } from './live.js';
 import { FieldProblems, rangeHint } from './validation.js';
 
 /** A new line for `product`: quantity 1 at the product's price (text as the fields hold it). */
@@ -47,20 +49,56 @@ export function LineLimits() {
     ${t('line.qty')}: ${rangeHint('order.create', ['lines', 0, 'qty'])} · ${t('line.unitPrice')}: ${rangeHint('order.create', ['lines', 0, 'unit_price'])}</p>`;
 }
 
-/** The quantity and price inputs of one line (the quantity's range is the catalog's). */
+/** The quantity and price inputs of one line (the quantity's range is the catalog's); under the
+ * price, the amount it was read as ("18,5" → ¥18.50), so a misread price is seen before saving. */
 export function QtyPrice({ qty, price, onQty, onPrice, disabled, problems = [] }) {
   const { minimum, maximum } = limitsOf('order.create', ['lines', 0, 'qty']);
   const wrong = (field) => (problems.some((p) => p.path[p.path.length - 1] === field) ? 'true' : 'false');
+  const read = inputToMinor(price);
   return html`
     <label class="mini"><span>${t('line.qty')}</span>
       <input type="number" inputmode="numeric" min=${minimum ?? 1} max=${maximum} step="1" data-testid="line-qty" value=${qty}
         aria-invalid=${wrong('qty')} disabled=${disabled} onInput=${(e) => onQty(e.currentTarget.value)} /></label>
     <label class="mini"><span>${t('line.unitPrice')}</span>
       <input type="text" inputmode="decimal" data-testid="line-price" value=${price}
-        aria-invalid=${wrong('unit_price')} disabled=${disabled} onInput=${(e) => onPrice(e.currentTarget.value)} /></label>`;
+        aria-invalid=${wrong('unit_price')} disabled=${disabled} onInput=${(e) => onPrice(e.currentTarget.value)} />
+      ${read !== null && html`<small class="hint" data-testid="line-price-read">= ${formatMoney(read)}</small>`}</label>`;
 }
 
-export function LinesEditor({ lines, onChange }) {
+/** Units of each product available (on hand less reserved) in `warehouseId`, or in every
+ * warehouse when none is chosen; a product with no stock level has none. Undefined while loading. */
+export function useAvailable(productIds, warehouseId) {
+  const { store } = useApp();
+  const key = [...new Set(productIds)].sort().join(',');
+  return useLive(async () => {
+    const ids = key ? key.split(',') : [];
+    const levels = ids.length ? await store.db.stock_levels.where('product_id').anyOf(ids).toArray() : [];
+    const available = Object.fromEntries(ids.map((id) => [id, 0]));
+    for (const l of levels) {
+      if (!warehouseId || l.warehouse_id === warehouseId) available[l.product_id] += l.on_hand - l.reserved;
+    }
+    return available;
+  }, [store, key, warehouseId]);
+}
+
+/** What a person should look at twice before saving a line, without stopping them: a price of
+ * 0, more units than are available. `qty` and `price` are the fields' text. */
+export function LineWarnings({ productId, qty, price, available }) {
+  const parsed = parseLine({ productId, qty, price }).line;
+  if (!parsed) return null;
+  const have = available?.[productId];
+  const warnings = [
+    parsed.unitPrice === 0 && ['free', t('line.warn.free')],
+    have !== undefined && parsed.qty > have &&
+      ['stock', have > 0 ? t('line.warn.stock', { n: formatNumber(have) }) : t('line.warn.none')],
+  ].filter(Boolean);
+  if (!warnings.length) return null;
+  return html`<ul class="line-warnings">${warnings.map(([kind, text]) =>
+    html`<li key=${kind} class="warning" data-testid="line-warning" data-kind=${kind}>${text}</li>`)}</ul>`;
+}
+
+/** The lines of a new order; `available` (useAvailable) warns of more than is in stock. */
+export function LinesEditor({ lines, onChange, available }) {
   const update = (key, patch) => onChange(lines.map((l) => (l.key === key ? { ...l, ...patch } : l)));
   const remove = (key) => onChange(lines.filter((l) => l.key !== key));
   const total = lines.reduce((sum, l) => sum + (lineTotal(l) ?? 0), 0);
@@ -80,6 +118,7 @@ export function LinesEditor({ lines, onChange }) {
               <span class="line-total" data-testid="line-total">${bad ? t(`line.bad.${bad}`) : formatMoney(lineTotal(l))}</span>
             </div>
             <${FieldProblems} problems=${problems} testid="line-problem" />
+            ${!bad && html`<${LineWarnings} productId=${l.productId} qty=${l.qty} price=${l.price} available=${available} />`}
           </li>`;
       })}
     </ul>

@@ -9,12 +9,12 @@ import { t } from '../i18n.js';
 import { ErrorBox, Loading, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useById } from './hooks.js';
-import { QtyPrice, lineProblems, parseLine } from './lines.js';
+import { LineWarnings, QtyPrice, lineProblems, parseLine, useAvailable } from './lines.js';
 import { useLive } from './live.js';
 import { ProductPicker } from './pickers.js';
 import { FieldProblems } from './validation.js';
 
-function EditableLine({ orderId, line, product }) {
+function EditableLine({ orderId, line, product, available }) {
   const { actions } = useApp();
   const [draft, setDraft] = useState(null);
   const [run, busy, error, setError] = useAction();
@@ -45,6 +45,7 @@ function EditableLine({ orderId, line, product }) {
           : html`<span class="line-total" data-testid="line-total">${formatMoney(line.qty * line.unit_price)}</span>`}
       </div>
       <${FieldProblems} problems=${problems} testid="line-problem" />
+      ${changed && html`<${LineWarnings} productId=${line.product_id} qty=${qty} price=${price} available=${available} />`}
       <${ErrorBox} error=${error} />
     </li>`;
 }
@@ -67,12 +68,16 @@ export function OrderLines({ order, editable }) {
   const products = useById('products');
   const [picking, setPicking] = useState(false);
   const [run, , error] = useAction();
+  const available = useAvailable((lines ?? []).map((l) => l.product_id), order.warehouse_id);
   if (!lines || !products) return html`<${Loading} />`;
+  // A line's own units may be reserved already: only what it adds must be available.
+  const besides = (l) => available && { [l.product_id]: (available[l.product_id] ?? 0) + l.qty };
   const add = (p) => run(() => actions.upsertLine(order.id, { productId: p.id, qty: 1, unitPrice: p.unit_price }));
   return html`
     <ul class="lines" data-testid="order-lines">
       ${lines.map((l) => (editable
-        ? html`<${EditableLine} key=${l.id} orderId=${order.id} line=${l} product=${products[l.product_id]} />`
+        ? html`<${EditableLine} key=${l.id} orderId=${order.id} line=${l} product=${products[l.product_id]}
+            available=${besides(l)} />`
         : html`<${ReadOnlyLine} key=${l.id} line=${l} product=${products[l.product_id]} />`))}
     </ul>
     <p class="total">${t('order.total')}: <strong data-testid="order-total">${formatMoney(order.total)}</strong></p>

@@ -12,7 +12,7 @@ import { t } from '../i18n.js';
 import { ErrorBox, Field, Screen, Select, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useWarehouses } from './hooks.js';
-import { LinesEditor, lineFor, lineProblems, lineTotal, parseLine } from './lines.js';
+import { LinesEditor, lineFor, lineProblems, lineTotal, parseLine, useAvailable } from './lines.js';
 import { useLive } from './live.js';
 import { CustomerPicker, ProductPicker } from './pickers.js';
 import { refusedOrderDraft } from './refused.js';
@@ -41,6 +41,7 @@ export function OrderNew({ query }) {
     warehouseId: me.user.warehouse_id ?? '', paymentMethod: '',
   });
   const [run, busy, error, setError] = useAction();
+  const available = useAvailable(lines.map((l) => l.productId), form.warehouseId);
   const set = (field) => (value) => setForm({ ...form, [field]: value });
 
   // /orders/new?refused=<result id>: an order the server refused, back in the form with all it
@@ -114,7 +115,7 @@ export function OrderNew({ query }) {
         <h2>${t('order.customer')}</h2>
         <${CustomerPicker} value=${customer} onChange=${choose} />
         <h2>${t('order.lines')}</h2>
-        <${LinesEditor} lines=${lines} onChange=${setLines} />
+        <${LinesEditor} lines=${lines} onChange=${setLines} available=${available} />
         ${picking
           ? html`<${ProductPicker} onPick=${addProduct} onClose=${() => setPicking(false)} />`
           : html`<button type="button" class="big" data-testid="line-add" onClick=${() => setPicking(true)}>

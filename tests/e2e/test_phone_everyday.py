@@ -1,0 +1,166 @@
+"""The rep's phone as its users expect it (issue 17, items 1–8), in a real browser on a real
+server, phone viewport. Each test walks one item the way a rep would, on one rep's phone
+(module-scoped: the tests run in any order, each looks only at what it made)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.conftest import Server, device, new_server, passkey_page, serving
+from tests.e2e.sales import Api, app, by, create_customer, enroll, go, wait_synced
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
+TEA = "Everyday jasmine tea"
+CUSTOMER = "Everyday Teahouse"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with serving(new_server(tmp_path_factory, "everyday")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def catalog(api: Api) -> dict[str, str]:
+    """A warehouse with 5 of the tea (¥45.00) available."""
+    wh = api._json("POST", "/api/admin/warehouses", {"code": "EVD", "name": "Everyday depot"})
+    tea = api._json(
+        "POST", "/api/admin/products", {"sku": "EVD-TEA", "name": TEA, "unit_price": 4500}
+    )
+    api._json(
+        "POST",
+        "/api/admin/stock/adjust",
+        {"product_id": tea["id"], "warehouse_id": wh["id"], "delta": 5, "reason": "receive"},
+    )
+    return {"warehouse": wh["id"], "tea": tea["id"]}
+
+
+@pytest.fixture(scope="module")
+def rep(server: Server, api: Api, catalog: dict[str, str], browser: Browser) -> Iterator[Page]:
+    """Rita's phone, enrolled, with the customer made on it."""
+    page = passkey_page(browser, **PHONE, locale="en-US")
+    _, link = api.invite("Rita Everyday")
+    enroll(page, link)
+    create_customer(page, CUSTOMER)
+    wait_synced(page)
+    yield page
+    page.context.close()
+
+
+def _start_order(page: Page) -> None:
+    go(page, "home")
+    by(page, "new-order").click()
+    by(page, "customer-search").fill(CUSTOMER)
+    by(page, "customer-option").filter(has_text=CUSTOMER).first.click()
+    by(page, "line-add").click()
+    by(page, "product-option").filter(has_text=TEA).first.click()
+    by(page, "product-picker-close").click()
+
+
+def test_a_decimal_comma_price_is_read_as_a_decimal_and_shown_before_saving(
+    rep: Page, api: Api, catalog: dict[str, str], browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """Item 1: "18,5" is ¥18.50 (not ¥185), the amount read is shown under the field; a price of
+    0 and more than the stock available are warned of, and the order still saves."""
+    page = rep
+    _start_order(page)
+    line = by(page, "line").first
+    expect(line.get_by_test_id("line-price-read")).to_have_text("= CN¥45.00")
+    line.get_by_test_id("line-price").fill("18,5")
+    expect(line.get_by_test_id("line-price-read")).to_have_text("= CN¥18.50")
+    expect(line.get_by_test_id("line-total")).to_have_text("CN¥18.50")
+    expect(line.get_by_test_id("line-warning")).to_have_count(0)
+
+    line.get_by_test_id("line-price").fill("0")
+    expect(line.get_by_test_id("line-warning")).to_have_attribute("data-kind", "free")
+    line.get_by_test_id("line-price").fill("1,234.5")
+    expect(line.get_by_test_id("line-price-read")).to_have_text("= CN¥1,234.50")
+    line.get_by_test_id("line-price").fill("18,5")
+
+    # 5 are available in all warehouses, and in the depot once it is chosen; 6 is one too many.
+    line.get_by_test_id("line-qty").fill("6")
+    expect(line.get_by_test_id("line-warning")).to_have_text("Only 5 available in stock.")
+    by(page, "order-warehouse").select_option(catalog["warehouse"])
+    expect(line.get_by_test_id("line-warning")).to_have_attribute("data-kind", "stock")
+    line.get_by_test_id("line-qty").fill("5")
+    expect(line.get_by_test_id("line-warning")).to_have_count(0)
+    expect(by(page, "order-total")).to_have_text("CN¥92.50")
+
+    by(page, "save-order").click()
+    expect(by(page, "order-detail")).to_be_visible()
+    number = by(page, "order-number").text_content()
+    wait_synced(page)
+    rows = api.pull_all()
+    [order] = [o for o in rows["orders"].values() if o["number"] == number]
+    [sent] = [x for x in rows["order_lines"].values() if x["order_id"] == order["id"]]
+    assert (sent["unit_price"], sent["qty"], order["total"]) == (1850, 5, 9250)
+
+    # A rep whose phone speaks German types "1.234,5": one thousand two hundred thirty-four and a half.
+    german = device(browser, contexts, **PHONE, locale="de-DE")
+    _, link = api.invite("Greta Komma")
+    enroll(german, link)
+    create_customer(german, CUSTOMER)
+    _start_order(german)
+    price = by(german, "line").first.get_by_test_id("line-price")
+    price.fill("1.234,5")
+    expect(by(german, "line-price-read")).to_contain_text("1,234.50")
+    price.fill("1.234")  # a thousand two hundred thirty-four where a comma marks decimals
+    expect(by(german, "line-price-read")).to_contain_text("1,234.00")
+
+
+def _order_due(page: Page, due: date | None) -> str:
+    """A one-line order, due on ``due``; answers its number."""
+    _start_order(page)
+    if due:
+        by(page, "order-due").fill(due.isoformat())
+    by(page, "save-order").click()
+    expect(by(page, "order-detail")).to_be_visible()
+    return by(page, "order-number").text_content() or ""
+
+
+def _groups(page: Page, numbers: set[str]) -> list[tuple[str, list[str]]]:
+    """The list's headings, top to bottom, with those of ``numbers`` under each."""
+    for number in numbers:
+        expect(app(page).locator(f'[data-number="{number}"]')).to_be_visible()
+    out = []
+    for section in by(page, "order-group").all():
+        mine = [n for n in section.get_by_test_id("order-item").evaluate_all(
+            "els => els.map(e => e.dataset.number)") if n in numbers]  # fmt: skip
+        if mine:
+            out.append((section.get_attribute("data-group") or "", mine))
+    return out
+
+
+@pytest.mark.dates
+def test_orders_list_newest_first_or_by_due_date_with_the_overdue_flagged(rep: Page) -> None:
+    """Item 2: the list reads newest first under "Today"; by due date the overdue order is on
+    top, flagged, then the rest by their day; the choice is kept on the phone."""
+    page = rep
+    today = date.today()
+    late = _order_due(page, today - timedelta(days=2))
+    later = _order_due(page, today + timedelta(days=40))
+    undated = _order_due(page, None)
+    mine = {late, later, undated}
+
+    go(page, "orders")
+    expect(by(page, "order-sort")).to_have_value("created")
+    assert _groups(page, mine) == [("today", [undated, later, late])]
+    flagged = app(page).locator(f'[data-number="{late}"]')
+    expect(flagged).to_have_attribute("data-overdue", "true")
+    expect(flagged.get_by_test_id("order-overdue")).to_have_text("Overdue")
+    expect(app(page).locator(f'[data-number="{later}"]').get_by_test_id("order-overdue")).to_have_count(0)
+
+    by(page, "order-sort").select_option("due")
+    expect(by(page, "order-group").first).to_have_attribute("data-group", "overdue")
+    expect(by(page, "order-group").first.get_by_role("heading")).to_contain_text(re.compile("Overdue"))
+    assert _groups(page, mine) == [("overdue", [late]), ("dueLater", [later]), ("noDue", [undated])]
+
+    go(page, "home")
+    go(page, "orders")
+    expect(by(page, "order-sort")).to_have_value("due")
+    by(page, "order-sort").select_option("created")
