@@ -4,15 +4,17 @@ server, phone viewport. Each test walks one item the way a rep would, on one rep
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.e2e.conftest import Server, device, new_server, passkey_page, serving
-from tests.e2e.sales import Api, app, by, create_customer, enroll, go, wait_synced
+from tests.e2e.sales import SYNC_TIMEOUT, Api, app, by, create_customer, enroll, go, wait_synced
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
 TEA = "Everyday jasmine tea"
@@ -164,3 +166,46 @@ def test_orders_list_newest_first_or_by_due_date_with_the_overdue_flagged(rep: P
     go(page, "orders")
     expect(by(page, "order-sort")).to_have_value("due")
     by(page, "order-sort").select_option("created")
+
+
+def test_every_screen_says_offline_and_what_waits_and_the_first_download(
+    rep: Page, api: Api, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """Item 3: a slim bar on every screen but Home while offline, with the changes waiting; the
+    initial sync's progress on whatever screen the rep opens while it downloads."""
+    page = rep
+    go(page, "orders")
+    expect(by(page, "offline-banner")).to_have_count(0)
+    page.context.set_offline(True)
+    for tab in ("orders", "customers", "products", "conflicts"):
+        go(page, tab)
+        expect(by(page, "offline-banner")).to_contain_text("Offline")
+    go(page, "home")
+    expect(by(page, "offline-banner")).to_have_count(0)  # Home has the whole sync card
+    number = _order_due(page, None)
+    go(page, "orders")
+    expect(by(page, "offline-banner")).to_contain_text(re.compile(r"\d+ changes? waits? to be sent"))
+    assert int(by(page, "offline-banner").get_attribute("data-pending") or 0) >= 1
+    page.context.set_offline(False)
+    expect(by(page, "offline-banner")).to_have_count(0, timeout=SYNC_TIMEOUT)
+    go(page, "home")
+    expect(by(page, "pending-count")).to_have_text("0", timeout=SYNC_TIMEOUT)
+    assert number
+
+    # A new phone's first download, paged small and slow: the bar shows on the orders screen.
+    phone = device(browser, contexts, **PHONE, locale="en-US")
+
+    def small_slow_pages(route: Route) -> None:
+        body = json.loads(route.request.post_data or "{}")
+        body["limit"] = 2
+        time.sleep(0.3)
+        route.continue_(post_data=json.dumps(body))
+
+    phone.route("**/api/sync/pull", small_slow_pages)
+    _, link = api.invite("Rita Newphone")
+    phone.goto(link)
+    by(phone, "enroll").click()
+    expect(by(phone, "signed-in")).to_be_visible()
+    go(phone, "orders")
+    expect(by(phone, "sync-bar-progress")).to_contain_text(re.compile(r"Downloading [\d,]+ of [\d,]+"))
+    expect(by(phone, "sync-bar-progress")).to_have_count(0, timeout=SYNC_TIMEOUT)

@@ -24,6 +24,7 @@ import { CustomerList } from './customers.js';
 import { Home } from './home.js';
 import { useOpenConflicts, useOutcomes } from './hooks.js';
 import { useObservable } from './live.js';
+import { SyncBar } from './sync-bar.js';
 import { OrderDetail } from './order.js';
 import { OrderNew } from './order-new.js';
 import { OrderList } from './orders.js';
@@ -153,6 +154,7 @@ export function App({ session }) {
         <div class="app desktop" data-testid="desktop-layout">
           <${SideNav} tab=${tab} role=${role} path=${path} />
           <main>
+            <${SyncBar} path=${path} />
             <${Screen} key=${path} params=${found?.params ?? {}} query=${query} />
           </main>
         </div>
@@ -162,6 +164,7 @@ export function App({ session }) {
     <${AppContext.Provider} value=${session}>
       <div class="app">
         <main>
+          <${SyncBar} path=${path} />
           <${Screen} key=${path} params=${found?.params ?? {}} query=${query} />
         </main>
         <${BottomNav} tab=${found?.route.tab} />
