@@ -115,12 +115,12 @@ def test_a_decimal_comma_price_is_read_as_a_decimal_and_shown_before_saving(
     expect(by(german, "line-price-read")).to_contain_text("1,234.00")
 
 
-def _order_due(page: Page, due: date | None) -> str:
-    """A one-line order, due on ``due``; answers its number."""
+def _order_due(page: Page, due: date | None, draft: bool = False) -> str:
+    """A one-line order, due on ``due`` (a draft if ``draft``); answers its number."""
     _start_order(page)
     if due:
         by(page, "order-due").fill(due.isoformat())
-    by(page, "save-order").click()
+    by(page, "save-draft" if draft else "save-order").click()
     expect(by(page, "order-detail")).to_be_visible()
     return by(page, "order-number").text_content() or ""
 
@@ -209,3 +209,26 @@ def test_every_screen_says_offline_and_what_waits_and_the_first_download(
     go(phone, "orders")
     expect(by(phone, "sync-bar-progress")).to_contain_text(re.compile(r"Downloading [\d,]+ of [\d,]+"))
     expect(by(phone, "sync-bar-progress")).to_have_count(0, timeout=SYNC_TIMEOUT)
+
+
+def test_order_detail_shows_the_order_first_and_its_actions_last(rep: Page) -> None:
+    """Item 4: customer, total and status at the top; lines before the QR code; the actions at
+    the end, forward ones first; cancelling asks again (with a reason) and can be called off."""
+    page = rep
+    number = _order_due(page, None, draft=True)  # a draft can be submitted or cancelled
+    top = lambda testid: by(page, testid).first.bounding_box()["y"]  # noqa: E731
+    expect(by(page, "order-summary-customer")).to_have_text(CUSTOMER)
+    expect(by(page, "order-summary-total")).to_have_text("CN¥45.00")
+    expect(by(page, "order-status")).to_be_visible()
+    assert top("order-summary") < top("order-lines") < top("order-qr") < top("order-actions")
+    assert top("status-timeline") < top("order-actions")
+    buttons = by(page, "order-actions").get_by_role("button")
+    assert buttons.first.get_attribute("data-testid") == "transition-submitted"
+    assert buttons.last.get_attribute("data-testid") == "transition-cancelled"
+
+    by(page, "transition-cancelled").click()
+    expect(by(page, "transition-reason")).to_be_visible()
+    by(page, "order-actions").get_by_role("button", name="Cancel", exact=True).click()
+    expect(by(page, "transition-confirm")).to_have_count(0)
+    expect(by(page, "order-status")).not_to_have_text("Cancelled")
+    assert number

@@ -164,6 +164,7 @@ export default {
   'order.customer': 'Customer',
   'order.lines': 'Lines',
   'order.details': 'Details',
+  'order.actions': 'Actions',
   'order.status': 'Status',
   'order.priority': 'Priority',
   'order.dueDate': 'Due date',

@@ -163,6 +163,7 @@ export default {
   'order.customer': '客户',
   'order.lines': '明细',
   'order.details': '详情',
+  'order.actions': '操作',
   'order.status': '状态',
   'order.priority': '优先级',
   'order.dueDate': '交货日期',

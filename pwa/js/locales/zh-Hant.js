@@ -163,6 +163,7 @@ export default {
   'order.customer': '客戶',
   'order.lines': '明細',
   'order.details': '詳情',
+  'order.actions': '操作',
   'order.status': '狀態',
   'order.priority': '優先順序',
   'order.dueDate': '交貨日期',

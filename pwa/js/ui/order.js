@@ -1,12 +1,14 @@
-// One order: number, status and the "not synced yet" marker; header fields (editable until the
-// status locks them), its QR code (ui/qr.js), lines, the transitions this role may make, the status timeline, payments.
+// One order, what it is first and what can be done with it last: number, status and the "not
+// synced yet" marker; customer and total; header fields (editable until the status locks them),
+// lines, payments, its QR code (ui/qr.js), the status timeline; then the transitions this role
+// may make, forward ones first, those that undo work asked again with a reason.
 
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { Invalid } from '../core/validate.js';
 import { fieldsLocked, linesLocked, mayMutate, priorities, transitionsFor } from '../core/vocab.js';
-import { formatDate, formatDateTime } from '../format.js';
+import { formatDate, formatDateTime, formatMoney } from '../format.js';
 import { t } from '../i18n.js';
 import {
   ErrorBox, Facts, Field, Loading, PendingMark, Screen, Select, StatusBadge, useAction,
@@ -75,7 +77,9 @@ function Transitions({ order }) {
   const [reason, setReason] = useState('');
   const [run, busy, error] = useAction();
   if (!mayMutate(me.user.role, 'order.transition')) return null;
-  const next = transitionsFor(me.user.role, order.status);
+  // Forward first, the undoing ones (danger) after them: the first big button moves work on.
+  const next = transitionsFor(me.user.role, order.status)
+    .sort((a, b) => Number(ASK_REASON.has(a)) - Number(ASK_REASON.has(b)));
   if (!next.length) return null;
   const go = (to, why) => run(async () => {
     await actions.transition(order.id, to, why || undefined);
@@ -83,7 +87,8 @@ function Transitions({ order }) {
     setReason('');
   });
   return html`
-    <div class="transitions">
+    <h2>${t('order.actions')}</h2>
+    <div class="transitions" data-testid="order-actions">
       ${asking
         ? html`<div class="inset">
             <p>${t('transition.confirm', { status: t(`status.${asking}`) })}</p>
@@ -137,7 +142,10 @@ export function OrderDetail({ params }) {
         <${StatusBadge} status=${order.status} testid="order-status" />
         ${pending.has(`orders:${order.id}`) && html`<${PendingMark} testid="order-pending" />`}
       </div>
-      <${Transitions} order=${order} />
+      <div class="order-summary" data-testid="order-summary">
+        <span>${customer ? html`<${Link} href=${`/customers/${customer.id}`} data-testid="order-summary-customer">${customer.name}<//>` : '…'}</span>
+        <strong data-testid="order-summary-total">${formatMoney(order.total)}</strong>
+      </div>
       <h2>${t('order.details')}</h2>
       ${editing ? html`<${HeaderForm} order=${order} onDone=${() => setEditing(false)} />` : html`
         <${Facts} rows=${[
@@ -151,14 +159,15 @@ export function OrderDetail({ params }) {
         ]} />
         ${canEdit && html`<button type="button" data-testid="order-edit" onClick=${() => setEditing(true)}>${t('common.edit')}</button>`}
         ${!canEdit && fieldsLocked(order.status) && html`<p class="muted" data-testid="order-locked">${t('order.locked')}</p>`}`}
-      <h2>${t('qr.title')}</h2>
-      <${OrderQr} order=${order} pending=${pending.has(`orders:${order.id}`)} />
       <h2>${t('order.lines')}</h2>
       <${OrderLines} order=${order} editable=${canEditLines} />
       <h2>${t('order.payments')}</h2>
       <${Payments} order=${order} canRecord=${mayMutate(role, 'payment.record')} />
+      <h2>${t('qr.title')}</h2>
+      <${OrderQr} order=${order} pending=${pending.has(`orders:${order.id}`)} />
       <h2>${t('order.timeline')}</h2>
       <${Timeline} order=${order} />
       <${OrderConflicts} order=${order} />
+      <${Transitions} order=${order} />
     <//>`;
 }
