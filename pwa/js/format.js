@@ -99,13 +99,16 @@ function toDate(value) {
   return new Date(value);
 }
 
-/** "2025-03-04" or an ISO time → the date in the language's form ("Mar 4, 2025", "2025年3月4日"). */
-export function formatDate(value, { lang = getLang(), timeZone } = {}) {
+/** "2025-03-04" or an ISO time → the date in the language's form ("Mar 4, 2025", "2025年3月4日");
+ * with `weekday`, "Tue, Mar 4, 2025", "2025年3月4日周二". */
+export function formatDate(value, { lang = getLang(), timeZone, weekday = false } = {}) {
   if (!value) return '—';
   const d = toDate(value);
   if (Number.isNaN(d.getTime())) return String(value);
-  return cached('date', lang, timeZone, () =>
-    new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone })).format(d);
+  const options = weekday
+    ? { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', timeZone }
+    : { dateStyle: 'medium', timeZone };
+  return cached('date', lang, options, () => new Intl.DateTimeFormat(lang, options)).format(d);
 }
 
 /** An ISO time → date and time in the language's form. */

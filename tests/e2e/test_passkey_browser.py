@@ -29,7 +29,7 @@ def _me_status(page: Page) -> int:
 def _signed_in(page: Page) -> None:
     expect(page.get_by_test_id("signed-in")).to_be_visible()
     expect(page.get_by_test_id("me-name")).to_have_text(NAME)
-    expect(page.get_by_test_id("me-role")).to_have_text("admin")
+    expect(page.get_by_test_id("me-role")).to_have_attribute("data-role", "admin")
     expect(page.get_by_test_id("me-device")).to_have_text(re.compile(r"^[0-9A-HJKMNP-TV-Z]{3}$"))
     expect(page.get_by_test_id("error")).to_be_hidden()
 

@@ -232,3 +232,35 @@ def test_order_detail_shows_the_order_first_and_its_actions_last(rep: Page) -> N
     expect(by(page, "transition-confirm")).to_have_count(0)
     expect(by(page, "order-status")).not_to_have_text("Cancelled")
     assert number
+
+
+def test_chinese_in_its_own_script_roles_in_words_dates_in_the_language(rep: Page) -> None:
+    """Item 6: in 繁體中文 the page says so (lang), the font stack is Traditional's, the role is
+    a word of the language (not "sales"), and a date picked is said back in Chinese."""
+    page = rep
+    try:
+        go(page, "home")
+        expect(by(page, "me-role")).to_have_text("Sales")
+        by(page, "nav-settings").click()
+        by(page, "lang-select").select_option("zh-Hant")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
+        font = page.evaluate("getComputedStyle(document.body).fontFamily")
+        assert "PingFang TC" in font and "Noto Sans CJK TC" in font and " SC" not in font, font
+        go(page, "home")
+        expect(by(page, "me-role")).to_have_text("業務")
+        expect(by(page, "me-role")).to_have_attribute("data-role", "sales")
+
+        _start_order(page)
+        by(page, "order-due").fill("2031-03-04")
+        expect(by(page, "order-due-read")).to_have_text("2031年3月4日週二")
+
+        go(page, "home")
+        by(page, "nav-settings").click()
+        by(page, "lang-select").select_option("zh-Hans")
+        font = page.evaluate("getComputedStyle(document.body).fontFamily")
+        assert "PingFang SC" in font and " TC" not in font, font
+    finally:
+        go(page, "home")
+        by(page, "nav-settings").click()
+        by(page, "lang-select").select_option("en")
+        expect(page.locator("html")).to_have_attribute("lang", "en")

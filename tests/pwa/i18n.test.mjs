@@ -153,6 +153,9 @@ test('price fields: the decimal comma, grouping and full-width input (issue 17 i
 });
 
 test('dates per locale; a calendar date stays that day', () => {
+  assert.equal(formatDate('2025-03-04', { lang: 'en', weekday: true }), 'Tue, Mar 4, 2025');
+  assert.equal(formatDate('2025-03-04', { lang: 'zh-Hans', weekday: true }), '2025年3月4日周二');
+  assert.equal(formatDate('2025-03-04', { lang: 'zh-Hant', weekday: true }), '2025年3月4日週二');
   assert.equal(formatDate('2025-03-04', { lang: 'en' }), 'Mar 4, 2025');
   assert.equal(formatDate('2025-03-04', { lang: 'zh-Hans' }), '2025年3月4日');
   assert.equal(formatDate('2025-03-04', { lang: 'zh-Hant' }), '2025年3月4日');

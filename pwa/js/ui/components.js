@@ -3,6 +3,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
+import { formatDate } from '../format.js';
 import { hasKey, t } from '../i18n.js';
 import { navigate } from './router.js';
 import { describe } from './validation.js';
@@ -65,7 +66,12 @@ export function Field({ label, value, onInput, testid, type = 'text', multiline,
   const input = multiline
     ? html`<textarea data-testid=${testid} value=${value ?? ''} onInput=${handler} rows="3" ...${rest} />`
     : html`<input type=${type} data-testid=${testid} value=${value ?? ''} onInput=${handler} ...${rest} />`;
-  return html`<label class="field"><span>${label}</span>${input}</label>`;
+  // A date picker is laid out in the browser's locale (mm/dd/yyyy in an American Chrome,
+  // whatever the app speaks): the date it holds is said again in the app's language.
+  const read = type === 'date' && value
+    ? html`<small class="hint" data-testid=${testid && `${testid}-read`}>${formatDate(value, { weekday: true })}</small>`
+    : null;
+  return html`<label class="field"><span>${label}</span>${input}${read}</label>`;
 }
 
 /** A labelled select of [value, text] options. */

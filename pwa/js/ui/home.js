@@ -83,8 +83,7 @@ function Account() {
     <div class="card account">
       <dl class="facts">
         <dt>${t('me.name')}</dt><dd data-testid="me-name">${me.user.name}</dd>
-        <dt>${t('me.role')}</dt><dd><span data-testid="me-role">${me.user.role}</span>
-          <small class="muted"> · ${t(`role.${me.user.role}`)}</small></dd>
+        <dt>${t('me.role')}</dt><dd data-testid="me-role" data-role=${me.user.role}>${t(`role.${me.user.role}`)}</dd>
         <dt>${t('me.device')}</dt><dd data-testid="me-device">${me.device?.code ?? '—'}</dd>
       </dl>
       <button type="button" data-testid="logout" disabled=${busy} onClick=${() => run(logout)}>
