@@ -40,10 +40,9 @@ from server.qr.page import CSS as STATUS_PAGE_CSS
 
 _INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
-PERMISSIONS_POLICY = (
-    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
-    "bluetooth=(), interest-cohort=()"
-)
+# Only features the browsers we serve know: an unknown one ("bluetooth", "interest-cohort")
+# is logged as an error on every page load (tests/e2e/test_phone_everyday.py reads the console).
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=()"
 HSTS = "max-age=31536000; includeSubDomains"
 
 

@@ -12,7 +12,15 @@ from sync.store import WriteTx
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_of_ms(int(datetime.now(UTC).timestamp() * 1000))
+
+
+def iso_of_ms(ms: int) -> str:
+    return (
+        datetime.fromtimestamp(ms / 1000, UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
 
 
 @dataclass(frozen=True)
@@ -55,3 +63,10 @@ class MutationContext:
     hlc: Timestamp
     now: str = field(default_factory=now_iso)
     policy: Policy = field(default_factory=Policy)
+
+    @property
+    def made_at(self) -> str:
+        """When the person did it: the time of the mutation's HLC (the device's clock when it
+        was made, offline perhaps days ago), never after the server's now. What a record's
+        ``created_at`` says, so that it does not change when the device syncs."""
+        return min(iso_of_ms(self.hlc.ms), self.now)

@@ -11,12 +11,58 @@ const BATCH = 100;
 const TIMER_MS = 60_000;
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
+// The event stream only hurries syncs the timer makes anyway: after failures it waits longer.
+const STREAM_BACKOFF_MAX_MS = 5 * 60_000;
 
 /** Delay before retry `attempt + 1`: half of the capped exponential plus a random share of the
  * other half, so devices that failed together do not retry together. */
-export function backoff(attempt, random = Math.random) {
-  const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+export function backoff(attempt, random = Math.random, max = BACKOFF_MAX_MS) {
+  const cap = Math.min(max, BACKOFF_MIN_MS * 2 ** attempt);
   return cap / 2 + random() * (cap / 2);
+}
+
+/** The server's event stream (`connect()` opens it, or answers null when it cannot be opened:
+ * offline, no EventSource). A poke or hello calls `onPoke`; `revoked` closes it for good and
+ * calls `onRevoked`. On an error the stream is closed and opened again after a backoff growing
+ * to 5 minutes: EventSource would reconnect by itself every few seconds for as long as a phone
+ * has no signal, which costs battery and tells nothing the 60 s timer does not. */
+export function eventStream({ connect, onPoke, onRevoked, schedule = setTimeout, cancel = clearTimeout,
+  random = Math.random }) {
+  let source = null;
+  let timer = null;
+  let attempt = 0;
+  const close = () => {
+    source?.close();
+    source = null;
+  };
+  function open() {
+    if (source || timer !== null) return;
+    source = connect();
+    if (!source) return;
+    source.addEventListener('open', () => { attempt = 0; });
+    source.addEventListener('poke', () => onPoke());
+    source.addEventListener('hello', () => { attempt = 0; onPoke(); });
+    source.addEventListener('revoked', () => { close(); onRevoked(); });
+    source.addEventListener('error', () => {
+      close();
+      timer = schedule(() => { timer = null; open(); }, backoff(attempt++, random, STREAM_BACKOFF_MAX_MS));
+    });
+  }
+  return {
+    open,
+    /** Back online: open now, the backoff forgotten. */
+    reopen() {
+      cancel(timer);
+      timer = null;
+      attempt = 0;
+      open();
+    },
+    stop() {
+      cancel(timer);
+      timer = null;
+      close();
+    },
+  };
 }
 
 /** Whether an error means "try again later" (no network, a proxy or server failure). */
@@ -38,7 +84,6 @@ export function createSync(store, { request = api, online = () => navigator.onLi
   let attempt = 0;
   let retryTimer = null;
   let tickTimer = null;
-  let events = null;
   let stopped = true;
 
   async function push() {
@@ -144,29 +189,22 @@ export function createSync(store, { request = api, online = () => navigator.onLi
     return running;
   }
 
-  function openEvents() {
-    if (events || stopped || typeof EventSource === 'undefined' || !online()) return;
-    events = new EventSource('/api/sync/events');
-    events.addEventListener('poke', () => syncNow());
-    events.addEventListener('hello', () => syncNow());
-    // The server ends the stream when this device, session or passkey is revoked: no
-    // reconnecting; the sync that follows is answered 401 and the app says why.
-    events.addEventListener('revoked', () => { closeEvents(); syncNow(); });
-  }
-
-  function closeEvents() {
-    events?.close();
-    events = null;
-  }
+  // The server ends the stream when this device, session or passkey is revoked: no
+  // reconnecting; the sync that follows is answered 401 and the app says why.
+  const events = eventStream({
+    connect: () => (typeof EventSource === 'undefined' || !online() ? null : new EventSource('/api/sync/events')),
+    onPoke: () => syncNow(),
+    onRevoked: () => syncNow(),
+  });
 
   const onOnline = () => {
     report({ online: true, state: 'idle' });
     attempt = 0;
-    openEvents();
+    events.reopen();
     syncNow();
   };
   const onOffline = () => {
-    closeEvents();
+    events.stop();
     report({ online: false, state: 'offline' });
   };
   let unlisten = null;
@@ -183,7 +221,7 @@ export function createSync(store, { request = api, online = () => navigator.onLi
       tickTimer = setInterval(() => {
         if (document.visibilityState === 'visible') syncNow();
       }, TIMER_MS);
-      openEvents();
+      events.open();
       syncNow();
     },
     stop() {
@@ -195,7 +233,7 @@ export function createSync(store, { request = api, online = () => navigator.onLi
       clearInterval(tickTimer);
       clearTimeout(retryTimer);
       retryTimer = null;
-      closeEvents();
+      events.stop();
     },
   };
 }

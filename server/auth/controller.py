@@ -12,7 +12,14 @@ from litestar.params import JSONBody
 
 from server.auth.devices import DeviceIn, MyDevice
 from server.auth.principal import CSRF_COOKIE, SESSION_COOKIE, Principal, signed_in
-from server.auth.service import CeremonyStart, PasskeyOut, SignedIn, Started, UserOut
+from server.auth.service import (
+    CeremonyStart,
+    EnrollmentAbout,
+    PasskeyOut,
+    SignedIn,
+    Started,
+    UserOut,
+)
 from server.auth.tokens import revoke_token
 from server.errors import Forbidden
 from server.state import AppState
@@ -68,6 +75,13 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
     request_max_body_size = AUTH_MAX_BODY
+
+    @post("/enroll/about", status_code=200, operation_id="authEnrollAbout",
+          summary="Whose an enrollment link is (name and role), before a passkey is made")  # fmt: skip
+    async def enroll_about(
+        self, data: JSONBody[EnrollBegin], app_state: NamedDependency[AppState]
+    ) -> EnrollmentAbout:
+        return await app_state.auth.enroll_about(data.token)
 
     @post("/enroll/begin", status_code=200, operation_id="authEnrollBegin",
           summary="Begin registering a passkey with an enrollment link's token")  # fmt: skip

@@ -30,6 +30,13 @@ class CeremonyStart(msgspec.Struct):
     options: dict[str, Any]  # PublicKeyCredential{Creation,Request}OptionsJSON
 
 
+class EnrollmentAbout(msgspec.Struct):
+    """Whom an enrollment link enrolls (its page names them before a passkey is made)."""
+
+    user_name: str
+    role: str
+
+
 class UserOut(msgspec.Struct):
     id: str
     name: str
@@ -88,6 +95,14 @@ class AuthService:
         self.db, self.store, self.settings, self.keys = db, store, settings, keys
 
     # ---- registration: by enrollment link, or one more passkey for a signed-in user -----------
+
+    async def enroll_about(self, token: str) -> EnrollmentAbout:
+        """Whose an enrollment link is, so the page can say it before a passkey is made; the
+        same refusals as ``enroll_begin`` for a link that cannot be used."""
+        async with self.db.read() as conn:
+            found = await enrollment.check(conn, token)
+            user = await _user(conn, found.user_id)
+        return EnrollmentAbout(user.name, user.role)
 
     async def enroll_begin(self, token: str) -> CeremonyStart:
         async with self.db.write() as conn:

@@ -16,7 +16,7 @@ async def upsert(ctx: MutationContext, args: CustomerUpsert) -> Outcome:
     current = await ctx.tx.get("customers", args.id)
     values = {f: getattr(args, f) for f in FIELDS}
     if current is None:
-        row = {"id": args.id, **values, "owner_id": ctx.actor.user_id, "created_at": ctx.now}
+        row = {"id": args.id, **values, "owner_id": ctx.actor.user_id, "created_at": ctx.made_at}
         await writer.insert(ctx, "customers", row, bk.for_customer(row))
         return APPLIED
     if current["deleted"] or not ctx.actor.can_see(current["buckets"]):

@@ -72,9 +72,9 @@ async def create(ctx: MutationContext, args: OrderCreate) -> Outcome:
         "channel": args.channel,
         "total": sum(line.qty * line.unit_price for line in args.lines),
         "status_history": writer.dumps(
-            [{"to": args.status, "at": ctx.now, "by": ctx.actor.user_id, "hlc": str(ctx.hlc)}]
+            [{"to": args.status, "at": ctx.made_at, "by": ctx.actor.user_id, "hlc": str(ctx.hlc)}]
         ),
-        "created_at": ctx.now,
+        "created_at": ctx.made_at,
         "updated_at": ctx.now,
     }
     if args.status == "submitted" and (why := await review.reasons(ctx, order)):

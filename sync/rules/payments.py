@@ -108,7 +108,7 @@ async def record(ctx: MutationContext, args: PaymentRecord) -> Outcome:
     values = {"method": args.method, "amount": args.amount, "status": args.status}
     existing = await ctx.tx.get("payments", args.id)
     if existing is None:
-        row = {"id": args.id, "order_id": order["id"], **values, "created_at": ctx.now}
+        row = {"id": args.id, "order_id": order["id"], **values, "created_at": ctx.made_at}
         await check_refunds(ctx, order, None, row)
         await writer.insert(ctx, "payments", row, bk.decode(order["buckets"]))
         cid = await cancelled_notice(ctx, order, row)

@@ -82,6 +82,9 @@ def test_a_decimal_comma_price_is_read_as_a_decimal_and_shown_before_saving(
     expect(line.get_by_test_id("line-warning")).to_have_attribute("data-kind", "free")
     line.get_by_test_id("line-price").fill("1,234.5")
     expect(line.get_by_test_id("line-price-read")).to_have_text("= CN¥1,234.50")
+    line.get_by_test_id("line-price").fill("99999999999")  # a long amount wraps, the page stays
+    expect(line.get_by_test_id("line-price-read")).to_contain_text("99,999,999,999.00")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     line.get_by_test_id("line-price").fill("18,5")
 
     # 5 are available in all warehouses, and in the depot once it is chosen; 6 is one too many.
@@ -264,3 +267,59 @@ def test_chinese_in_its_own_script_roles_in_words_dates_in_the_language(rep: Pag
         by(page, "nav-settings").click()
         by(page, "lang-select").select_option("en")
         expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_small_things_settings_logout_enrollment_console_stream_and_created_time(
+    rep: Page, api: Api, browser: Browser, contexts: list[BrowserContext]
+) -> None:
+    """Item 7: no tab is lit on Settings; logging out asks first; the enrollment page names
+    whose link it is; no Permissions-Policy complaint in the console; the event stream waits
+    longer after each failure; an order made offline keeps its created time when it syncs."""
+    page = rep
+    go(page, "home")
+    by(page, "nav-settings").click()
+    expect(by(page, "settings")).to_be_visible()
+    expect(app(page).locator("nav.tabs [aria-current]")).to_have_count(0)
+
+    by(page, "logout").click()
+    expect(by(page, "logout-ask")).to_contain_text("Log out")
+    by(page, "logout-cancel").click()
+    expect(by(page, "logout-ask")).to_have_count(0)
+    expect(by(page, "settings")).to_be_visible()  # still signed in
+
+    # Made offline, synced later: the same created time before and after.
+    page.context.set_offline(True)
+    _order_due(page, None)
+    created = by(page, "order-created-value").locator("time")
+    made_at = created.get_attribute("datetime")
+    page.wait_for_timeout(1500)  # the server's now moves on before the order reaches it
+    page.context.set_offline(False)
+    expect(by(page, "order-pending")).to_have_count(0, timeout=SYNC_TIMEOUT)
+    expect(created).to_have_attribute("datetime", made_at or "?")
+
+    # A new phone: the link names its person; the console has no policy complaints.
+    phone = device(browser, contexts, **PHONE, locale="en-US")
+    console: list[str] = []
+    phone.on("console", lambda m: console.append(m.text))
+    _, link = api.invite("Mei Whom")
+    phone.goto(link)
+    expect(by(phone, "enroll-whom")).to_contain_text("Mei Whom (Sales)")
+    expect(by(phone, "enroll-whom")).to_have_attribute("data-role", "sales")
+    assert not [m for m in console if "Permissions-Policy" in m or "feature" in m.lower()], console
+
+    # No signal but the phone thinks it is online: the stream fails; each retry waits longer.
+    attempts: list[float] = []
+
+    def refuse(route: Route) -> None:
+        attempts.append(time.monotonic())
+        route.abort("internetdisconnected")
+
+    phone.route("**/api/sync/events", refuse)
+    by(phone, "enroll").click()
+    expect(by(phone, "signed-in")).to_be_visible()
+    deadline = time.monotonic() + 20
+    while len(attempts) < 4 and time.monotonic() < deadline:
+        phone.wait_for_timeout(250)
+    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    assert len(gaps) >= 3, attempts
+    assert gaps[2] >= 1.9 and gaps[2] > gaps[0], gaps  # 0.5–1 s, 1–2 s, 2–4 s, …

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { ApiError } from '../../pwa/js/api.js';
 import { useVocabulary } from '../../pwa/js/core/vocab.js';
 import { openStore } from '../../pwa/js/store.js';
-import { backoff, createSync } from '../../pwa/js/sync.js';
+import { backoff, createSync, eventStream } from '../../pwa/js/sync.js';
 
 useVocabulary(JSON.parse(readFileSync(process.env.ORDERLY_VOCABULARY ?? 'build/vocabulary.json', 'utf8')));
 
@@ -169,4 +169,74 @@ test('backoff grows, is capped, and is jittered', () => {
   assert.equal(backoff(0, () => 1), 1000);
   assert.equal(backoff(3, () => 0), 4000);
   assert.equal(backoff(20, () => 1), 60_000);
+});
+
+/** A stand-in EventSource: listeners by event name, `fire(name)` as the browser would. */
+class FakeSource {
+  constructor() {
+    this.listeners = {};
+    this.closed = false;
+  }
+  addEventListener(name, fn) {
+    (this.listeners[name] ??= []).push(fn);
+  }
+  fire(name) {
+    for (const fn of this.listeners[name] ?? []) fn();
+  }
+  close() {
+    this.closed = true;
+  }
+}
+
+test('the event stream backs off after failures instead of reconnecting every few seconds (issue 17 item 7)', () => {
+  const opened = [];
+  const timers = [];
+  let pokes = 0;
+  let revoked = 0;
+  let reachable = true;
+  const stream = eventStream({
+    connect: () => (reachable ? opened[opened.push(new FakeSource()) - 1] : null),
+    onPoke: () => { pokes += 1; },
+    onRevoked: () => { revoked += 1; },
+    schedule: (fn, ms) => timers.push({ fn, ms }) - 1,
+    cancel: () => {},
+    random: () => 1, // the longest delay of each attempt
+  });
+  stream.open();
+  stream.open(); // already open: one stream
+  assert.equal(opened.length, 1);
+  opened[0].fire('hello');
+  opened[0].fire('poke');
+  assert.equal(pokes, 2);
+
+  // No signal: each failure closes the stream and waits longer before the next try, up to 5 min.
+  const delays = [];
+  for (let i = 0; i < 12; i++) {
+    opened.at(-1).fire('error');
+    assert.equal(opened.at(-1).closed, true);
+    delays.push(timers.at(-1).ms);
+    timers.at(-1).fn();
+  }
+  assert.deepEqual(delays.slice(0, 4), [1000, 2000, 4000, 8000]);
+  assert.equal(Math.max(...delays), 300_000);
+  assert.equal(opened.length, 13); // one try per delay, not one every few seconds
+
+  // Offline when the delay ends: nothing opened, nothing scheduled; back online it opens at once.
+  opened.at(-1).fire('error');
+  reachable = false;
+  timers.at(-1).fn();
+  assert.equal(opened.length, 13);
+  reachable = true;
+  stream.reopen();
+  assert.equal(opened.length, 14);
+  opened.at(-1).fire('open'); // a stream that works forgets the failures
+  opened.at(-1).fire('error');
+  assert.equal(timers.at(-1).ms, 1000);
+
+  // Revoked: closed for good, the app told.
+  timers.at(-1).fn();
+  opened.at(-1).fire('revoked');
+  assert.equal(revoked, 1);
+  assert.equal(opened.at(-1).closed, true);
+  assert.equal(timers.length, 14); // nothing scheduled after the revocation
 });

@@ -90,6 +90,22 @@ def test_enrollment_link_works_once(server: LiveServer, admin_token: str):
     assert len(server.query("SELECT id FROM passkeys")) == 1
 
 
+def test_an_enrollment_link_says_whose_it_is_until_it_is_used(server: LiveServer, admin_token: str):
+    """The enrollment page names the person before a passkey is made (issue 17 item 7); a link
+    that cannot be used is refused with the same codes as the ceremony."""
+    invited = invite(server, admin_token, "Wen Li", "finance")
+    url = invited["enrollment"]["url"]
+    token = url.split("#", 1)[1]
+    phone = Phone(server)
+    about = phone.http.post("/api/auth/enroll/about", json={"token": token})
+    assert about.status_code == 200 and about.json() == {"user_name": "Wen Li", "role": "finance"}
+    made_up = phone.http.post("/api/auth/enroll/about", json={"token": "oen_made-up"})
+    assert made_up.status_code == 400 and error_code(made_up) == "enrollment_invalid"
+    phone.enroll(url)
+    used = Phone(server).http.post("/api/auth/enroll/about", json={"token": token})
+    assert used.status_code == 400 and error_code(used) == "enrollment_used"
+
+
 @pytest.mark.dates
 def test_expired_enrollment_refused(serve: Callable[..., LiveServer]):
     server = serve(enrollment_ttl_hours=0, **FAST)
@@ -234,8 +250,13 @@ def test_several_passkeys_per_user(server: LiveServer, admin_token: str):
         # The passkey the user has is excluded: the authenticator will not make a duplicate.
         assert len(start["options"]["excludeCredentials"]) == 1
         laptop = SoftAuthenticator(origin=server.settings.origin)
-        r = c.post("/api/auth/passkeys/finish", json={
-            "ceremony_id": start["ceremony_id"], "credential": laptop.create(start["options"])})
+        r = c.post(
+            "/api/auth/passkeys/finish",
+            json={
+                "ceremony_id": start["ceremony_id"],
+                "credential": laptop.create(start["options"]),
+            },
+        )
         assert r.status_code == 200, r.text
         assert len(c.get("/api/auth/passkeys").json()) == 2
     other = Phone(server, "Laptop")
@@ -335,7 +356,9 @@ def test_revoked_device_refused_and_its_outbox_accepted_after_login(
     with phone.authed() as c:
         refused = c.post("/api/sync/push", json=push_body(client_id, outbox))
         assert refused.status_code == 401 and error_code(refused) == "device_revoked"
-        assert c.post("/api/sync/pull", json={"client_id": client_id, "schema": 1}).status_code == 401
+        assert (
+            c.post("/api/sync/pull", json={"client_id": client_id, "schema": 1}).status_code == 401
+        )
     # The user logs in again on the phone: a new device, and the outbox goes through.
     assert phone.login().status_code == 200
     assert phone.device_id != old_device

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from sync.context import Actor
+from sync.context import Actor, iso_of_ms, now_iso
 from sync.errors import Gap
 from sync.hlc import Clock, wall_ms
 from sync.ids import stock_level_id
@@ -278,6 +278,39 @@ async def test_order_create_defaults_and_the_same_order_sent_again(
     assert (taken.status, taken.error) == ("rejected", "number_taken")
     assert await get(store, "orders", "o-2") is None
     assert await last_seq(store) == seq
+
+
+async def test_a_record_made_offline_keeps_the_time_it_was_made(
+    store: Any, phone: Device, tablet: Device
+) -> None:
+    """``created_at`` is when the rep made it (the mutation's HLC, the device's clock), not when
+    the device synced: the same time the phone showed before it synced (issue 17 item 7). A
+    clock ahead of the server's is no later than the server's now."""
+    made = wall_ms() - 3 * 3600_000  # three hours offline
+    r = await phone.send(
+        "customer.upsert", {"id": "c-off", "name": "Offline Tea"}, hlc_at(made, "phone")
+    )
+    assert r.status == "applied"
+    r = await phone.send(
+        "order.create", order_args("o-off", customer_id="c-off"), hlc_at(made + 1, "phone")
+    )
+    assert r.status == "applied"
+    order = await get(store, "orders", "o-off")
+    assert order["created_at"] == iso_of_ms(made + 1)
+    assert msgspec.json.decode(order["status_history"])[0]["at"] == iso_of_ms(made + 1)
+    assert order["updated_at"] > order["created_at"]  # it reached the server now
+    assert (await get(store, "customers", "c-off"))["created_at"] == iso_of_ms(made)
+
+    before = now_iso()
+    ahead = wall_ms() + 60_000  # within the skew the server takes, but in its future
+    r = await tablet.send(
+        "order.create",
+        order_args("o-ahead", "K7F-AHEAD", lines=[line("l-a")]),
+        hlc_at(ahead, "tablet"),
+    )
+    assert r.status == "applied"
+    created = (await get(store, "orders", "o-ahead"))["created_at"]
+    assert before <= created <= now_iso() < iso_of_ms(ahead)
 
 
 # ---- order.update: per-field merge --------------------------------------------------------
@@ -1358,8 +1391,15 @@ async def test_a_sales_rep_pulls_only_their_own_customers_and_orders(
     d_b, _ = await pull_all(store, REP_B, "rep-b-phone", cur_b)
     # The stock level is in the catalog (reps see stock on the products screen); the move not.
     level = ("stock_levels", stock_level_id("wh-1", "p-1"))
-    assert {(c.t, c.id, c.op) for c in d_a} == {("conflicts", mine.conflict_id, "put"), (*level, "put")}
-    assert {(c.t, c.id) for c in d_b} == {("orders", "o-b"), ("conflicts", theirs.conflict_id), level}
+    assert {(c.t, c.id, c.op) for c in d_a} == {
+        ("conflicts", mine.conflict_id, "put"),
+        (*level, "put"),
+    }
+    assert {(c.t, c.id) for c in d_b} == {
+        ("orders", "o-b"),
+        ("conflicts", theirs.conflict_id),
+        level,
+    }
     (c,) = [c for c in d_a if c.t == "conflicts"]
     assert c.row["kind"] == "missing_reference" and isinstance(c.row["mutation"], dict)
     (s,) = [c for c in d_a if c.t == "stock_levels"]
@@ -1371,16 +1411,53 @@ async def test_customer_fields_sent_unchanged_from_base_do_not_conflict(store, c
     sends the name as it saw it: B's phone applies, A's name stays, no conflict."""
     rep = Actor("u-rep-cu", "sales")
     a, b = Clock("client-cust-a"), Clock("client-cust-b")
-    await push(store, rep, PushRequest("client-cust-a", 1, [
-        MutationIn(1, "customer.upsert", {"id": "c-9", "name": "Old", "phone": "1"}, str(a.now()))]))
+    await push(
+        store,
+        rep,
+        PushRequest(
+            "client-cust-a",
+            1,
+            [
+                MutationIn(
+                    1, "customer.upsert", {"id": "c-9", "name": "Old", "phone": "1"}, str(a.now())
+                )
+            ],
+        ),
+    )
     async with store.read() as rtx:
         base = (await rtx.rows("customers", ["c-9"]))[0]["version"]
-    await push(store, rep, PushRequest("client-cust-a", 1, [
-        MutationIn(2, "customer.upsert", {"id": "c-9", "name": "New", "base_version": base},
-                   str(a.now()))]))
-    r = await push(store, rep, PushRequest("client-cust-b", 1, [
-        MutationIn(1, "customer.upsert",
-                   {"id": "c-9", "name": "Old", "phone": "2", "base_version": base}, str(b.now()))]))
+    await push(
+        store,
+        rep,
+        PushRequest(
+            "client-cust-a",
+            1,
+            [
+                MutationIn(
+                    2,
+                    "customer.upsert",
+                    {"id": "c-9", "name": "New", "base_version": base},
+                    str(a.now()),
+                )
+            ],
+        ),
+    )
+    r = await push(
+        store,
+        rep,
+        PushRequest(
+            "client-cust-b",
+            1,
+            [
+                MutationIn(
+                    1,
+                    "customer.upsert",
+                    {"id": "c-9", "name": "Old", "phone": "2", "base_version": base},
+                    str(b.now()),
+                )
+            ],
+        ),
+    )
     assert r.results[0].status == "applied"
     async with store.read() as rtx:
         row = (await rtx.rows("customers", ["c-9"]))[0]

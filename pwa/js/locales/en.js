@@ -25,6 +25,7 @@ export default {
   'health.unreachable': 'unreachable',
 
   'enroll.title': 'Set up your passkey',
+  'enroll.whom': 'This link is for {name} ({role}). If that is not you, do not go on: ask an administrator for your own link.',
   'enroll.explain': 'This link makes a passkey for you on this device: your fingerprint, face or screen lock logs you in from now on. Nobody has a password.',
   'enroll.button': 'Create my passkey',
   'enroll.incomplete': 'This enrollment link is incomplete: ask an administrator for a new one.',
@@ -104,6 +105,7 @@ export default {
   'me.role': 'Role',
   'me.device': 'Device',
   'me.logout': 'Log out',
+  'me.logoutAsk': 'Log out of this device? You log in again with your passkey.',
 
   'role.admin': 'Administrator',
   'role.manager': 'Manager',

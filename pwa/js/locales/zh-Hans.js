@@ -24,6 +24,7 @@ export default {
   'health.unreachable': '无法连接',
 
   'enroll.title': '设置通行密钥',
+  'enroll.whom': '此链接属于 {name}（{role}）。如果不是您，请不要继续，请向管理员索取您自己的链接。',
   'enroll.explain': '此链接会在本设备上为您创建通行密钥：今后用指纹、面容或屏幕锁即可登录，无需密码。',
   'enroll.button': '创建我的通行密钥',
   'enroll.incomplete': '此注册链接不完整：请向管理员索取新的链接。',
@@ -103,6 +104,7 @@ export default {
   'me.role': '角色',
   'me.device': '设备',
   'me.logout': '退出登录',
+  'me.logoutAsk': '要在此设备上退出登录吗？之后用您的通行密钥重新登录。',
 
   'role.admin': '管理员',
   'role.manager': '经理',

@@ -24,6 +24,7 @@ export default {
   'health.unreachable': '無法連線',
 
   'enroll.title': '設定通行密鑰',
+  'enroll.whom': '此連結屬於 {name}（{role}）。如果不是您，請勿繼續，請向管理員索取您自己的連結。',
   'enroll.explain': '此連結會在本裝置上為您建立通行密鑰：今後用指紋、臉部或螢幕鎖即可登入，無需密碼。',
   'enroll.button': '建立我的通行密鑰',
   'enroll.incomplete': '此註冊連結不完整：請向管理員索取新的連結。',
@@ -103,6 +104,7 @@ export default {
   'me.role': '角色',
   'me.device': '裝置',
   'me.logout': '登出',
+  'me.logoutAsk': '要在此裝置上登出嗎？之後用您的通行金鑰重新登入。',
 
   'role.admin': '管理員',
   'role.manager': '經理',

@@ -50,7 +50,7 @@ const ROUTES = [
   { path: '/conflicts/:id', screen: ConflictDetail, tab: 'conflicts' },
   { path: '/refused', screen: RefusedList, tab: 'home' },
   { path: '/refused/:id', screen: RefusedDetail, tab: 'home' },
-  { path: '/settings', screen: Settings, tab: 'home' },
+  { path: '/settings', screen: Settings, tab: 'settings' }, // no tab of the bar: none lit
   { path: '/scan', screen: Scan, tab: 'home' },
   { path: '/scanner-test', screen: ScannerTest, tab: 'home' },
   { path: '/stocktake', screen: Stocktake, tab: 'home' },
@@ -148,7 +148,7 @@ export function App({ session }) {
   const wide = useWide();
   const role = session.me.user.role;
   if (wide && isAdminRole(role)) {
-    const tab = path === '/settings' ? 'settings' : found?.route.tab;
+    const tab = found?.route.tab;
     return html`
       <${AppContext.Provider} value=${session}>
         <div class="app desktop" data-testid="desktop-layout">

@@ -10,6 +10,7 @@ import { useApp } from './context.js';
 import { useOpenConflicts, useOutcomes } from './hooks.js';
 import { useLive, useObservable } from './live.js';
 import { RefusedCard } from './refused.js';
+import { Logout } from './settings.js';
 import { Link } from './router.js';
 import { StorageWarnings } from './storage.js';
 
@@ -77,8 +78,7 @@ function OutcomesCard() {
 }
 
 function Account() {
-  const { me, logout } = useApp();
-  const [run, busy, error] = useAction();
+  const { me } = useApp();
   return html`
     <div class="card account">
       <dl class="facts">
@@ -86,9 +86,7 @@ function Account() {
         <dt>${t('me.role')}</dt><dd data-testid="me-role" data-role=${me.user.role}>${t(`role.${me.user.role}`)}</dd>
         <dt>${t('me.device')}</dt><dd data-testid="me-device">${me.device?.code ?? '—'}</dd>
       </dl>
-      <button type="button" data-testid="logout" disabled=${busy} onClick=${() => run(logout)}>
-        ${t('me.logout')}</button>
-      <${ErrorBox} error=${error} />
+      <${Logout} />
     </div>`;
 }
 

@@ -155,7 +155,7 @@ export function OrderDetail({ params }) {
           [t('order.deliveryAddress'), order.delivery_address, 'order-address-value'],
           [t('order.warehouse'), order.warehouse_id ? (warehouses?.[order.warehouse_id]?.name ?? '…') : null, 'order-warehouse-value'],
           [t('order.notes'), order.notes, 'order-notes-value'],
-          [t('order.created'), formatDateTime(order.created_at)],
+          [t('order.created'), html`<time datetime=${order.created_at}>${formatDateTime(order.created_at)}</time>`, 'order-created-value'],
         ]} />
         ${canEdit && html`<button type="button" data-testid="order-edit" onClick=${() => setEditing(true)}>${t('common.edit')}</button>`}
         ${!canEdit && fieldsLocked(order.status) && html`<p class="muted" data-testid="order-locked">${t('order.locked')}</p>`}`}

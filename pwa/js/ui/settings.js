@@ -44,10 +44,30 @@ function AdminPages({ role }) {
     </ul>`;
 }
 
-export function Settings() {
-  const { me, store, logout } = useApp();
-  const pending = useLive(() => store.db.outbox.count(), [store]) ?? 0;
+/** Log out, asked again (on Home and in Settings): what waits to be sent stays in this user's database on the device
+ * and goes at the next sign-in, which needs the passkey (and the network). */
+export function Logout({ big = false }) {
+  const { store, logout } = useApp();
+  const [asking, setAsking] = useState(false);
   const [run, busy, error] = useAction();
+  const pending = useLive(() => store.db.outbox.count(), [store]) ?? 0;
+  return html`
+    ${asking
+      ? html`<div class="inset" data-testid="logout-ask">
+          <p data-testid=${pending ? 'logout-pending' : undefined}>
+            ${pending ? t('settings.logoutPending', { count: pending }) : t('me.logoutAsk')}</p>
+          <div class="actions">
+            <button type="button" class="danger" data-testid="logout-confirm" disabled=${busy}
+              onClick=${() => run(logout)}>${t('me.logout')}</button>
+            <button type="button" data-testid="logout-cancel" onClick=${() => setAsking(false)}>${t('common.cancel')}</button>
+          </div></div>`
+      : html`<button type="button" class=${big ? 'big' : ''} data-testid="logout" onClick=${() => setAsking(true)}>
+          ${t('me.logout')}</button>`}
+    <${ErrorBox} error=${error} />`;
+}
+
+export function Settings() {
+  const { me, store } = useApp();
   return html`
     <${Screen} title=${t('settings.title')} back="/" testid="settings">
       <${Select} label=${t('settings.language')} value=${getLang()} onChange=${setLang} testid="lang-select"
@@ -64,8 +84,6 @@ export function Settings() {
       <h2>${t('settings.storage')}</h2>
       <${StorageFacts} />
       <h2>${t('me.logout')}</h2>
-      ${pending > 0 && html`<p class="note" data-testid="logout-pending">${t('settings.logoutPending', { count: pending })}</p>`}
-      <button type="button" class="big" data-testid="logout" disabled=${busy} onClick=${() => run(logout)}>${t('me.logout')}</button>
-      <${ErrorBox} error=${error} />
+      <${Logout} big />
     <//>`;
 }

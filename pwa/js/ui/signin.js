@@ -30,18 +30,36 @@ function Frame({ title, testid, children }) {
     </section>`;
 }
 
-/** The enrollment link's page: makes a passkey on this device, then `onDone()`. */
+/** Whose the link is ({user_name, role}), asked of the server before anything is made; the
+ * error of a link that cannot be used (used, expired) instead. */
+function useEnrollmentAbout(token) {
+  const [about, setAbout] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    if (!token) return;
+    api('POST', '/api/auth/enroll/about', { token }).then(setAbout, (e) => {
+      // Offline or a server away: the ceremony says what is wrong when it is tried.
+      if (e.status >= 400 && e.status < 500 && e.status !== 429) setError(e);
+    });
+  }, [token]);
+  return [about, error];
+}
+
+/** The enrollment link's page: says whose it is, makes a passkey on this device, then `onDone()`. */
 export function Enroll({ token, ceremony, onDone, error: bootError }) {
   const [run, busy, error] = useAction();
+  const [about, aboutError] = useEnrollmentAbout(token);
   const go = () => run(async () => {
     await ceremony(token);
     await onDone();
   });
   return html`
     <${Frame} title=${t('enroll.title')} testid="enroll-screen">
+      ${about && html`<p class="card" data-testid="enroll-whom" data-role=${about.role}>
+        ${t('enroll.whom', { name: about.user_name, role: t(`role.${about.role}`) })}</p>`}
       <p>${t('enroll.explain')}</p>
-      <${ErrorBox} error=${error ?? bootError} />
-      ${token && html`
+      <${ErrorBox} error=${error ?? bootError ?? aboutError} />
+      ${token && !aboutError && html`
         <button type="button" class="primary big" data-testid="enroll" disabled=${busy} onClick=${go}>
           ${busy ? t('common.wait') : t('enroll.button')}
         </button>`}
