@@ -323,3 +323,34 @@ def test_small_things_settings_logout_enrollment_console_stream_and_created_time
     gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
     assert len(gaps) >= 3, attempts
     assert gaps[2] >= 1.9 and gaps[2] > gaps[0], gaps  # 0.5–1 s, 1–2 s, 2–4 s, …
+
+
+def test_order_again_and_today_on_home(rep: Page, api: Api) -> None:
+    """Item 5 (part): "Order again" starts a new order with the customer, lines and quantities
+    of an earlier one at today's prices; Home sums up today's orders."""
+    page = rep
+    go(page, "home")
+    summary = by(page, "today-summary")
+    expect(summary).to_be_visible()
+    before = int(summary.get_attribute("data-orders") or "0")
+
+    _start_order(page)
+    by(page, "line").first.get_by_test_id("line-qty").fill("3")
+    by(page, "save-order").click()
+    expect(by(page, "order-detail")).to_be_visible()
+    first = by(page, "order-number").text_content()
+
+    by(page, "order-again").click()
+    expect(by(page, "order-new")).to_be_visible()
+    expect(by(page, "customer-selected")).to_contain_text(CUSTOMER)
+    expect(by(page, "line")).to_have_count(1)
+    expect(by(page, "line").first.get_by_test_id("line-qty")).to_have_value("3")
+    expect(by(page, "line").first.get_by_test_id("line-price")).to_have_value("45.00")
+    by(page, "save-order").click()
+    expect(by(page, "order-detail")).to_be_visible()
+    expect(by(page, "order-number")).not_to_have_text(first or "")
+    expect(by(page, "order-summary-total")).to_have_text("CN¥135.00")
+
+    go(page, "home")
+    expect(summary).to_have_attribute("data-orders", str(before + 2))
+    expect(summary).to_contain_text(f"{before + 2} orders")

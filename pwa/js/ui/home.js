@@ -3,7 +3,8 @@
 
 import { html } from 'htm/preact';
 
-import { formatAgo, formatNumber } from '../format.js';
+import { isOverdue, localDay } from '../core/order-list.js';
+import { formatAgo, formatMoney, formatNumber } from '../format.js';
 import { hasKey, t } from '../i18n.js';
 import { ErrorBox, Screen, useAction } from './components.js';
 import { useApp } from './context.js';
@@ -77,6 +78,23 @@ function OutcomesCard() {
     <//>`;
 }
 
+/** Today on this device: the orders the user made today (where they are) and their total. */
+function TodayCard() {
+  const { store, me } = useApp();
+  const orders = useLive(() => store.db.orders.filter((o) => o.owner_id === me.user.id).toArray(), [store, me.user.id]);
+  if (!orders) return null;
+  const today = localDay(new Date());
+  const mine = orders.filter((o) => o.created_at && localDay(new Date(o.created_at)) === today && o.status !== 'cancelled');
+  const overdue = orders.filter((o) => isOverdue(o, today)).length;
+  return html`
+    <div class="card" data-testid="today-summary" data-orders=${mine.length}>
+      <strong>${t('home.today')}</strong>
+      <p>${t('home.todayOrders', { count: mine.length, n: formatNumber(mine.length),
+        total: formatMoney(mine.reduce((sum, o) => sum + (o.total ?? 0), 0)) })}</p>
+      ${overdue > 0 && html`<p><${Link} href="/orders" data-testid="today-overdue">${t('home.overdue', { count: overdue, n: formatNumber(overdue) })}<//></p>`}
+    </div>`;
+}
+
 function Account() {
   const { me } = useApp();
   return html`
@@ -96,6 +114,7 @@ export function Home() {
       actions=${html`<${Link} class="icon" href="/settings" data-testid="nav-settings"
         aria-label=${t('nav.settings')}>⚙<//>`}>
       <${SyncCard} />
+      <${TodayCard} />
       <${ConflictsCard} />
       <${OutcomesCard} />
       <${RefusedCard} />

@@ -59,6 +59,27 @@ export function OrderNew({ query }) {
     });
   }, [refused]);
 
+  // /orders/new?again=<order id>: "Order again" — the customer, lines (today's prices, the
+  // same quantities), priority, address and warehouse of an earlier order; a new number.
+  const again = query.get('again');
+  useEffect(() => {
+    if (!again) return;
+    (async () => {
+      const old = await store.db.orders.get(again);
+      if (!old) return;
+      const [c, oldLines] = await Promise.all([
+        store.db.customers.get(old.customer_id),
+        store.db.order_lines.where('order_id').equals(again).toArray(),
+      ]);
+      const products = await store.db.products.bulkGet(oldLines.map((l) => l.product_id));
+      if (c) setCustomer(c);
+      setLines(oldLines.flatMap((l, i) => (products[i]
+        ? [{ ...lineFor(products[i], `${l.product_id}-again-${i}`), qty: String(l.qty) }] : [])));
+      setForm((f) => ({ ...f, priority: old.priority ?? f.priority, deliveryAddress: old.delivery_address ?? '',
+        warehouseId: old.warehouse_id ?? f.warehouseId }));
+    })();
+  }, [again]);
+
   // /orders/new?customer=<id> comes from a customer's page.
   const preset = query.get('customer');
   useEffect(() => {

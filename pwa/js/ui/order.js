@@ -169,5 +169,7 @@ export function OrderDetail({ params }) {
       <${Timeline} order=${order} />
       <${OrderConflicts} order=${order} />
       <${Transitions} order=${order} />
+      ${mayMutate(role, 'order.create') && html`<${Link} class="button big" href=${`/orders/new?again=${order.id}`}
+        data-testid="order-again">${t('order.again')}<//>`}
     <//>`;
 }
