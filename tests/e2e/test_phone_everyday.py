@@ -354,3 +354,20 @@ def test_order_again_and_today_on_home(rep: Page, api: Api) -> None:
     go(page, "home")
     expect(summary).to_have_attribute("data-orders", str(before + 2))
     expect(summary).to_contain_text(f"{before + 2} orders")
+
+
+def test_recent_customers_come_first_in_the_picker(rep: Page) -> None:
+    """Item 5 (part): before anything is typed, the customers of the latest orders lead the
+    picker, marked "Recent"; typing searches every customer as before."""
+    page = rep
+    create_customer(page, "Aaa First By Name")  # first by name, never ordered for
+    _order_due(page, None)  # for the everyday customer: now the most recent
+    go(page, "home")
+    by(page, "new-order").click()
+    first = by(page, "customer-option").first
+    expect(first).to_contain_text(CUSTOMER)
+    expect(first).to_have_attribute("data-recent", "true")
+    expect(first).to_contain_text("Recent")
+    by(page, "customer-search").fill("Aaa First")
+    expect(by(page, "customer-option").first).to_contain_text("Aaa First By Name")
+    expect(by(page, "customer-option").first).to_have_attribute("data-recent", "false")

@@ -121,6 +121,7 @@ export default {
 
   'customers.title': 'Customers',
   'customers.search': 'Search name or phone',
+  'customers.recent': 'Recent',
   'customers.none': 'No customers found.',
   'customer.title': 'Customer',
   'customer.new': 'New customer',

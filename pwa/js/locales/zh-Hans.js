@@ -120,6 +120,7 @@ export default {
 
   'customers.title': '客户',
   'customers.search': '搜索姓名或电话',
+  'customers.recent': '最近',
   'customers.none': '没有找到客户。',
   'customer.title': '客户',
   'customer.new': '新建客户',

@@ -120,6 +120,7 @@ export default {
 
   'customers.title': '客戶',
   'customers.search': '搜尋姓名或電話',
+  'customers.recent': '最近',
   'customers.none': '沒有找到客戶。',
   'customer.title': '客戶',
   'customer.new': '新增客戶',

@@ -13,11 +13,22 @@ import { useLive } from './live.js';
 import { matchProducts } from './products.js';
 
 const OPTIONS = 8;
+const RECENT = 3; // recent customers offered before anything is typed
 
 export function CustomerPicker({ value, onChange }) {
   const { store } = useApp();
   const [q, setQ] = useState('');
   const customers = useLive(() => store.db.customers.orderBy('name').toArray(), [store]) ?? [];
+  // Before anything is typed: the customers of the latest orders first (a rep mostly orders
+  // again for whom they visited lately), then the rest by name.
+  const lastOrdered = useLive(async () => {
+    const latest = new Map();
+    await store.db.orders.each((o) => {
+      const at = o.created_at ?? '';
+      if (at > (latest.get(o.customer_id) ?? '')) latest.set(o.customer_id, at);
+    });
+    return latest;
+  }, [store]) ?? new Map();
   if (value) {
     return html`
       <div class="picked" data-testid="customer-selected" data-id=${value.id}>
@@ -25,15 +36,20 @@ export function CustomerPicker({ value, onChange }) {
         <button type="button" data-testid="customer-change" onClick=${() => onChange(null)}>${t('common.change')}</button>
       </div>`;
   }
-  const found = matchCustomers(customers, q).slice(0, OPTIONS);
+  const recent = q.trim() ? [] : [...lastOrdered].sort((a, b) => (a[1] < b[1] ? 1 : -1)).slice(0, RECENT).map(([id]) => id);
+  const byId = Object.fromEntries(customers.map((c) => [c.id, c]));
+  const first = recent.map((id) => byId[id]).filter(Boolean);
+  const found = [...first, ...matchCustomers(customers, q).filter((c) => !first.includes(c))].slice(0, OPTIONS);
   return html`
     <div class="picker">
       <${Search} value=${q} onInput=${setQ} placeholder=${t('customers.search')} testid="customer-search"
         onKeyDown=${(e) => e.key === 'Enter' && found[0] && (e.preventDefault(), onChange(found[0]))} />
       <ul class="options">
         ${found.map((c) => html`<li key=${c.id}>
-          <button type="button" data-testid="customer-option" data-id=${c.id} onClick=${() => onChange(c)}>
-            <span class="main">${c.name}</span><span class="sub">${c.phone ?? ''}</span>
+          <button type="button" data-testid="customer-option" data-id=${c.id} data-recent=${first.includes(c) ? 'true' : 'false'}
+            onClick=${() => onChange(c)}>
+            <span class="main">${c.name}${first.includes(c) && html` <small class="badge">${t('customers.recent')}</small>`}</span>
+            <span class="sub">${c.phone ?? ''}</span>
           </button></li>`)}
         ${!found.length && html`<li class="muted">${t('customers.none')}</li>`}
       </ul>
