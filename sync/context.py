@@ -12,15 +12,13 @@ from sync.store import WriteTx
 
 
 def now_iso() -> str:
-    return iso_of_ms(int(datetime.now(UTC).timestamp() * 1000))
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def iso_of_ms(ms: int) -> str:
-    return (
-        datetime.fromtimestamp(ms / 1000, UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
+    """Milliseconds since the epoch in ``now_iso``'s form (exact: no float division)."""
+    at = datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=ms % 1000 * 1000)
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

@@ -1391,15 +1391,8 @@ async def test_a_sales_rep_pulls_only_their_own_customers_and_orders(
     d_b, _ = await pull_all(store, REP_B, "rep-b-phone", cur_b)
     # The stock level is in the catalog (reps see stock on the products screen); the move not.
     level = ("stock_levels", stock_level_id("wh-1", "p-1"))
-    assert {(c.t, c.id, c.op) for c in d_a} == {
-        ("conflicts", mine.conflict_id, "put"),
-        (*level, "put"),
-    }
-    assert {(c.t, c.id) for c in d_b} == {
-        ("orders", "o-b"),
-        ("conflicts", theirs.conflict_id),
-        level,
-    }
+    assert {(c.t, c.id, c.op) for c in d_a} == {("conflicts", mine.conflict_id, "put"), (*level, "put")}
+    assert {(c.t, c.id) for c in d_b} == {("orders", "o-b"), ("conflicts", theirs.conflict_id), level}
     (c,) = [c for c in d_a if c.t == "conflicts"]
     assert c.row["kind"] == "missing_reference" and isinstance(c.row["mutation"], dict)
     (s,) = [c for c in d_a if c.t == "stock_levels"]
@@ -1411,53 +1404,16 @@ async def test_customer_fields_sent_unchanged_from_base_do_not_conflict(store, c
     sends the name as it saw it: B's phone applies, A's name stays, no conflict."""
     rep = Actor("u-rep-cu", "sales")
     a, b = Clock("client-cust-a"), Clock("client-cust-b")
-    await push(
-        store,
-        rep,
-        PushRequest(
-            "client-cust-a",
-            1,
-            [
-                MutationIn(
-                    1, "customer.upsert", {"id": "c-9", "name": "Old", "phone": "1"}, str(a.now())
-                )
-            ],
-        ),
-    )
+    await push(store, rep, PushRequest("client-cust-a", 1, [
+        MutationIn(1, "customer.upsert", {"id": "c-9", "name": "Old", "phone": "1"}, str(a.now()))]))
     async with store.read() as rtx:
         base = (await rtx.rows("customers", ["c-9"]))[0]["version"]
-    await push(
-        store,
-        rep,
-        PushRequest(
-            "client-cust-a",
-            1,
-            [
-                MutationIn(
-                    2,
-                    "customer.upsert",
-                    {"id": "c-9", "name": "New", "base_version": base},
-                    str(a.now()),
-                )
-            ],
-        ),
-    )
-    r = await push(
-        store,
-        rep,
-        PushRequest(
-            "client-cust-b",
-            1,
-            [
-                MutationIn(
-                    1,
-                    "customer.upsert",
-                    {"id": "c-9", "name": "Old", "phone": "2", "base_version": base},
-                    str(b.now()),
-                )
-            ],
-        ),
-    )
+    await push(store, rep, PushRequest("client-cust-a", 1, [
+        MutationIn(2, "customer.upsert", {"id": "c-9", "name": "New", "base_version": base},
+                   str(a.now()))]))
+    r = await push(store, rep, PushRequest("client-cust-b", 1, [
+        MutationIn(1, "customer.upsert",
+                   {"id": "c-9", "name": "Old", "phone": "2", "base_version": base}, str(b.now()))]))
     assert r.results[0].status == "applied"
     async with store.read() as rtx:
         row = (await rtx.rows("customers", ["c-9"]))[0]
