@@ -201,11 +201,13 @@ def test_role_mutations(shared_server: LiveServer, tokens: dict[str, str], role:
     ]
 
 
-# Endpoints anyone may call: the ceremonies (the passkey is the credential), health, schema.
+# Endpoints anyone may call: the ceremonies (the passkey or the enrollment token is the
+# credential), health, schema.
 PUBLIC = {
     "/api/health",
     "/q/{token:str}",
     "/Q/{token:str}",
+    "/api/auth/enroll/about",
     "/api/auth/enroll/begin",
     "/api/auth/enroll/finish",
     "/api/auth/login/begin",
