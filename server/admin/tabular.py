@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Collection, Iterable, Sequence
-from decimal import Decimal
 from typing import Any, Literal
 
 from litestar import Response
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from shared import money
 
 ExportFormat = Literal["csv", "xlsx"]
 
@@ -82,14 +83,14 @@ def to_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = 
 
 
 # Minor units per major unit (CNY: 1250 fen = 12.50 yuan): exports write, the importer reads.
-MINOR = 100
+MINOR = money.MINOR_PER_MAJOR
 
 
 def major_units(minor: Any) -> Any:
     """Money as a person reads it: integer minor units → an exact Decimal of major units
     (1250 → 12.50; a number in XLSX, "12.50" in CSV). Anything else is left as it is."""
     if isinstance(minor, int) and not isinstance(minor, bool):
-        return (Decimal(minor) / MINOR).quantize(Decimal("0.01"))
+        return money.major(minor)
     return minor
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from shared.money import text as money_text
 from shared.mutations import PaymentRecord
 from shared.roles import has_permission
 from sync import buckets as bk
@@ -78,8 +79,8 @@ async def check_refunds(ctx: MutationContext, order: Row, before: Row | None, af
         left = max(paid0 - refunded0, 0)
         raise MutationRejected(
             "refund_exceeds_paid",
-            f"order {order['number']}: refunds would come to {refunded1} of {paid1} paid "
-            f"({left} left to refund)",
+            f"order {order['number']}: refunds would come to {money_text(refunded1)} of "
+            f"{money_text(paid1)} paid ({money_text(left)} left to refund)",
         )
 
 

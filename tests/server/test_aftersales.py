@@ -238,8 +238,10 @@ def test_a_whole_return_resolved_returns_the_order_and_a_refund_settles_it(
     # Support may not record refunds; finance may, up to what was paid.
     assert_error(support.post(f"{API}/{rest['id']}/refund", json={"amount": 100, "method": "cash"}),
                  403, "forbidden")  # fmt: skip
-    assert_error(finance.post(f"{API}/{rest['id']}/refund", json={"amount": 1301, "method": "cash"}),
-                 409, "refund_exceeds_paid")  # fmt: skip
+    too_much = finance.post(f"{API}/{rest['id']}/refund", json={"amount": 1301, "method": "cash"})
+    assert_error(too_much, 409, "refund_exceeds_paid")
+    # Said in yuan, never in fen (issue 17 item 9).
+    assert "¥13.01 to refund, ¥13.00 left of ¥13.00 paid" in too_much.json()["message"], too_much.text
     assert_error(finance.post(f"{API}/{rest['id']}/refund", json={"amount": -5, "method": "cash"}),
                  400, "invalid_request")  # fmt: skip
     r = finance.post(f"{API}/{rest['id']}/refund", json={"amount": 1000, "method": "transfer"})

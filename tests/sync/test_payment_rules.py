@@ -53,7 +53,8 @@ async def test_a_refund_may_not_exceed_what_was_paid(store: Any, rep: Device) ->
     await rep.send("payment.record", pay("p-pending", 300, "pending"))  # not paid: no refund
     r = await fin.send("payment.record", pay("r-1", -3001, "refunded"))
     assert (r.status, r.error) == ("rejected", "refund_exceeds_paid"), r
-    assert "3000 left" in r.message
+    # In yuan, never fen (issue 17 item 9): 3,001 fen of 3,000 paid.
+    assert "¥30.01 of ¥30.00 paid (¥30.00 left to refund)" in r.message, r.message
     assert (await fin.send("payment.record", pay("r-1", -2000, "refunded"))).status == "applied"
     r = await fin.send("payment.record", pay("r-2", -1001, "refunded"))
     assert r.error == "refund_exceeds_paid"

@@ -34,6 +34,7 @@ from server.admin.writes import Refused, apply_as
 from server.db.sql import Database
 from server.db.sync_store import SqlSyncStore, SqlWriteTx
 from server.errors import BadRequest, NotFound
+from shared.money import text as money_text
 from sync.context import Actor, Policy, now_iso
 from sync.ids import uuid7
 from sync.rules import payments as payments_rule
@@ -190,8 +191,9 @@ async def refund(
         except Refused as e:
             if e.code != "refund_exceeds_paid":
                 raise
-            raise RefundTooLarge(f"order {order['number']}: {data.amount} to refund, {left} left"
-                                 f" of {paid} paid", refundable=left) from None  # fmt: skip
+            raise RefundTooLarge(f"order {order['number']}: {money_text(data.amount)} to refund,"
+                                 f" {money_text(left)} left of {money_text(paid)} paid",
+                                 refundable=left) from None  # fmt: skip
         settled = None
         if order["status"] == "returned" and data.amount == left:
             args = {"id": order["id"], "from": "returned", "to": "refunded",
