@@ -23,6 +23,9 @@ QR_PER_ORDER = 1
 
 SYNC_TIMEOUT = 30_000  # ms: anything that waits on a push or pull
 
+# A phone's browser context (``device(browser, contexts, **PHONE)``).
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
+
 
 # ---- the server, through its API --------------------------------------------------------------
 

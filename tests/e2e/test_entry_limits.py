@@ -14,9 +14,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import Server, device, new_server, serving
-from tests.e2e.sales import SYNC_TIMEOUT, Api, by, create_customer, enroll, go, wait_synced
+from tests.e2e.sales import PHONE, SYNC_TIMEOUT, Api, by, create_customer, enroll, go, wait_synced
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
 TEA = "Limits green tea"
 CUSTOMER = "Limits Teahouse"
 

@@ -14,9 +14,18 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.e2e.conftest import Server, device, new_server, passkey_page, serving
-from tests.e2e.sales import SYNC_TIMEOUT, Api, app, by, create_customer, enroll, go, wait_synced
+from tests.e2e.sales import (
+    PHONE,
+    SYNC_TIMEOUT,
+    Api,
+    app,
+    by,
+    create_customer,
+    enroll,
+    go,
+    wait_synced,
+)
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
 TEA = "Everyday jasmine tea"
 CUSTOMER = "Everyday Teahouse"
 
@@ -158,11 +167,15 @@ def test_orders_list_newest_first_or_by_due_date_with_the_overdue_flagged(rep: P
     flagged = app(page).locator(f'[data-number="{late}"]')
     expect(flagged).to_have_attribute("data-overdue", "true")
     expect(flagged.get_by_test_id("order-overdue")).to_have_text("Overdue")
-    expect(app(page).locator(f'[data-number="{later}"]').get_by_test_id("order-overdue")).to_have_count(0)
+    expect(
+        app(page).locator(f'[data-number="{later}"]').get_by_test_id("order-overdue")
+    ).to_have_count(0)
 
     by(page, "order-sort").select_option("due")
     expect(by(page, "order-group").first).to_have_attribute("data-group", "overdue")
-    expect(by(page, "order-group").first.get_by_role("heading")).to_contain_text(re.compile("Overdue"))
+    expect(by(page, "order-group").first.get_by_role("heading")).to_contain_text(
+        re.compile("Overdue")
+    )
     assert _groups(page, mine) == [("overdue", [late]), ("dueLater", [later]), ("noDue", [undated])]
 
     go(page, "home")
@@ -187,7 +200,9 @@ def test_every_screen_says_offline_and_what_waits_and_the_first_download(
     expect(by(page, "offline-banner")).to_have_count(0)  # Home has the whole sync card
     number = _order_due(page, None)
     go(page, "orders")
-    expect(by(page, "offline-banner")).to_contain_text(re.compile(r"\d+ changes? waits? to be sent"))
+    expect(by(page, "offline-banner")).to_contain_text(
+        re.compile(r"\d+ changes? waits? to be sent")
+    )
     assert int(by(page, "offline-banner").get_attribute("data-pending") or 0) >= 1
     page.context.set_offline(False)
     expect(by(page, "offline-banner")).to_have_count(0, timeout=SYNC_TIMEOUT)
@@ -210,7 +225,9 @@ def test_every_screen_says_offline_and_what_waits_and_the_first_download(
     by(phone, "enroll").click()
     expect(by(phone, "signed-in")).to_be_visible()
     go(phone, "orders")
-    expect(by(phone, "sync-bar-progress")).to_contain_text(re.compile(r"Downloading [\d,]+ of [\d,]+"))
+    expect(by(phone, "sync-bar-progress")).to_contain_text(
+        re.compile(r"Downloading [\d,]+ of [\d,]+")
+    )
     expect(by(phone, "sync-bar-progress")).to_have_count(0, timeout=SYNC_TIMEOUT)
 
 
@@ -254,8 +271,12 @@ def test_chinese_in_its_own_script_roles_in_words_dates_in_the_language(rep: Pag
         expect(by(page, "me-role")).to_have_attribute("data-role", "sales")
 
         _start_order(page)
-        by(page, "order-due").fill("2031-03-04")
-        expect(by(page, "order-due-read")).to_have_text("2031年3月4日週二")
+        due = date.today() + timedelta(days=40)
+        by(page, "order-due").fill(due.isoformat())
+        weekday = "一二三四五六日"[due.weekday()]
+        expect(by(page, "order-due-read")).to_have_text(
+            f"{due.year}年{due.month}月{due.day}日週{weekday}"
+        )
 
         go(page, "home")
         by(page, "nav-settings").click()

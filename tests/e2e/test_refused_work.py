@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.e2e.conftest import Server, device, new_server, serving
 from tests.e2e.sales import (
+    PHONE,
     SYNC_TIMEOUT,
     Api,
     by,
@@ -28,7 +29,6 @@ from tests.e2e.sales import (
     wait_synced,
 )
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
 KETTLE, CUP = "Refusal kettle", "Refusal cup"
 
 

@@ -5,14 +5,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { groupOf, groupOrders, isOverdue, localDay, sortOrders, weekOf } from '../../pwa/js/core/order-list.js';
+import { groupOf, groupOrders, isOverdue, sortOrders, weekOf } from '../../pwa/js/core/order-list.js';
 import { useVocabulary } from '../../pwa/js/core/vocab.js';
+import { todayInput } from '../../pwa/js/format.js';
 import { vocabularyJson } from './helpers.mjs';
 
 useVocabulary(vocabularyJson());
 
 const NOW = new Date(2025, 2, 5, 10, 0); // local time: the headings are the user's days
-const TODAY = localDay(NOW);
+const TODAY = todayInput(NOW);
 const at = (day, hour = 9) => new Date(2025, 2, day, hour).toISOString();
 const order = (number, fields) => ({ id: number, number, status: 'submitted', due_date: null, ...fields });
 

@@ -2,13 +2,8 @@
 // first; by due date, the overdue on top) and the headings it is grouped under (docs/pwa.md,
 // "Orders"). Pure: the day is the caller's, so tests pin it.
 
+import { todayInput as localDay } from '../format.js';
 import { fieldsLocked } from './vocab.js';
-
-/** A day as YYYY-MM-DD where the user is. */
-export function localDay(date) {
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}
 
 /** Monday and Sunday of the week of `date` (ISO weeks: they start on Monday, in China too). */
 export function weekOf(date) {

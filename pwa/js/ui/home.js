@@ -3,12 +3,12 @@
 
 import { html } from 'htm/preact';
 
-import { isOverdue, localDay } from '../core/order-list.js';
-import { formatAgo, formatMoney, formatNumber } from '../format.js';
+import { isOverdue } from '../core/order-list.js';
+import { formatAgo, formatMoney, formatNumber, todayInput } from '../format.js';
 import { hasKey, t } from '../i18n.js';
 import { ErrorBox, Screen, useAction } from './components.js';
 import { useApp } from './context.js';
-import { useOpenConflicts, useOutcomes } from './hooks.js';
+import { useOpenConflicts, useOutcomes, usePendingCount } from './hooks.js';
 import { useLive, useObservable } from './live.js';
 import { RefusedCard } from './refused.js';
 import { Logout } from './settings.js';
@@ -18,7 +18,7 @@ import { StorageWarnings } from './storage.js';
 function SyncCard() {
   const { store, sync, relogin } = useApp();
   const status = useObservable(sync.status) ?? {};
-  const pending = useLive(() => store.db.outbox.count(), [store]);
+  const pending = usePendingCount();
   const lastSync = useLive(() => store.db.meta.get('lastSyncAt'), [store])?.value;
   const [run, busy, error] = useAction();
   const online = status.online ?? navigator.onLine;
@@ -83,8 +83,8 @@ function TodayCard() {
   const { store, me } = useApp();
   const orders = useLive(() => store.db.orders.filter((o) => o.owner_id === me.user.id).toArray(), [store, me.user.id]);
   if (!orders) return null;
-  const today = localDay(new Date());
-  const mine = orders.filter((o) => o.created_at && localDay(new Date(o.created_at)) === today && o.status !== 'cancelled');
+  const today = todayInput();
+  const mine = orders.filter((o) => o.created_at && todayInput(new Date(o.created_at)) === today && o.status !== 'cancelled');
   const overdue = orders.filter((o) => isOverdue(o, today)).length;
   return html`
     <div class="card" data-testid="today-summary" data-orders=${mine.length}>

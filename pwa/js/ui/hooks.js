@@ -48,6 +48,12 @@ export function usePendingKeys() {
   return useLive(() => store.pendingKeys(), [store]) ?? new Set();
 }
 
+/** How many mutations wait in the outbox (kept current; undefined while loading). */
+export function usePendingCount() {
+  const { store } = useApp();
+  return useLive(() => store.db.outbox.count(), [store]);
+}
+
 /** A table as {id: row} (small tables: warehouses, a rep's customers, the catalog). */
 export function useById(table) {
   const { store } = useApp();

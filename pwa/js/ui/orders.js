@@ -5,9 +5,9 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
-import { SORTS, groupOrders, isOverdue, localDay } from '../core/order-list.js';
+import { SORTS, groupOrders, isOverdue } from '../core/order-list.js';
 import { mayMutate, statuses } from '../core/vocab.js';
-import { formatDate, formatMoney } from '../format.js';
+import { formatDate, formatMoney, todayInput } from '../format.js';
 import { t } from '../i18n.js';
 import { Empty, Loading, PendingMark, Screen, Search, Select, StatusBadge, normalize } from './components.js';
 import { useApp } from './context.js';
@@ -62,7 +62,7 @@ export function OrderList() {
   const found = orders && filterOrders(orders, filters, customers, pending);
   const all = statuses();
   const now = new Date();
-  const today = localDay(now);
+  const today = todayInput(now);
   const chooseSort = (value) => {
     globalThis.localStorage?.setItem(SORT_KEY, value);
     setSort(value);

@@ -10,7 +10,7 @@ import { LANGUAGES, getLang, setLang, t } from '../i18n.js';
 import { ADMIN_TABS, may } from './admin/common.js';
 import { ErrorBox, Facts, Screen, Select, useAction } from './components.js';
 import { useApp } from './context.js';
-import { useLive } from './live.js';
+import { usePendingCount } from './hooks.js';
 import { Link } from './router.js';
 import { isStandalone, useStorageInfo } from './storage.js';
 
@@ -47,10 +47,10 @@ function AdminPages({ role }) {
 /** Log out, asked again (on Home and in Settings): what waits to be sent stays in this user's database on the device
  * and goes at the next sign-in, which needs the passkey (and the network). */
 export function Logout({ big = false }) {
-  const { store, logout } = useApp();
+  const { logout } = useApp();
   const [asking, setAsking] = useState(false);
   const [run, busy, error] = useAction();
-  const pending = useLive(() => store.db.outbox.count(), [store]) ?? 0;
+  const pending = usePendingCount() ?? 0;
   return html`
     ${asking
       ? html`<div class="inset" data-testid="logout-ask">

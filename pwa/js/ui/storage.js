@@ -7,7 +7,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { formatNumber } from '../format.js';
 import { t } from '../i18n.js';
 import { useApp } from './context.js';
-import { useLive, useObservable } from './live.js';
+import { usePendingCount } from './hooks.js';
+import { useObservable } from './live.js';
 
 export function isStandalone() {
   return matchMedia?.('(display-mode: standalone)').matches || navigator.standalone === true;
@@ -53,9 +54,8 @@ function InstallPrompt({ pending }) {
 }
 
 export function StorageWarnings() {
-  const { store } = useApp();
   const info = useStorageInfo();
-  const pending = useLive(() => store.db.outbox.count(), [store]) ?? 0;
+  const pending = usePendingCount() ?? 0;
   if (!info) return null;
   const full = info.quota && info.usage / info.quota > 0.9;
   return html`

@@ -8,12 +8,13 @@ import { html } from 'htm/preact';
 import { formatNumber } from '../format.js';
 import { t } from '../i18n.js';
 import { useApp } from './context.js';
-import { useLive, useObservable } from './live.js';
+import { usePendingCount } from './hooks.js';
+import { useObservable } from './live.js';
 
 export function SyncBar({ path }) {
-  const { store, sync } = useApp();
+  const { sync } = useApp();
   const status = useObservable(sync.status) ?? {};
-  const pending = useLive(() => store.db.outbox.count(), [store]);
+  const pending = usePendingCount();
   if (path === '/') return null;
   const online = status.online ?? navigator.onLine;
   const progress = status.progress;
