@@ -23,6 +23,7 @@ def vocabulary() -> dict[str, object]:
         "fields_locked": sorted(states.FIELDS_LOCKED),
         "lines_locked": sorted(states.LINES_LOCKED),
         "redeemable": sorted(states.REDEEMABLE),
+        "overdue_statuses": sorted(states.OVERDUE_STATUSES),
         "roles": list(roles.ROLES),
         "mutations_by_role": {k: sorted(v) for k, v in roles.MUTATIONS_BY_ROLE.items()},
         "permissions": {k: sorted(v) for k, v in roles.PERMISSIONS.items()},

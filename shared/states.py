@@ -61,6 +61,17 @@ LINES_LOCKED: frozenset[str] = FIELDS_LOCKED | {"picking", "packed"}
 # are ready to leave: packed (collected at the warehouse), shipped or delivered.
 REDEEMABLE: frozenset[str] = frozenset({"packed", "shipped", "delivered"})
 
+# Overdue: due before today and the goods not gone yet — drafts included (a late draft is a late
+# order someone must submit or cancel). The one rule of the console's badge and list, the Overdue
+# report and the phone's list (vocabulary "overdue_statuses").
+OVERDUE_STATUSES: frozenset[str] = frozenset(STATUSES) - FIELDS_LOCKED
+
+
+def is_overdue(due_date: str | None, status: str, today: str) -> bool:
+    """Whether an order due on ``due_date`` (ISO day) in ``status`` is overdue on ``today``."""
+    return due_date is not None and due_date < today and status in OVERDUE_STATUSES
+
+
 TERMINAL: frozenset[str] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 
 

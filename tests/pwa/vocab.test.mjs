@@ -49,6 +49,13 @@ describe('vocab: the answers of shared/states.py and shared/roles.py', () => {
     assert.deepEqual(V.statuses.filter(vocab.linesLocked), V.lines_locked);
   });
 
+  test('mayBeOverdue: shared OVERDUE_STATUSES (drafts in, goods gone out)', () => {
+    const overdue = V.statuses.filter(vocab.mayBeOverdue);
+    assert.deepEqual([...overdue].sort(), vocabularyJson().overdue_statuses);
+    assert.ok(overdue.includes('draft') && overdue.includes('packed'));
+    assert.ok(!overdue.includes('shipped') && !overdue.includes('cancelled'));
+  });
+
   test('orderUpdateFields', () => {
     assert.deepEqual(vocab.orderUpdateFields(), vocabularyJson().order_update_fields);
     assert.ok(vocab.orderUpdateFields().includes('notes'));

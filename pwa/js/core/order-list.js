@@ -3,7 +3,7 @@
 // "Orders"). Pure: the day is the caller's, so tests pin it.
 
 import { todayInput as localDay } from '../format.js';
-import { fieldsLocked } from './vocab.js';
+import { mayBeOverdue } from './vocab.js';
 
 /** Monday and Sunday of the week of `date` (ISO weeks: they start on Monday, in China too). */
 export function weekOf(date) {
@@ -12,10 +12,10 @@ export function weekOf(date) {
   return { first: localDay(monday), last: localDay(sunday) };
 }
 
-/** Due before today and the goods not gone yet (the same rule as the console's overdue count:
- * server/admin/orders/queries.py is_overdue). */
+/** Due before today and the goods not gone yet (the one rule of shared/states.py is_overdue: the
+ * console's badge and list and the Overdue report count the same orders). */
 export function isOverdue(order, today) {
-  return Boolean(order.due_date) && order.due_date < today && !fieldsLocked(order.status);
+  return Boolean(order.due_date) && order.due_date < today && mayBeOverdue(order.status);
 }
 
 /** When the order was made where the user is: its created_at (device time, kept as made), or its

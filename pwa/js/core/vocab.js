@@ -71,6 +71,14 @@ export function hasPermission(role, permission) {
   return Object.hasOwn(v.permissions, permission) && has(v.permissions[permission], role);
 }
 
+/** Whether an order in `status` can be overdue (shared/states.py OVERDUE_STATUSES). */
+export function mayBeOverdue(status) {
+  const v = vocabulary();
+  // A vocabulary cached offline by an older server has no overdue_statuses: its rule was
+  // "not fields_locked", which is what OVERDUE_STATUSES is.
+  return v.overdue_statuses ? has(v.overdue_statuses, status) : !has(v.fields_locked, status);
+}
+
 /** Whether an order's header fields are locked in `status`. */
 export function fieldsLocked(status) {
   return has(vocabulary().fields_locked, status);

@@ -33,20 +33,16 @@ from server.admin.orders.timeline import timeline
 from server.admin.period import between, equal
 from server.db.sql import Conn, Database
 from server.errors import BadRequest, NotFound
-from shared.states import FIELDS_LOCKED, STATUSES
+from shared.states import OVERDUE_STATUSES, STATUSES, is_overdue
 from sync.store import Row
 
 FEW = 5_000  # a search matching at most this many orders reads them by their indexes, then sorts
-DONE = tuple(sorted(FIELDS_LOCKED))  # an order in one of these is never overdue
+OVERDUE = tuple(sorted(OVERDUE_STATUSES))  # shared/states.py: the one rule of "overdue"
 COLUMNS = [f for f in OrderRow.__struct_fields__]  # of the list and its export
 
 
 def today() -> str:
     return datetime.now(UTC).date().isoformat()
-
-
-def is_overdue(due_date: str | None, status: str, day: str) -> bool:
-    return due_date is not None and due_date < day and status not in FIELDS_LOCKED
 
 
 def statuses_of(values: list[str] | None) -> tuple[str, ...]:
@@ -98,8 +94,8 @@ def _where(f: Filters, day: str, dialect: str) -> tuple[str, list[Any]]:
         where.append("o.priority = ?")
         args.append(f.priority)
     if f.overdue:
-        where.append(f"o.due_date < ? AND o.status NOT IN ({', '.join('?' * len(DONE))})")
-        args += [day, *DONE]
+        where.append(f"o.due_date < ? AND o.status IN ({', '.join('?' * len(OVERDUE))})")
+        args += [day, *OVERDUE]
     for more, more_args in (
         equal((("o.warehouse_id", f.warehouse_id), ("o.owner_id", f.owner_id),
                ("o.assignee_id", f.assignee_id), ("o.channel", f.channel))),
@@ -174,8 +170,8 @@ async def every(db: Database, f: Filters) -> list[tuple]:
 async def overdue_count(db: Database) -> int:
     async with db.read() as conn:
         return int(await conn.fetchval(
-            f"SELECT COUNT(*) FROM orders WHERE due_date < ? AND status NOT IN"
-            f" ({', '.join('?' * len(DONE))}) AND deleted = ?", (today(), *DONE, False),
+            f"SELECT COUNT(*) FROM orders WHERE due_date < ? AND status IN"
+            f" ({', '.join('?' * len(OVERDUE))}) AND deleted = ?", (today(), *OVERDUE, False),
         ))  # fmt: skip
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from server.admin.reports.schemas import Range
 from server.db.sql import Conn, Row
+from shared.states import OVERDUE_STATUSES
 
-# Overdue: a due date before today (UTC) and the goods have not left yet. Drafts are not orders
-# anyone works on yet; cancelled, shipped and later are done with.
-OPEN_STATUSES = ("submitted", "on_hold", "confirmed", "picking", "packed")
+# Overdue: the one rule of shared/states.py (the console's badge and list count the same orders).
+OVERDUE = tuple(sorted(OVERDUE_STATUSES))
 
 
 def _wh(r: Range, column: str = "warehouse_id") -> tuple[str, list[Any]]:
@@ -67,9 +67,9 @@ async def payments_by_day(conn: Conn, r: Range) -> list[Row]:
 
 
 def _overdue(today: str) -> tuple[str, list[Any]]:
-    marks = ", ".join("?" * len(OPEN_STATUSES))
+    marks = ", ".join("?" * len(OVERDUE))
     where = f" WHERE deleted = ? AND status IN ({marks}) AND due_date IS NOT NULL AND due_date < ?"
-    return where, [False, *OPEN_STATUSES, today]
+    return where, [False, *OVERDUE, today]
 
 
 async def overdue_by_day(conn: Conn, r: Range, today: str) -> list[Row]:
