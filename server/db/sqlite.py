@@ -173,7 +173,14 @@ def _open_sqlite(path: Path) -> sqlite3.Connection:
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA busy_timeout=10000")
     con.execute("PRAGMA cache_size=-65536")
+    # SQLite's own LOWER (and LIKE's case-blindness) know ASCII only: "CAFÉ" did not find "Café".
+    # Python's is Unicode's, as PostgreSQL's lower() in a UTF-8 database; no index uses LOWER.
+    con.create_function("lower", 1, _lower, deterministic=True)
     return con
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 class SqliteDatabase:

@@ -237,6 +237,10 @@ def test_unknown_passkey_and_disabled_user_get_the_same_answer(
     unknown = stranger.login()
     with server.client(admin_token) as c:
         c.patch(f"/api/admin/users/{signed['user']['id']}", json={"disabled": True})
+        # The console no longer shows the user's device as active (nor as stale: it is off).
+        (listed,) = [d for d in c.get("/api/admin/devices").json()
+                     if d["id"] == signed["device"]["id"]]  # fmt: skip
+    assert (listed["user_disabled"], listed["revoked"], listed["stale"]) == (True, False, False)
     disabled = phone.login()
     assert unknown.status_code == disabled.status_code == 401
     assert error_code(unknown) == error_code(disabled) == "login_failed"

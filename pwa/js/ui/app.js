@@ -99,8 +99,11 @@ function BottomNav({ tab }) {
     </nav>`;
 }
 
-/** The left navigation of admins and managers on a wide window: the phone's tabs, then the
- * admin pages the role may see, then settings. */
+// The phone's tabs that name the device's own slice, said so next to the console's "All …" pages.
+const MINE = new Set(['orders', 'customers', 'conflicts']);
+
+/** The left navigation of admins and managers on a wide window: the phone's tabs (what this
+ * device holds: "My orders"), then the admin pages the role may see ("All orders"), then settings. */
 function SideNav({ tab, role, path }) {
   const open = useConflictCount();
   const alerts = useAdminAlerts(role, path);
@@ -108,7 +111,7 @@ function SideNav({ tab, role, path }) {
     <${Link} href=${href} data-testid=${`nav-${name}`} class=${name === tab ? 'side-item active' : 'side-item'}
       aria-current=${name === tab ? 'page' : undefined}>
       <span class="tab-icon" aria-hidden="true">${icon}</span>
-      <span class="side-label">${t(`nav.${name}`)}</span>
+      <span class="side-label">${t(MINE.has(name) ? `nav.mine.${name}` : `nav.${name}`)}</span>
       ${name === 'conflicts' && open > 0 &&
         html`<span class="side-badge" data-testid="conflicts-badge">${open}</span>`}
       ${alerts[name] > 0 && html`<span class="side-badge" data-testid=${`${name}-badge`}
@@ -117,6 +120,7 @@ function SideNav({ tab, role, path }) {
   return html`
     <nav class="side-nav" aria-label=${t('nav.label')} data-testid="side-nav">
       <div class="brand">${t('app.name')}</div>
+      <div class="side-heading">${t('nav.mine')}</div>
       ${TABS.map(item)}
       <div class="side-heading">${t('nav.admin')}</div>
       ${ADMIN_TABS.filter(([, , , permission]) => may(role, permission)).map(item)}

@@ -43,7 +43,7 @@ function InstallPrompt({ pending }) {
     shell.install.set(null);
   };
   return html`
-    <div class="card warn" data-testid="install-prompt">
+    <div class=${pending > 0 ? 'card warn install at-risk' : 'card warn install'} data-testid="install-prompt">
       <strong>${t('storage.installTitle')}</strong>
       <p>${t('storage.installWhy')}</p>
       ${pending > 0 && html`<p data-testid="unsynced-risk"><strong>${t('storage.atRisk', { count: pending })}</strong></p>`}

@@ -69,11 +69,12 @@ def _where(f: Filters, day: str, dialect: str) -> tuple[str, list[Any]]:
     """The WHERE clause on ``orders o`` (no join needed) and its arguments."""
     where, args = ["o.deleted = ?"], [False]
     if f.q and f.q.strip():
-        # Case-insensitive: SQLite's LIKE is (for ASCII), PostgreSQL has ILIKE. The customers
-        # matched first (a small table), so no order row is joined to its customer to search.
+        # Case-insensitive, Unicode's ("CAFÉ" finds "Café"): LOWER on SQLite (server/db/sqlite.py),
+        # ILIKE on PostgreSQL. The customers matched first (a small table), so no order row is
+        # joined to its customer to search.
         # PostgreSQL reads both through trigram indexes where pg_trgm is installed (migration
         # 2026-11-24T18:20): ``= ANY(ARRAY(…))`` lets it OR two index scans.
-        pattern = contains(f.q.strip())
+        pattern = contains(f.q.strip().lower())
         if dialect == "postgres":
             where.append(
                 "(o.number ILIKE ? OR o.customer_id = ANY(ARRAY("
@@ -81,8 +82,8 @@ def _where(f: Filters, day: str, dialect: str) -> tuple[str, list[Any]]:
             )
         else:
             where.append(
-                "(o.number LIKE ? ESCAPE '\\' OR o.customer_id IN"
-                " (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\\'))"
+                "(LOWER(o.number) LIKE ? ESCAPE '\\' OR o.customer_id IN"
+                " (SELECT id FROM customers WHERE LOWER(name) LIKE ? ESCAPE '\\'))"
             )
         args += [pattern, pattern]
     if f.statuses:

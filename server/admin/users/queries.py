@@ -38,7 +38,7 @@ async def user(conn: Conn, user_id: str) -> UserRow:
 _DEVICE_SQL = (
     "SELECT d.id, d.user_id, u.name AS user_name, d.code, d.name, d.platform,"
     " d.app_version, d.created_at, d.last_seen_at, d.last_sync_at, d.pending_count,"
-    " d.revoked, d.revoked_at, d.signing_public_key,"
+    " d.revoked, d.revoked_at, d.signing_public_key, u.disabled AS user_disabled,"
     " COALESCE(oc.n, 0) AS open_conflicts, COALESCE(er.n, 0) AS errors FROM devices d"
     " JOIN users u ON u.id = d.user_id"
     " LEFT JOIN (SELECT device_id, COUNT(*) AS n FROM conflicts"
@@ -63,10 +63,13 @@ async def devices(db: Database, stale_hours: int, user_id: str | None = None) ->
     since = times.from_now(hours=-stale_hours)
     return [
         DeviceRow(
-            **{k: v for k, v in r.items() if k not in ("signing_public_key", "revoked")},
+            **{k: v for k, v in r.items()
+               if k not in ("signing_public_key", "revoked", "user_disabled")},
             revoked=bool(r["revoked"]),  # SQLite answers 0/1
+            user_disabled=bool(r["user_disabled"]),
             has_signing_key=r["signing_public_key"] is not None,
-            stale=not r["revoked"] and (r["last_sync_at"] or r["created_at"]) < since,
+            stale=not r["revoked"] and not r["user_disabled"]
+            and (r["last_sync_at"] or r["created_at"]) < since,
             stale_after_hours=stale_hours,
         )
         for r in rows

@@ -54,8 +54,10 @@ class DeviceRow(msgspec.Struct):
     pending_count: int
     revoked: bool
     revoked_at: str | None
+    # Its user is disabled: signed out, every sync refused — not active, though not revoked.
+    user_disabled: bool
     has_signing_key: bool
     open_conflicts: int  # open or referred to an admin, caused by a mutation from this device
     errors: int  # mutations from this device the server rejected (mutation_log)
-    stale: bool  # not revoked, and no sync for ORDERLY_DEVICE_STALE_HOURS (never: since made)
+    stale: bool  # not revoked nor its user disabled, and no sync for ORDERLY_DEVICE_STALE_HOURS (never: since made)
     stale_after_hours: int  # that setting, for the page's words

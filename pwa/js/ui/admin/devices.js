@@ -40,7 +40,8 @@ function DeviceRow({ device, revocable, onUser, onChanged }) {
   const stale = device.stale;
   return html`
     <tr data-testid="device-row" data-code=${device.code} data-id=${device.id} data-user=${device.user_name}
-      data-revoked=${String(device.revoked)} data-stale=${String(stale)} class=${device.revoked ? 'disabled' : stale ? 'stale' : ''}>
+      data-revoked=${String(device.revoked)} data-stale=${String(stale)} data-user-disabled=${String(device.user_disabled)}
+      class=${device.revoked || device.user_disabled ? 'disabled' : stale ? 'stale' : ''}>
       <td><button type="button" class="link" data-testid="device-user" onClick=${() => onUser(device.user_id)}>${device.user_name}</button></td>
       <td data-testid="device-code"><code>${device.code}</code></td>
       <td>${device.platform || '—'}${device.name ? html`<br /><small class="muted">${device.name}</small>` : ''}</td>
@@ -64,7 +65,8 @@ function DeviceRow({ device, revocable, onUser, onChanged }) {
           onRevoke=${async () => { await api('POST', `/api/admin/devices/${device.id}/revoke`); onChanged(); }} />
           ${' '}<${RevokeButton} testid="device-lost" label=${t('admin.devices.lost')}
           confirmLabel=${t('admin.devices.lostConfirm', { code: device.code })}
-          onRevoke=${async () => { await api('POST', `/api/admin/devices/${device.id}/lost`); onChanged(); }} />`}</td>
+          onRevoke=${async () => { await api('POST', `/api/admin/devices/${device.id}/lost`); onChanged(); }} />`}
+        ${!device.revoked && device.user_disabled && html`<br /><${Badge} kind="muted" testid="device-user-disabled">${t('admin.devices.userDisabled')}<//>`}</td>
     </tr>`;
 }
 

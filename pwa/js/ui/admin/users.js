@@ -84,6 +84,7 @@ function InviteForm({ warehouses, onInvited }) {
 
 function UserRow({ user, self, manage, warehouses, byId, onLink, onChanged }) {
   const [editing, setEditing] = useState(false);
+  const [asking, setAsking] = useState(false); // "Disable Ann?": it signs out every device of hers
   const [role, setRole] = useState(user.role);
   const [warehouse, setWarehouse] = useState(user.warehouse_id ?? '');
   const [run, busy, error] = useAction();
@@ -116,9 +117,14 @@ function UserRow({ user, self, manage, warehouses, byId, onLink, onChanged }) {
           <button type="button" data-testid="user-new-link" disabled=${busy || user.disabled} onClick=${newLink}>${t('admin.users.newLink')}</button>
           ${!self && html`
             <button type="button" data-testid="user-edit" disabled=${busy} onClick=${() => setEditing(true)}>${t('admin.users.changeRole')}</button>
-            <button type="button" class=${user.disabled ? '' : 'danger'} data-testid="user-toggle" disabled=${busy}
-              onClick=${() => patch({ disabled: !user.disabled })}>
-              ${user.disabled ? t('admin.users.enable') : t('admin.users.disable')}</button>`}`}
+            ${asking
+              ? html`<span class="confirm" data-testid="user-disable-ask">${t('admin.users.disableAsk', { name: user.name, count: user.devices })}</span>
+                <button type="button" class="danger" data-testid="user-disable-confirm" disabled=${busy}
+                  onClick=${() => { setAsking(false); patch({ disabled: true }); }}>${t('admin.users.disable')}</button>
+                <button type="button" data-testid="user-disable-cancel" onClick=${() => setAsking(false)}>${t('common.cancel')}</button>`
+              : html`<button type="button" class=${user.disabled ? '' : 'danger'} data-testid="user-toggle" disabled=${busy}
+                onClick=${() => (user.disabled ? patch({ disabled: false }) : setAsking(true))}>
+                ${user.disabled ? t('admin.users.enable') : t('admin.users.disable')}</button>`}`}`}
         ${editing && html`
           <button type="button" class="primary" data-testid="user-save" disabled=${busy || (role === 'warehouse' && !warehouse)}
             onClick=${() => patch(role === 'warehouse' ? { role, warehouse_id: warehouse } : { role, warehouse_id: null })}>${t('common.save')}</button>
