@@ -149,7 +149,8 @@ def _pattern(text: str) -> str:
 
 
 def _where(action: str | None, actor_id: str | None, subject: str | None,
-           lower: str | None, upper: str | None) -> tuple[list[str], list[Any]]:  # fmt: skip
+           lower: str | None, upper: str | None,
+           subject_ids: Sequence[str] = ()) -> tuple[list[str], list[Any]]:  # fmt: skip
     where: list[str] = []
     args: list[Any] = []
     if action:
@@ -158,7 +159,11 @@ def _where(action: str | None, actor_id: str | None, subject: str | None,
     if actor_id:
         where.append("actor_id = ?")
         args.append(actor_id)
-    if subject:
+    if subject and subject_ids:  # or a subject whose record's name matched (admin/audit/names.py)
+        marks = ", ".join("?" * len(subject_ids))
+        where.append(f"(subject LIKE ? ESCAPE '\\' OR subject IN ({marks}))")
+        args += [_pattern(subject), *subject_ids]
+    elif subject:
         where.append("subject LIKE ? ESCAPE '\\'")
         args.append(_pattern(subject))
     if lower:
@@ -176,12 +181,13 @@ _COLUMNS = "SELECT seq, at, actor_id, action, subject, detail, prev_hash, hash F
 async def entries(
     db: Database, *, action: str | None = None, actor_id: str | None = None,
     subject: str | None = None, at_from: str | None = None, at_to: str | None = None,
-    before_seq: int | None = None, limit: int | None = 100,
+    before_seq: int | None = None, limit: int | None = 100, subject_ids: Sequence[str] = (),
 ) -> list[AuditRecord]:  # fmt: skip
     """Newest first, filtered (``*`` is a wildcard in ``action`` and ``subject``; ``at_from`` /
     ``at_to`` are bounds on ``at`` as stored: ``at >= at_from AND at < at_to``), paged by
-    ``before_seq``; ``limit=None``: every match (exports)."""
-    where, args = _where(action, actor_id, subject, at_from, at_to)
+    ``before_seq``; ``limit=None``: every match (exports). ``subject_ids``: more subjects the
+    ``subject`` filter takes (those whose record's name matched it)."""
+    where, args = _where(action, actor_id, subject, at_from, at_to, subject_ids)
     if before_seq is not None and 0 < before_seq < 2**62:  # else: no bound, not a DB error
         where.append("seq < ?")
         args.append(before_seq)
@@ -197,12 +203,13 @@ async def entries(
 async def page(
     db: Database, *, action: str | None = None, actor_id: str | None = None,
     subject: str | None = None, at_from: str | None = None, at_to: str | None = None,
-    before_seq: int | None = None, limit: int = 100,
+    before_seq: int | None = None, limit: int = 100, subject_ids: Sequence[str] = (),
 ) -> AuditPage:  # fmt: skip
     """A page of ``entries`` with the count of every match and where the next page starts."""
     rows = await entries(db, action=action, actor_id=actor_id, subject=subject, at_from=at_from,
-                         at_to=at_to, before_seq=before_seq, limit=limit + 1)  # fmt: skip
-    where, args = _where(action, actor_id, subject, at_from, at_to)
+                         at_to=at_to, before_seq=before_seq, limit=limit + 1,
+                         subject_ids=subject_ids)  # fmt: skip
+    where, args = _where(action, actor_id, subject, at_from, at_to, subject_ids)
     async with db.read() as conn:
         total = await conn.fetchval(
             "SELECT COUNT(*) FROM audit_log" + (" WHERE " + " AND ".join(where) if where else ""),

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from server import audit
+from server.admin.audit.names import subject_names
 from server.db.sql import Database
 
-COLUMNS = ["seq", "at", "actor_id", "actor", "action", "subject", "detail"]
+COLUMNS = ["seq", "at", "actor_id", "actor", "action", "subject", "subject_kind",
+           "subject_name", "detail"]  # fmt: skip
 
 
-async def every(db: Database, **filters: str | None) -> list[tuple]:
+async def every(db: Database, **filters: Any) -> list[tuple]:
     """Every entry matching ``filters`` (those of ``audit.entries``), newest first, as rows of
-    ``COLUMNS``."""
+    ``COLUMNS``: with the actor's name and what the subject is (order SAPI-00101, …)."""
     rows = await audit.entries(db, **filters, limit=None)
     async with db.read() as conn:
         names = await audit.actor_names(conn, {r.actor_id for r in rows if r.actor_id})
-    return [
-        (r.seq, r.at, r.actor_id, names.get(r.actor_id or ""), r.action, r.subject, r.detail)
-        for r in rows
-    ]
+        subjects = await subject_names(conn, {r.subject for r in rows if r.subject})
+    out = []
+    for r in rows:
+        named = subjects.get(r.subject)
+        out.append((r.seq, r.at, r.actor_id, names.get(r.actor_id or ""), r.action, r.subject,
+                    named.kind if named else None, named.name if named else None, r.detail))
+    return out
