@@ -48,7 +48,7 @@ class StocktakeController(Controller):
         return await service.open_stocktake(app_state.store, me.actor, data)
 
     @get("/{session_id:str}", operation_id="stocktakeShow",
-         summary="A stocktake: the latest count per product and its variance to on hand now",
+         summary="A stocktake: the latest count per product and its variance (to on hand now; as applied)",
          dependencies={"me": needs("stocktakes.run")})  # fmt: skip
     async def show(
         self, session_id: FromPath[str], me: NamedDependency[Principal],

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import msgspec
 
 from server import times
+from server.db.sync_store import SqlSyncStore
 from server.errors import Conflict, Forbidden, NotFound
 from shared.roles import SCOPE_BY_ROLE
 from shared.states import REDEEMABLE, SUPER_ROLES
@@ -145,8 +146,8 @@ class StocktakeIn(msgspec.Struct, forbid_unknown_fields=True):
 class VarianceLine(msgspec.Struct):
     product_id: str
     counted: int
-    on_hand: int
-    variance: int  # counted − on hand now
+    on_hand: int  # open: on hand now; applied: on hand (the book) when the count was applied
+    variance: int  # counted − on_hand: what Apply writes / wrote as a count move
     line_id: str
 
 
@@ -214,12 +215,32 @@ async def open_stocktake(store: Store, actor: Actor, data: StocktakeIn) -> Stock
     return await store.run_write(work)
 
 
-async def show_stocktake(store: Store, actor: Actor, session_id: str) -> StocktakeOut:
+async def _applied_deltas(store: SqlSyncStore, session: Row) -> dict[str, int]:
+    """The count moves Apply wrote, per product: an applied session's variances as they were.
+    Against on hand now they would all read 0 (the moves made on hand equal to the counts)."""
+    async with store.db.read() as conn:
+        rows = await conn.fetch(
+            "SELECT product_id, SUM(delta) AS delta FROM stock_moves WHERE created_at = ?"
+            " AND reason = 'count' AND ref = ? GROUP BY product_id",
+            (session["applied_at"], f"stocktake:{session['id']}"),
+        )
+    return {r["product_id"]: int(r["delta"]) for r in rows}
+
+
+async def show_stocktake(store: SqlSyncStore, actor: Actor, session_id: str) -> StocktakeOut:
+    """An open session against on hand now; an applied one as it was applied."""
+
     async def work(tx: WriteTx) -> StocktakeOut:
         session = await _session(server_context(tx, actor, "server.stocktake.show"), session_id)
         return _out(session, await _variances(tx, session))
 
-    return await store.run_write(work)
+    out = await store.run_write(work)
+    if out.status != "applied":
+        return out
+    deltas = await _applied_deltas(store, {"id": out.id, "applied_at": out.applied_at})
+    lines = [VarianceLine(v.product_id, v.counted, v.counted - deltas.get(v.product_id, 0),
+                          deltas.get(v.product_id, 0), v.line_id) for v in out.lines]  # fmt: skip
+    return msgspec.structs.replace(out, lines=lines)
 
 
 async def apply_stocktake(store: Store, actor: Actor, session_id: str) -> StocktakeOut:
