@@ -452,6 +452,7 @@ export default {
   'admin.users.disable': '停用',
   'admin.users.enable': '启用',
   'admin.users.disableAsk': '停用 {name}？其 {count} 台设备将被登出，重新启用前无法同步。',
+  'admin.users.disableAsk#one': '停用 {name}？其设备将被登出，重新启用前无法同步。',
   'admin.devices.title': '设备',
   'admin.devices.user': '用户',
   'admin.devices.code': '代码',

@@ -452,6 +452,7 @@ export default {
   'admin.users.disable': '停用',
   'admin.users.enable': '啟用',
   'admin.users.disableAsk': '停用 {name}？其 {count} 台裝置將被登出，重新啟用前無法同步。',
+  'admin.users.disableAsk#one': '停用 {name}？其裝置將被登出，重新啟用前無法同步。',
   'admin.devices.title': '裝置',
   'admin.devices.user': '使用者',
   'admin.devices.code': '代碼',
