@@ -28,6 +28,14 @@ export function formatMoney(minor, { lang = getLang(), currency = DEFAULT_CURREN
   return currencyFormat(lang, currency).format(Number(minor) / 10 ** minorDigits(currency));
 }
 
+/** Minor units said short, for a chart's axis: 1234500 → "CN¥12K" (en), "¥1.2万" (zh-Hans). */
+export function formatMoneyShort(minor, { lang = getLang(), currency = DEFAULT_CURRENCY } = {}) {
+  if (minor === null || minor === undefined || Number.isNaN(Number(minor))) return '—';
+  const short = cached('money-short', lang, currency, () => new Intl.NumberFormat(lang, {
+    style: 'currency', currency, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 }));
+  return short.format(Number(minor) / 10 ** minorDigits(currency));
+}
+
 /** Minor units as the text of a price field: 1250 → "12.50" (no grouping, no symbol). */
 export function minorToInput(minor, currency = DEFAULT_CURRENCY) {
   if (minor === null || minor === undefined) return '';

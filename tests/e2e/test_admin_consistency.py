@@ -146,3 +146,19 @@ def test_the_audit_log_in_words(admin: Page, server: Server) -> None:
     by(admin, "audit-search").click()
     expect(by(admin, "audit-row").first).to_be_visible()
     expect(admin.locator('#app [data-testid="audit-row"]:not([data-action^="admin."])')).to_have_count(0)
+
+
+def test_the_sales_chart_says_yuan_with_payments_on_their_own_axis(admin: Page) -> None:
+    _open(admin, "/admin/reports", "admin-reports")
+    by(admin, "report-picker").select_option("sales")
+    chart = admin.locator('#app [data-testid="report-chart"][data-report="sales"]')
+    expect(chart.locator("canvas")).to_have_count(1)
+    # Days along x, order totals on the left, payments on the right: three axes.
+    expect(chart.locator(".u-axis")).to_have_count(3)
+    over = chart.locator(".u-over")
+    box = over.bounding_box()
+    assert box is not None
+    admin.mouse.move(box["x"] + box["width"] - 4, box["y"] + box["height"] / 2)  # the last day
+    values = chart.locator(".u-legend .u-series .u-value").all_text_contents()
+    money = [v for v in values[1:] if v != "—"]
+    assert money and all(re.fullmatch(r"CN¥[\d,]+\.\d\d", v) for v in money), values

@@ -7,7 +7,8 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 
-import { formatMoney, formatNumber, todayInput } from '../../format.js';
+import { axesOf, axisWidth, MONEY, scaleOf } from '../../core/chart-axes.js';
+import { formatMoney, formatMoneyShort, formatNumber, todayInput } from '../../format.js';
 import { hasKey, t } from '../../i18n.js';
 import { Empty, ErrorBox, Field, Loading, Screen, Select } from '../components.js';
 import { useApp } from '../context.js';
@@ -18,7 +19,6 @@ export const REPORTS = [
   'orders-per-day', 'sales', 'processing-time', 'overdue', 'return-rate', 'per-employee', 'sync-health',
 ];
 const WEEKLY = new Set(['processing-time', 'return-rate']);
-const MONEY = new Set(['order_total', 'received', 'refunded']);
 const COLORS = ['#2b5d8a', '#d35400', '#27ae60', '#8e44ad', '#c0392b', '#16a085', '#f39c12', '#7f8c8d',
   '#2c3e50', '#e84393', '#00838f', '#6d4c41'];
 const DAY_MS = 86_400_000;
@@ -78,8 +78,12 @@ export function chartSpec(report, width) {
       },
     })
     : undefined;
+  // Money (minor units in the data) is said in yuan on its axes and in the legend; payments
+  // get their own axis beside order totals (core/chart-axes.js).
   const series = report.series.map((s, i) => ({
     label: seriesLabel(s),
+    scale: people ? 'y' : scaleOf(s.label),
+    value: (_, v) => (v == null ? '—' : MONEY.has(s.label) ? formatMoney(v) : formatNumber(v)),
     stroke: COLORS[i % COLORS.length],
     fill: people ? `${COLORS[i % COLORS.length]}aa` : undefined,
     width: 2,
@@ -90,12 +94,19 @@ export function chartSpec(report, width) {
   const xAxis = people
     ? { values: (_, ticks) => ticks.map((i) => report.x[i] ?? ''), splits: () => xs }
     : {};
+  const yAxes = (people ? [{ scale: 'y', side: 3 }] : axesOf(report.series.map((s) => s.label)))
+    .map(({ scale, side }) => {
+      const say = scale === 'y' ? formatNumber : formatMoneyShort;
+      return { scale, side, grid: { show: side === 3 }, values: (_, ticks) => ticks.map((v) => say(v)),
+        size: (_, labels) => axisWidth(labels) };
+    });
+  const scales = Object.fromEntries(yAxes.map(({ scale }) => [scale, { auto: true, range: (_, lo, hi) => [Math.min(0, lo), Math.max(hi, 1)] }]));
   return {
     opts: {
       width,
       height: 300,
-      scales: { x: { time: !people, ...(people ? { range: [-0.5, Math.max(xs.length - 0.5, 0.5)] } : {}) } },
-      axes: [xAxis, {}],
+      scales: { x: { time: !people, ...(people ? { range: [-0.5, Math.max(xs.length - 0.5, 0.5)] } : {}) }, ...scales },
+      axes: [xAxis, ...yAxes],
       series: [{ label: t(`admin.reports.col.${people ? 'user' : WEEKLY.has(report.name) ? 'week' : 'day'}`) }, ...series],
       legend: { show: true },
     },
