@@ -119,6 +119,7 @@ HTTP_ERROR_CODES: tuple[str, ...] = (
     "order_not_found",
     "range_too_long",
     "rate_limited",
+    "reason_required",
     "refund_exceeds_paid",
     "resolution_required",
     "return_exceeds_ordered",

@@ -21,6 +21,12 @@ class BadField(BadRequest):
     code = "invalid_field"
 
 
+class ReasonRequired(BadRequest):
+    """A cancel on review needs words: they go on the order's timeline, which the rep sees."""
+
+    code = "reason_required"
+
+
 # ---- the rules --------------------------------------------------------------------------------
 
 
@@ -96,7 +102,7 @@ class Queue(msgspec.Struct):
 
 class OrderDecision(msgspec.Struct, forbid_unknown_fields=True):
     decision: Literal["release", "cancel"]
-    note: Text | None = None
+    note: Text | None = None  # the transition's reason (as long as any): required to cancel
 
 
 class RedemptionDecision(msgspec.Struct, forbid_unknown_fields=True):

@@ -13,6 +13,7 @@ from server.admin.review.schemas import (
     BadAmount,
     BadField,
     OrderDecision,
+    ReasonRequired,
     RedemptionDecision,
     Rules,
     RulesIn,
@@ -66,6 +67,7 @@ async def decide_order(
 ) -> dict[str, Any]:
     """Release an order on hold (→ confirmed) or cancel it; the order as a device pulls it."""
     to = "confirmed" if data.decision == "release" else "cancelled"
+    note = (data.note or "").strip() or None
     async with store.write() as tx:
         order = await tx.get("orders", order_id)
         if order is None or order["deleted"]:
@@ -73,10 +75,12 @@ async def decide_order(
         if order["status"] != "on_hold":
             raise Refused("not_on_hold", f"order {order['number']} is {order['status']}, "
                           "not on hold")  # fmt: skip
-        args = {"id": order_id, "from": "on_hold", "to": to, "reason": data.note}
+        if to == "cancelled" and note is None:
+            raise ReasonRequired(f"say why order {order['number']} is cancelled (note)")
+        args = {"id": order_id, "from": "on_hold", "to": to, "reason": note}
         await apply_as(tx, actor, "order.transition", args, policy)
         tx.audit(f"review.order.{data.decision}", order_id,
-                 {"number": order["number"], "to": to, "note": data.note}, actor.user_id)  # fmt: skip
+                 {"number": order["number"], "to": to, "note": note}, actor.user_id)  # fmt: skip
         after = await tx.get("orders", order_id)
     assert after is not None
     return wire_row("orders", after)
