@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 from typing import Any
 
 import httpx
@@ -259,6 +260,12 @@ def test_a_whole_return_resolved_returns_the_order_and_a_refund_settles_it(
         (-1000, "refunded"), (-300, "refunded"), (1300, "paid")]  # fmt: skip
     assert _audit(server, rest["id"]) == ["aftersales.create", "aftersales.update",
                                           "aftersales.refund", "aftersales.refund"]  # fmt: skip
+    # The audit export says the refunds in yuan (the entries keep the fen they were written in).
+    with server.client(server.token("boss", "admin")) as c:
+        text = c.get("/api/admin/audit", params={"format": "csv", "subject": rest["id"],
+                                                 "action": "aftersales.refund"}).text  # fmt: skip
+    said = [json.loads(r["detail"])["amount"] for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))]
+    assert sorted(said) == ["¥10.00", "¥3.00"], said
 
     # The refunds reach the rep's phone as the order's payments, and the order's new status.
     rep = server.token("rep1", "sales")

@@ -9,7 +9,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { api } from '../../api.js';
-import { formatDateTime, formatNumber } from '../../format.js';
+import { formatDateTime, formatMoney, formatNumber } from '../../format.js';
 import { t } from '../../i18n.js';
 import { Empty, ErrorBox, Field, Loading, Screen, Select, useAction } from '../components.js';
 import { useApp } from '../context.js';
@@ -86,13 +86,20 @@ export function groupRuns(rows) {
   return out;
 }
 
-/** The detail JSON as one readable line: {"role":"sales"} → role: sales (empty values left out). */
-function detailText(detail) {
+// Keys of a detail that hold money in minor units (as stored): said in yuan (the export too:
+// server/admin/audit/queries.py MONEY_KEYS).
+const MONEY_KEYS = new Set(['amount', 'refund_amount', 'total', 'unit_price']);
+
+/** The detail JSON as one readable line: {"role":"sales"} → role: sales (empty values left out,
+ * money in yuan). */
+export function detailText(detail) {
   try {
     const parsed = JSON.parse(detail);
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const say = (k, v) => (MONEY_KEYS.has(k) && Number.isInteger(v) ? formatMoney(v)
+        : typeof v === 'object' ? JSON.stringify(v) : v);
       return Object.entries(parsed).filter(([, v]) => v !== null && v !== '')
-        .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ');
+        .map(([k, v]) => `${k}: ${say(k, v)}`).join(' · ');
     }
   } catch {
     // Not JSON: shown as stored.
