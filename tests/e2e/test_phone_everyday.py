@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
+from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
@@ -392,3 +393,56 @@ def test_recent_customers_come_first_in_the_picker(rep: Page) -> None:
     by(page, "customer-search").fill("Aaa First")
     expect(by(page, "customer-option").first).to_contain_text("Aaa First By Name")
     expect(by(page, "customer-option").first).to_have_attribute("data-recent", "false")
+
+
+def test_favourite_customers_come_first_and_templates_start_an_order(rep: Page) -> None:
+    """Item 5 (part): a customer starred on their page leads the picker (typing too); an order
+    saved as a template starts a new one with its customer, lines and quantities at today's
+    prices; Settings lists the templates and deletes them. Both stay on this phone."""
+    page = rep
+    name = "Zz Favourite Bakery"  # last by name, never ordered for
+    customer = create_customer(page, name)
+    star = by(page, "customer-favourite")
+    star.click()
+    expect(star).to_have_attribute("aria-pressed", "true")
+    try:
+        go(page, "home")
+        by(page, "new-order").click()
+        first = by(page, "customer-option").first
+        expect(first).to_contain_text(name)
+        expect(first).to_have_attribute("data-favourite", "true")
+        by(page, "customer-search").fill("a")  # matches many: the favourite still leads
+        expect(by(page, "customer-option").first).to_contain_text(name)
+        by(page, "customer-option").first.click()
+        by(page, "line-add").click()
+        by(page, "product-option").filter(has_text=TEA).first.click()
+        by(page, "product-picker-close").click()
+        by(page, "line").first.get_by_test_id("line-qty").fill("2")
+        by(page, "save-order").click()
+        expect(by(page, "order-detail")).to_be_visible()
+
+        by(page, "template-save").click()
+        expect(by(page, "template-name")).to_have_value(name)
+        by(page, "template-name").fill("Weekly tea")
+        by(page, "template-confirm").click()
+        expect(by(page, "template-saved")).to_contain_text("Weekly tea")
+
+        go(page, "home")
+        by(page, "new-order").click()
+        by(page, "order-template").select_option(label="Weekly tea")
+        expect(by(page, "customer-selected")).to_contain_text(name)
+        expect(by(page, "line")).to_have_count(1)
+        expect(by(page, "line").first.get_by_test_id("line-qty")).to_have_value("2")
+        expect(by(page, "line").first.get_by_test_id("line-price")).to_have_value("45.00")
+
+        go(page, "home")
+        by(page, "nav-settings").click()
+        row = by(page, "template-row").and_(page.locator('[data-name="Weekly tea"]'))
+        expect(row).to_contain_text("1 line")
+        row.get_by_test_id("template-delete").click()
+        expect(row).to_have_count(0)
+    finally:  # the other tests' pickers start without this favourite
+        page.goto(urljoin(page.url, f"/customers/{customer}"))
+        expect(by(page, "customer-favourite")).to_have_attribute("aria-pressed", "true")
+        by(page, "customer-favourite").click()
+        expect(by(page, "customer-favourite")).to_have_attribute("aria-pressed", "false")

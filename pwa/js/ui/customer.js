@@ -14,6 +14,7 @@ import { useApp } from './context.js';
 import { usePendingKeys } from './hooks.js';
 import { useLive } from './live.js';
 import { Link, navigate } from './router.js';
+import { toggleFavourite, useFavourites } from './personal.js';
 import { LimitedField, fieldProblems } from './validation.js';
 
 function History({ customerId }) {
@@ -38,6 +39,15 @@ function History({ customerId }) {
     </ul>`;
 }
 
+/** ☆/★: a favourite customer is offered first when an order is made (ui/personal.js). */
+function FavouriteToggle({ id }) {
+  const { store } = useApp();
+  const on = useFavourites().has(id);
+  return html`<button type="button" class="icon" data-testid="customer-favourite" aria-pressed=${String(on)}
+    aria-label=${t(on ? 'customer.unfavourite' : 'customer.makeFavourite')} title=${t(on ? 'customer.unfavourite' : 'customer.makeFavourite')}
+    onClick=${() => toggleFavourite(store, id)}>${on ? '★' : '☆'}</button>`;
+}
+
 export function CustomerDetail({ params }) {
   const { store, me } = useApp();
   const customer = useLive(() => store.db.customers.get(params.id), [store, params.id]);
@@ -46,8 +56,8 @@ export function CustomerDetail({ params }) {
   const role = me.user.role;
   return html`
     <${Screen} title=${customer.name} back="/customers" testid="customer-detail"
-      actions=${mayMutate(role, 'customer.upsert') && html`
-        <${Link} class="button" href=${`/customers/${customer.id}/edit`} data-testid="customer-edit">${t('common.edit')}<//>`}>
+      actions=${html`<${FavouriteToggle} id=${customer.id} />${mayMutate(role, 'customer.upsert') && html`
+        <${Link} class="button" href=${`/customers/${customer.id}/edit`} data-testid="customer-edit">${t('common.edit')}<//>`}`}>
       ${pending.has(`customers:${customer.id}`) && html`<${PendingMark} />`}
       <${Facts} rows=${[
         [t('customer.name'), customer.name, 'customer-name'],

@@ -14,6 +14,7 @@ import { useApp } from './context.js';
 import { useWarehouses } from './hooks.js';
 import { LinesEditor, lineFor, lineProblems, lineTotal, parseLine, useAvailable } from './lines.js';
 import { useLive } from './live.js';
+import { useTemplates } from './personal.js';
 import { CustomerPicker, ProductPicker } from './pickers.js';
 import { refusedOrderDraft } from './refused.js';
 import { navigate } from './router.js';
@@ -59,26 +60,40 @@ export function OrderNew({ query }) {
     });
   }, [refused]);
 
-  // /orders/new?again=<order id>: "Order again" — the customer, lines (today's prices, the
-  // same quantities), priority, address and warehouse of an earlier order; a new number.
+  // The form filled from an earlier order or a template: its customer (if any), its lines at
+  // today's prices with the same quantities (products gone from the catalog left out), priority,
+  // address and warehouse; a new number.
+  async function startFrom(from, items) {
+    const [c, products] = await Promise.all([
+      from.customer_id ? store.db.customers.get(from.customer_id) : null,
+      store.db.products.bulkGet(items.map((l) => l.product_id)),
+    ]);
+    if (c) setCustomer(c);
+    setLines(items.flatMap((l, i) => (products[i]
+      ? [{ ...lineFor(products[i], `${l.product_id}-from-${i}-${Date.now()}`), qty: String(l.qty) }] : [])));
+    setForm((f) => ({ ...f, priority: from.priority ?? f.priority,
+      deliveryAddress: from.delivery_address ?? c?.address ?? f.deliveryAddress,
+      warehouseId: from.warehouse_id ?? f.warehouseId }));
+  }
+
+  // /orders/new?again=<order id>: "Order again".
   const again = query.get('again');
   useEffect(() => {
     if (!again) return;
     (async () => {
       const old = await store.db.orders.get(again);
-      if (!old) return;
-      const [c, oldLines] = await Promise.all([
-        store.db.customers.get(old.customer_id),
-        store.db.order_lines.where('order_id').equals(again).toArray(),
-      ]);
-      const products = await store.db.products.bulkGet(oldLines.map((l) => l.product_id));
-      if (c) setCustomer(c);
-      setLines(oldLines.flatMap((l, i) => (products[i]
-        ? [{ ...lineFor(products[i], `${l.product_id}-again-${i}`), qty: String(l.qty) }] : [])));
-      setForm((f) => ({ ...f, priority: old.priority ?? f.priority, deliveryAddress: old.delivery_address ?? '',
-        warehouseId: old.warehouse_id ?? f.warehouseId }));
+      if (old) await startFrom(old, await store.db.order_lines.where('order_id').equals(again).toArray());
     })();
   }, [again]);
+
+  // A template of this phone (ui/personal.js): picked from the list above the lines.
+  const templates = useTemplates();
+  const [templateId, setTemplateId] = useState('');
+  const useTemplate = (id) => {
+    setTemplateId(id);
+    const template = templates.find((tpl) => tpl.id === id);
+    if (template) startFrom(template, template.lines);
+  };
 
   // /orders/new?customer=<id> comes from a customer's page.
   const preset = query.get('customer');
@@ -133,6 +148,9 @@ export function OrderNew({ query }) {
       <form class="form" onSubmit=${save('submitted')}>
         ${fixing && html`<p class="card warn" data-testid="order-fixing">${t('refused.fixingOrder')}</p>`}
         <p class="number">${t('order.number')}: <strong data-testid="order-number">${fixing?.reuse?.number ?? number}</strong></p>
+        ${templates.length > 0 && !fixing && html`
+          <${Select} label=${t('template.startFrom')} value=${templateId} onChange=${useTemplate} testid="order-template"
+            options=${[['', t('template.none')], ...templates.map((tpl) => [tpl.id, tpl.name])]} />`}
         <h2>${t('order.customer')}</h2>
         <${CustomerPicker} value=${customer} onChange=${choose} />
         <h2>${t('order.lines')}</h2>

@@ -19,6 +19,7 @@ import { useById, usePendingKeys, useWarehouses } from './hooks.js';
 import { useLive } from './live.js';
 import { OrderLines } from './order-lines.js';
 import { Payments } from './payments.js';
+import { TEMPLATE_NAME_MAX, saveTemplate } from './personal.js';
 import { OrderQr } from './qr.js';
 import { Link } from './router.js';
 import { LimitedField, fieldProblems } from './validation.js';
@@ -170,6 +171,39 @@ export function OrderDetail({ params }) {
       <${OrderConflicts} order=${order} />
       <${Transitions} order=${order} />
       ${mayMutate(role, 'order.create') && html`<${Link} class="button big" href=${`/orders/new?again=${order.id}`}
-        data-testid="order-again">${t('order.again')}<//>`}
+        data-testid="order-again">${t('order.again')}<//>
+        <${SaveTemplate} order=${order} customer=${customer} />`}
     <//>`;
+}
+
+/** "Save as template": this order's customer, lines and quantities kept on the phone under a
+ * name, to start a new order from (ui/personal.js). */
+function SaveTemplate({ order, customer }) {
+  const { store } = useApp();
+  const [name, setName] = useState(null); // null: not asked yet
+  const [saved, setSaved] = useState(null);
+  const [run, busy, error] = useAction();
+  if (name === null) {
+    return html`
+      <button type="button" class="big" data-testid="template-save" onClick=${() => { setSaved(null); setName(customer?.name ?? order.number); }}>
+        ${t('template.save')}</button>
+      ${saved && html`<p class="ok" role="status" data-testid="template-saved">${t('template.saved', { name: saved })}</p>`}`;
+  }
+  const save = () => run(async () => {
+    const lines = await store.db.order_lines.where('order_id').equals(order.id).toArray();
+    const made = await saveTemplate(store, name, order, lines);
+    setSaved(made.name);
+    setName(null);
+  });
+  return html`
+    <div class="inset" data-testid="template-form">
+      <${Field} label=${t('template.name')} value=${name} onInput=${setName} testid="template-name" maxLength=${TEMPLATE_NAME_MAX} />
+      <small class="hint">${t('template.nameHint', { max: TEMPLATE_NAME_MAX })}</small>
+      <div class="actions">
+        <button type="button" class="primary" data-testid="template-confirm" disabled=${busy || !name.trim()} onClick=${save}>
+          ${t('common.save')}</button>
+        <button type="button" onClick=${() => setName(null)}>${t('common.cancel')}</button>
+      </div>
+      <${ErrorBox} error=${error} />
+    </div>`;
 }

@@ -10,6 +10,7 @@ import { Search } from './components.js';
 import { useApp } from './context.js';
 import { matchCustomers } from './customers.js';
 import { useLive } from './live.js';
+import { useFavourites } from './personal.js';
 import { matchProducts } from './products.js';
 
 const OPTIONS = 8;
@@ -19,6 +20,7 @@ export function CustomerPicker({ value, onChange }) {
   const { store } = useApp();
   const [q, setQ] = useState('');
   const customers = useLive(() => store.db.customers.orderBy('name').toArray(), [store]) ?? [];
+  const favourites = useFavourites();
   // Before anything is typed: the customers of the latest orders first (a rep mostly orders
   // again for whom they visited lately), then the rest by name.
   const lastOrdered = useLive(async () => {
@@ -38,17 +40,24 @@ export function CustomerPicker({ value, onChange }) {
   }
   const recent = q.trim() ? [] : [...lastOrdered].sort((a, b) => (a[1] < b[1] ? 1 : -1)).slice(0, RECENT).map(([id]) => id);
   const byId = Object.fromEntries(customers.map((c) => [c.id, c]));
-  const first = recent.map((id) => byId[id]).filter(Boolean);
-  const found = [...first, ...matchCustomers(customers, q).filter((c) => !first.includes(c))].slice(0, OPTIONS);
+  // Favourites (ui/personal.js) before anything, among the matches while typing too; then the
+  // recent ones before anything is typed.
+  const matches = matchCustomers(customers, q);
+  const starred = matches.filter((c) => favourites.has(c.id));
+  const first = [...starred, ...recent.map((id) => byId[id]).filter((c) => c && !favourites.has(c.id))];
+  const found = [...first, ...matches.filter((c) => !first.includes(c))].slice(0, OPTIONS);
   return html`
     <div class="picker">
       <${Search} value=${q} onInput=${setQ} placeholder=${t('customers.search')} testid="customer-search"
         onKeyDown=${(e) => e.key === 'Enter' && found[0] && (e.preventDefault(), onChange(found[0]))} />
       <ul class="options">
         ${found.map((c) => html`<li key=${c.id}>
-          <button type="button" data-testid="customer-option" data-id=${c.id} data-recent=${first.includes(c) ? 'true' : 'false'}
+          <button type="button" data-testid="customer-option" data-id=${c.id}
+            data-recent=${first.includes(c) && !favourites.has(c.id) ? 'true' : 'false'} data-favourite=${String(favourites.has(c.id))}
             onClick=${() => onChange(c)}>
-            <span class="main">${c.name}${first.includes(c) && html` <small class="badge">${t('customers.recent')}</small>`}</span>
+            <span class="main">${c.name}${favourites.has(c.id)
+              ? html` <small class="badge" aria-label=${t('customer.favourite')}>★</small>`
+              : first.includes(c) && html` <small class="badge">${t('customers.recent')}</small>`}</span>
             <span class="sub">${c.phone ?? ''}</span>
           </button></li>`)}
         ${!found.length && html`<li class="muted">${t('customers.none')}</li>`}

@@ -11,6 +11,7 @@ import { ADMIN_TABS, may } from './admin/common.js';
 import { ErrorBox, Facts, Screen, Select, useAction } from './components.js';
 import { useApp } from './context.js';
 import { usePendingCount } from './hooks.js';
+import { deleteTemplate, useTemplates } from './personal.js';
 import { Link } from './router.js';
 import { isStandalone, useStorageInfo } from './storage.js';
 
@@ -66,6 +67,21 @@ export function Logout({ big = false }) {
     <${ErrorBox} error=${error} />`;
 }
 
+/** The order templates kept on this phone, each with a delete (ui/personal.js). */
+function Templates() {
+  const { store } = useApp();
+  const templates = useTemplates();
+  if (!templates.length) return null;
+  return html`
+    <h2>${t('template.title')}</h2>
+    <ul class="list" data-testid="templates">
+      ${templates.map((tpl) => html`<li key=${tpl.id} class="row" data-testid="template-row" data-name=${tpl.name}>
+        <span class="main">${tpl.name} <small class="muted">${t('template.lines', { count: tpl.lines.length })}</small></span>
+        <button type="button" class="danger" data-testid="template-delete" aria-label=${t('template.delete', { name: tpl.name })}
+          onClick=${() => deleteTemplate(store, tpl.id)}>×</button></li>`)}
+    </ul>`;
+}
+
 export function Settings() {
   const { me, store } = useApp();
   return html`
@@ -81,6 +97,7 @@ export function Settings() {
         [t('settings.version'), APP_VERSION],
       ]} />
       <${AdminPages} role=${me.user.role} />
+      <${Templates} />
       <h2>${t('settings.storage')}</h2>
       <${StorageFacts} />
       <h2>${t('me.logout')}</h2>
