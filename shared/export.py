@@ -8,7 +8,7 @@ from typing import get_args
 
 import msgspec
 
-from shared import codes, protocol_limits, roles, states
+from shared import codes, money, protocol_limits, roles, states
 from shared.mutations import CATALOG, NESTED, ORDER_TOTAL_MAX, ORDER_UPDATE_FIELDS, Priority
 
 
@@ -29,6 +29,7 @@ def vocabulary() -> dict[str, object]:
         "permissions": {k: sorted(v) for k, v in roles.PERMISSIONS.items()},
         "order_update_fields": list(ORDER_UPDATE_FIELDS),
         "order_total_max": ORDER_TOTAL_MAX,
+        "vat_percent": money.VAT_PERCENT,
         "mutations": {name: mutation_schema(name) for name in sorted(CATALOG)},
         "codes": codes.exported(),
         "protocol": protocol_limits.exported(),

@@ -8,6 +8,10 @@ from decimal import Decimal
 
 CURRENCY = "CNY"
 MINOR_PER_MAJOR = 100  # fen per yuan
+# Prices include VAT (增值税) at the standard rate of goods in China; an order says the tax its
+# total includes (the phone's and the console's order, the new-order form). One rate: every
+# product of the catalog is sold at it.
+VAT_PERCENT = 13
 _CENT = Decimal("0.01")
 
 
@@ -20,3 +24,11 @@ def text(minor: int) -> str:
     """Minor units as a message says them: 123450 → "¥1,234.50", -500 → "-¥5.00"."""
     amount = major(minor)
     return f"{'-' if amount < 0 else ''}¥{abs(amount):,}"
+
+
+def vat_included(total: int) -> int:
+    """The VAT inside a tax-inclusive ``total`` (minor units), rounded half up to the fen:
+    11300 → 1300; the PWA's ``format.vatIncluded`` computes the same."""
+    numerator = total * VAT_PERCENT
+    denominator = 100 + VAT_PERCENT
+    return (2 * numerator + denominator) // (2 * denominator)

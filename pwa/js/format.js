@@ -28,6 +28,14 @@ export function formatMoney(minor, { lang = getLang(), currency = DEFAULT_CURREN
   return currencyFormat(lang, currency).format(Number(minor) / 10 ** minorDigits(currency));
 }
 
+/** The VAT inside a tax-inclusive total (minor units) at `percent`, rounded half up to the fen
+ * (shared/money.py vat_included; BigInt: a total may pass 2^53 once multiplied). */
+export function vatIncluded(total, percent) {
+  const t = BigInt(Math.round(Number(total) || 0));
+  const p = BigInt(percent);
+  return Number((2n * t * p + (100n + p)) / (2n * (100n + p)));
+}
+
 /** Minor units said short, for a chart's axis: 1234500 → "CN¥12K" (en), "¥1.2万" (zh-Hans). */
 export function formatMoneyShort(minor, { lang = getLang(), currency = DEFAULT_CURRENCY } = {}) {
   if (minor === null || minor === undefined || Number.isNaN(Number(minor))) return '—';

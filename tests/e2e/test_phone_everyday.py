@@ -372,6 +372,8 @@ def test_order_again_and_today_on_home(rep: Page, api: Api) -> None:
     expect(by(page, "order-detail")).to_be_visible()
     expect(by(page, "order-number")).not_to_have_text(first or "")
     expect(by(page, "order-summary-total")).to_have_text("CN¥135.00")
+    # Prices include VAT: the order says how much (13 % of ¥135.00 inclusive = ¥15.53).
+    expect(by(page, "order-vat")).to_have_text("incl. VAT 13 %: CN¥15.53")
 
     go(page, "home")
     expect(summary).to_have_attribute("data-orders", str(before + 2))

@@ -71,6 +71,11 @@ export function hasPermission(role, permission) {
   return Object.hasOwn(v.permissions, permission) && has(v.permissions[permission], role);
 }
 
+/** The VAT rate prices include, in percent (shared/money.py VAT_PERCENT); null if unknown. */
+export function vatPercent() {
+  return vocabulary().vat_percent ?? null;
+}
+
 /** Whether an order in `status` can be overdue (shared/states.py OVERDUE_STATUSES). */
 export function mayBeOverdue(status) {
   const v = vocabulary();

@@ -174,6 +174,7 @@ export default {
   'order.details': 'Details',
   'order.actions': 'Actions',
   'order.again': 'Order again',
+  'order.vatIncluded': 'incl. VAT {percent} %: {amount}',
   'customer.favourite': 'Favourite',
   'customer.makeFavourite': 'Mark as favourite',
   'customer.unfavourite': 'No longer a favourite',

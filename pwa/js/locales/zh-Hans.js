@@ -173,6 +173,7 @@ export default {
   'order.details': '详情',
   'order.actions': '操作',
   'order.again': '再来一单',
+  'order.vatIncluded': '含增值税 {percent}%：{amount}',
   'customer.favourite': '常用',
   'customer.makeFavourite': '设为常用客户',
   'customer.unfavourite': '取消常用',

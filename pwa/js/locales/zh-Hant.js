@@ -173,6 +173,7 @@ export default {
   'order.details': '詳情',
   'order.actions': '操作',
   'order.again': '再下一單',
+  'order.vatIncluded': '含增值稅 {percent}%：{amount}',
   'customer.favourite': '常用',
   'customer.makeFavourite': '設為常用客戶',
   'customer.unfavourite': '取消常用',

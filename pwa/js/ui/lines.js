@@ -4,7 +4,8 @@
 import { html } from 'htm/preact';
 
 import { limitsOf, valueProblems } from '../core/validate.js';
-import { formatMoney, formatNumber, inputToMinor, minorToInput } from '../format.js';
+import { vatPercent } from '../core/vocab.js';
+import { formatMoney, formatNumber, inputToMinor, minorToInput, vatIncluded } from '../format.js';
 import { t } from '../i18n.js';
 import { useApp } from './context.js';
 import { useLive } from './live.js';
@@ -123,5 +124,14 @@ export function LinesEditor({ lines, onChange, available }) {
       })}
     </ul>
     ${lines.length > 0 && html`<${LineLimits} />`}
-    <p class="total">${t('order.total')}: <strong data-testid="order-total">${formatMoney(total)}</strong></p>`;
+    <p class="total">${t('order.total')}: <strong data-testid="order-total">${formatMoney(total)}</strong>
+      <${VatNote} total=${total} /></p>`;
+}
+
+/** "incl. VAT 13 %: ¥15.53" under a total: prices include VAT (shared/money.py VAT_PERCENT). */
+export function VatNote({ total }) {
+  const percent = vatPercent();
+  if (percent == null || total == null) return null;
+  return html`<br /><small class="muted" data-testid="order-vat" data-vat=${vatIncluded(total, percent)}>
+    ${t('order.vatIncluded', { percent: formatNumber(percent), amount: formatMoney(vatIncluded(total, percent)) })}</small>`;
 }

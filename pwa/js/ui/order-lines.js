@@ -9,7 +9,7 @@ import { t } from '../i18n.js';
 import { ErrorBox, Loading, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useById } from './hooks.js';
-import { LineWarnings, QtyPrice, lineProblems, parseLine, useAvailable } from './lines.js';
+import { LineWarnings, QtyPrice, VatNote, lineProblems, parseLine, useAvailable } from './lines.js';
 import { useLive } from './live.js';
 import { ProductPicker } from './pickers.js';
 import { FieldProblems } from './validation.js';
@@ -80,7 +80,8 @@ export function OrderLines({ order, editable }) {
             available=${besides(l)} />`
         : html`<${ReadOnlyLine} key=${l.id} line=${l} product=${products[l.product_id]} />`))}
     </ul>
-    <p class="total">${t('order.total')}: <strong data-testid="order-total">${formatMoney(order.total)}</strong></p>
+    <p class="total">${t('order.total')}: <strong data-testid="order-total">${formatMoney(order.total)}</strong>
+      <${VatNote} total=${order.total} /></p>
     <${ErrorBox} error=${error} />
     ${editable && (picking
       ? html`<${ProductPicker} onPick=${add} onClose=${() => setPicking(false)} />`
