@@ -399,6 +399,8 @@ def test_audit_export(scene: Scene):
     r = scene.get("/api/admin/audit", format="xlsx", subject=scene.rep_id)
     sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
     header, *body = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert header == ["seq", "at", "actor_id", "actor", "action", "subject", "detail"]
+    assert header == ["seq", "at", "actor_id", "actor", "action", "subject", "subject_kind",
+                      "subject_name", "detail"]  # fmt: skip
     assert {row[header.index("subject")] for row in body} == {scene.rep_id}
+    assert {row[header.index("subject_kind")] for row in body} == {"user"}
     assert scene.get("/api/admin/audit", scene.server.token("mgr", "manager")).status_code == 403
