@@ -170,6 +170,7 @@ def test_an_admin_settles_like_conflicts_in_one_action(
         row_of(admin, conflict_id).get_by_test_id("conflict-select").check()
     expect(by(admin, "conflict-bulk")).to_have_attribute("data-count", "2")
     by(admin, "conflict-bulk-device").click()
+    by(admin, "conflict-bulk-yes").click()  # after the confirmation (test_admin_consistency_ops)
     for conflict_id in conflicts:
         expect(row_of(admin, conflict_id)).to_have_attribute("data-status", "resolved")
     expect(by(admin, "conflict-bulk")).to_have_count(0)

@@ -115,6 +115,7 @@ export default {
     'admin.inventory.productCount#one': '{count} product',
     'admin.inventory.moveCount#one': '{count} move',
     'admin.inventory.appliedAt': 'Applied {at}.',
+    'admin.inventory.bookWhenApplied': 'On hand when applied',
   },
   'zh-Hans': {
     'admin.inventory.title': '库存',
@@ -229,6 +230,7 @@ export default {
     'admin.inventory.productCount#one': '{count} 个商品',
     'admin.inventory.moveCount#one': '{count} 条记录',
     'admin.inventory.appliedAt': '已于 {at} 过账。',
+    'admin.inventory.bookWhenApplied': '过账时在库',
   },
   'zh-Hant': {
     'admin.inventory.title': '庫存',
@@ -343,5 +345,6 @@ export default {
     'admin.inventory.productCount#one': '{count} 個商品',
     'admin.inventory.moveCount#one': '{count} 筆記錄',
     'admin.inventory.appliedAt': '已於 {at} 過帳。',
+    'admin.inventory.bookWhenApplied': '過帳時在庫',
   },
 };

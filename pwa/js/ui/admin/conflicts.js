@@ -2,7 +2,10 @@
 // severity, kind, user, device, dates), a page at a time, with a detail beside the list (base,
 // server and device values side by side, who, where, when, the change that was sent, the reason)
 // and resolving: keep the server value, take the device value, or type a new one; several like
-// conflicts (same kind, table and field) at once. conflicts.resolve to see and act.
+// conflicts (same kind, table and field) at once, after a confirmation that names each one's
+// order and both values. conflicts.resolve to see and act. The filters are one compact row (the
+// dates behind a disclosure) so the first conflict shows without scrolling; the order a conflict
+// is about opens in the console (/admin/orders/<id>).
 //
 // Where the data comes from: the list is a page of GET /api/admin/conflicts (server-side filters
 // and paging, with user names and device codes, which the store has not), laid over with the
@@ -18,7 +21,7 @@ import { formatDateTime } from '../../format.js';
 import { hasKey, t } from '../../i18n.js';
 import { Badge, Empty, ErrorBox, Field, Loading, Screen, Select, useAction } from '../components.js';
 import { explain, formatValue, sideText, subjectOfRow, subjectText, what } from '../conflict-text.js';
-import { CustomInput, Subject, takesValue, useConflictNames, When } from '../conflicts.js';
+import { CustomInput, takesValue, useConflictNames, When } from '../conflicts.js';
 import { useApp } from '../context.js';
 import { OPEN_CONFLICT } from '../hooks.js';
 import { useLive } from '../live.js';
@@ -62,8 +65,9 @@ const label = (prefix, value) => (hasKey(`${prefix}.${value}`) ? t(`${prefix}.${
 function Filters({ filters, onChange, users, devices }) {
   const set = (key) => (value) => onChange({ ...filters, [key]: value });
   const all = [['', t('common.all')]];
+  const dated = [filters.from, filters.to].filter(Boolean).length;
   return html`
-    <div class="filters admin-filters" data-testid="conflict-filters">
+    <div class="admin-filters conflict-filters" data-testid="conflict-filters">
       <${Select} label=${t('admin.conflicts.status')} value=${filters.status} onChange=${set('status')} testid="conflict-filter-status"
         options=${[...all, ...STATUSES.map((s) => [s, label('conflict.status', s)])]} />
       <${Select} label=${t('admin.conflicts.severity')} value=${filters.severity} onChange=${set('severity')} testid="conflict-filter-severity"
@@ -74,29 +78,82 @@ function Filters({ filters, onChange, users, devices }) {
         options=${[...all, ...(users ?? []).map((u) => [u.id, u.name])]} />
       <${Select} label=${t('admin.conflicts.device')} value=${filters.device_id} onChange=${set('device_id')} testid="conflict-filter-device"
         options=${[...all, ...(devices ?? []).map((d) => [d.id, `${d.code} · ${d.user_name}`])]} />
-      <${Field} label=${t('admin.conflicts.from')} type="date" value=${filters.from} onInput=${set('from')} testid="conflict-filter-from" />
-      <${Field} label=${t('admin.conflicts.to')} type="date" value=${filters.to} onInput=${set('to')} testid="conflict-filter-to" />
+      <details class="conflict-dates" data-testid="conflict-filter-dates" open=${dated > 0}>
+        <summary data-testid="conflict-filter-dates-toggle">${dated
+          ? t('admin.conflicts.datesSet', { count: dated }) : t('admin.conflicts.dates')}</summary>
+        <div class="conflict-dates-fields">
+          <${Field} label=${t('admin.conflicts.from')} type="date" value=${filters.from} onInput=${set('from')} testid="conflict-filter-from" />
+          <${Field} label=${t('admin.conflicts.to')} type="date" value=${filters.to} onInput=${set('to')} testid="conflict-filter-to" />
+        </div>
+      </details>
     </div>`;
 }
 
-function Bulk({ selected, onDone }) {
-  const { actions } = useApp();
+/** What a conflict is about, in the console: its order opens the console's order page (never
+ * the phone's /orders/<id>); the customer and product by name. */
+function AdminSubject({ subject, testid }) {
+  if (!subject) return null;
+  const parts = [
+    subject.orderNumber && (subject.orderId
+      ? html`<${Link} href=${`/admin/orders/${subject.orderId}`} data-testid=${testid}>${subject.orderNumber}<//>`
+      : html`<span data-testid=${testid}>${subject.orderNumber}</span>`),
+    subject.customerName && html`<span data-testid=${`${testid}-customer`}>${subject.customerName}</span>`,
+    subject.productName && html`<span data-testid=${`${testid}-product`}>${subject.productName}</span>`,
+  ].filter(Boolean);
+  return html`<span class="subject">${parts.map((p, i) => html`${i ? ' · ' : ''}${p}`)}</span>`;
+}
+
+/** The confirmation of a bulk decision: how many, and each conflict's record, field and both
+ * values in words, the value that will stand marked. */
+function BulkQuestion({ selected, resolution, subjects, names, busy, onYes, onNo }) {
+  const count = selected.length;
+  return html`
+    <div class="bulk-question" data-testid="conflict-bulk-question" data-resolution=${resolution} data-count=${count}>
+      <p><strong>${t(resolution === 'server' ? 'admin.conflicts.bulkServerQuestion' : 'admin.conflicts.bulkDeviceQuestion', { count })}</strong></p>
+      <table class="admin-table">
+        <thead><tr><th>${t('admin.conflicts.record')}</th><th>${t('admin.conflicts.what')}</th>
+          <th>${t('admin.conflicts.server')}</th><th>${t('admin.conflicts.deviceValue')}</th></tr></thead>
+        <tbody>${selected.map((c) => html`
+          <tr key=${c.id} data-testid="conflict-bulk-item" data-id=${c.id}>
+            <td data-testid="conflict-bulk-subject">${subjectText(subjects[c.id]) || '—'}</td>
+            <td data-testid="conflict-bulk-what">${what(c)}</td>
+            <td data-testid="conflict-bulk-server-value" class=${resolution === 'server' ? 'stands' : 'goes'}>${sideText(c, 'server_value', names)}</td>
+            <td data-testid="conflict-bulk-device-value" class=${resolution === 'client' ? 'stands' : 'goes'}>${sideText(c, 'client_value', names)}
+              <small class="muted"> · ${c.user_name ?? c.user_id}</small></td>
+          </tr>`)}</tbody>
+      </table>
+      <div class="actions">
+        <button type="button" class="primary" data-testid="conflict-bulk-yes" disabled=${busy} onClick=${onYes}>
+          ${t(resolution === 'server' ? 'admin.conflicts.bulkServer' : 'admin.conflicts.bulkDevice', { count })}</button>
+        <button type="button" data-testid="conflict-bulk-no" disabled=${busy} onClick=${onNo}>${t('common.cancel')}</button>
+      </div>
+    </div>`;
+}
+
+function Bulk({ selected, subjects, names, onClear, onSettled }) {
+  const { actions, sync } = useApp();
+  const [asking, setAsking] = useState(null);
   const [run, busy, error] = useAction();
   const alike = new Set(selected.map(likeKey)).size === 1;
   const resolveAll = (resolution) => run(async () => {
     for (const c of selected) await actions.resolveConflict(c.id, resolution);
-    onDone();
+    setAsking(null);
+    // Sent before the list is asked again, so the server's page has them settled.
+    await sync?.syncNow().catch(() => {});
+    onSettled();
   });
   return html`
     <div class="card bulk" data-testid="conflict-bulk" data-count=${selected.length}>
       <strong>${t('admin.conflicts.selected', { count: selected.length })}</strong>
-      ${alike ? html`
+      ${asking ? html`<${BulkQuestion} selected=${selected} resolution=${asking} subjects=${subjects} names=${names}
+          busy=${busy} onYes=${() => resolveAll(asking)} onNo=${() => setAsking(null)} />`
+        : alike ? html`
         <button type="button" data-testid="conflict-bulk-server" disabled=${busy}
-          onClick=${() => resolveAll('server')}>${t('admin.conflicts.bulkServer', { count: selected.length })}</button>
+          onClick=${() => setAsking('server')}>${t('admin.conflicts.bulkServer', { count: selected.length })}</button>
         ${takesValue(selected[0]) && html`<button type="button" data-testid="conflict-bulk-device" disabled=${busy}
-          onClick=${() => resolveAll('client')}>${t('admin.conflicts.bulkDevice', { count: selected.length })}</button>`}`
+          onClick=${() => setAsking('client')}>${t('admin.conflicts.bulkDevice', { count: selected.length })}</button>`}`
         : html`<span class="muted" data-testid="conflict-bulk-unlike">${t('admin.conflicts.notAlike')}</span>`}
-      <button type="button" class="link" data-testid="conflict-bulk-clear" onClick=${onDone}>${t('admin.conflicts.clear')}</button>
+      ${!asking && html`<button type="button" class="link" data-testid="conflict-bulk-clear" onClick=${onClear}>${t('admin.conflicts.clear')}</button>`}
       <${ErrorBox} error=${error} />
     </div>`;
 }
@@ -182,7 +239,7 @@ function Detail({ id, listed, back }) {
     <div class="card conflict-detail" data-testid="admin-conflict-detail" data-id=${c.id} data-status=${c.status}>
       <div class="actions"><h2>${what(c)}</h2>
         <${Link} href=${back} data-testid="admin-conflict-close">${t('admin.conflicts.close')}<//></div>
-      <p><${Subject} subject=${subject} testid="admin-conflict-subject" /> · <span data-testid="admin-conflict-status">${label('conflict.status', c.status)}</span>
+      <p><${AdminSubject} subject=${subject} testid="admin-conflict-subject" /> · <span data-testid="admin-conflict-status">${label('conflict.status', c.status)}</span>
         ${c.severity !== 'normal' && html` <${Badge} kind="warn">${label('admin.conflicts.severity', c.severity)}<//>`}</p>
       <p class="muted" data-testid="admin-conflict-reason" title=${c.reason}>${explain(c)}</p>
       <div class="side-by-side">
@@ -235,7 +292,9 @@ export function AdminConflicts({ params = {}, query }) {
   }
   // The store's rows by id (a live answer may still be of the page before).
   const fresh = Object.fromEntries((local ?? []).filter(Boolean).map((c) => [c.id, c]));
-  const rows = (page?.rows ?? []).map((r) => ({ ...r, ...(fresh[r.id] ?? {}) }));
+  // A row settled here leaves a list filtered on another status at once, not at the next Reload.
+  const rows = (page?.rows ?? []).map((r) => ({ ...r, ...(fresh[r.id] ?? {}) }))
+    .filter((r) => !filters.status || r.status === filters.status || r.id === params.id);
   const selected = rows.filter((r) => picked[r.id] && OPEN_CONFLICT.includes(r.status));
   const change = (next) => {
     setOffset(0);
@@ -253,7 +312,9 @@ export function AdminConflicts({ params = {}, query }) {
         <a href=${exportHref('xlsx')} download data-testid="conflicts-export-xlsx">${t('admin.conflicts.exportXlsx')}</a>
       </div>
       <${ErrorBox} error=${error} />
-      ${selected.length > 0 && html`<${Bulk} selected=${selected} onDone=${() => setPicked({})} />`}
+      ${selected.length > 0 && html`<${Bulk} selected=${selected} names=${named.names}
+        subjects=${Object.fromEntries(selected.map((c) => [c.id, subjectOf(c, named.subjects[c.id])]))}
+        onClear=${() => setPicked({})} onSettled=${() => { setPicked({}); reload(); }} />`}
       ${params.id && html`<${Detail} key=${params.id} id=${params.id} listed=${page?.rows.find((r) => r.id === params.id)}
         back=${`/admin/conflicts?${qs}`} />`}
       ${page === undefined && !error ? html`<${Loading} />` : rows.length === 0 ? html`<${Empty}>${t('admin.conflicts.none')}<//>` : html`

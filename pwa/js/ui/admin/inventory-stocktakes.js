@@ -1,7 +1,8 @@
 // The stocktakes tab of /admin/inventory: sessions (open first, then applied) with warehouse,
 // counts and who opened / applied them; opening a session; one session's variance table (the
-// latest count per product against on hand now, GET /api/stocktakes/{id}) and Apply with a
-// confirmation (POST /api/stocktakes/{id}/apply: a count move per variance).
+// latest count per product against on hand now, GET /api/stocktakes/{id}; once applied, the
+// variances as applied and the book they were counted against) and Apply with a confirmation
+// (POST /api/stocktakes/{id}/apply: a count move per variance).
 
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
@@ -54,13 +55,13 @@ function Variances({ id, round, role, onChanged }) {
         ${session.lines.length === 0 ? html`<${Empty}>${t('admin.inventory.nothingCounted')}<//>` : html`
           <table class="admin-table" data-testid="variance-table">
             <thead><tr><th>${t('admin.inventory.sku')}</th><th>${t('admin.inventory.product')}</th>
-              <th>${t('admin.inventory.counted')}</th><th>${t('admin.inventory.onHand')}</th><th>${t('admin.inventory.variance')}</th></tr></thead>
+              <th>${t('admin.inventory.counted')}</th><th>${t(session.status === 'applied' ? 'admin.inventory.bookWhenApplied' : 'admin.inventory.onHand')}</th><th>${t('admin.inventory.variance')}</th></tr></thead>
             <tbody>${session.lines.map((l) => html`
               <tr key=${l.product_id} data-testid="variance-row" data-sku=${names[l.product_id]?.sku ?? l.product_id}>
                 <td><code>${names[l.product_id]?.sku ?? l.product_id}</code></td>
                 <td>${names[l.product_id]?.name ?? '—'}</td>
                 <td class="num" data-testid="variance-counted">${l.counted}</td>
-                <td class="num">${l.on_hand}</td>
+                <td class="num" data-testid="variance-book">${l.on_hand}</td>
                 <td class="num" data-testid="variance-value"><strong>${l.variance > 0 ? `+${l.variance}` : l.variance}</strong></td>
               </tr>`)}</tbody>
           </table>`}

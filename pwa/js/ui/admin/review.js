@@ -1,6 +1,8 @@
 // /admin/review (docs/admin.md § Review): what waits for a person — orders the review rules (or
 // someone) put on hold, with the reasons in words, to release (→ confirmed, stock reserved) or
-// cancel; redemptions pending review, to approve or refuse — and the rules' editor.
+// cancel with a reason (it goes on the order's timeline, which the rep sees); several released
+// at once after a confirmation, each through the same endpoint as one, each one's outcome shown;
+// redemptions pending review, to approve or refuse — and the rules' editor.
 // orders.review to see; redemptions.review to decide on redemptions; reviewrules.edit to edit.
 
 import { html } from 'htm/preact';
@@ -8,9 +10,10 @@ import { useEffect, useState } from 'preact/hooks';
 
 import { api } from '../../api.js';
 import { formatAgo, formatDateTime, formatMoney, inputToMinor, minorToInput } from '../../format.js';
-import { t } from '../../i18n.js';
+import { hasKey, t } from '../../i18n.js';
 import { Badge, Empty, ErrorBox, Loading, Screen, useAction } from '../components.js';
 import { useApp } from '../context.js';
+import { LimitedField, fieldProblems } from '../validation.js';
 import { may, useAdminList } from './common.js';
 
 /** One reason of a hold in words: the rule's own sentence, else the step's text. */
@@ -36,15 +39,41 @@ function Reasons({ order }) {
     <li key=${r.rule} data-testid="review-reason" data-rule=${r.rule}>${reasonText(r)}</li>`)}</ul>`;
 }
 
-function OrderRow({ order, onDone }) {
+/** A refusal in the reader's words: the code's text where there is one, else the server's. */
+function errorText(e) {
+  if (typeof e?.code === 'string' && hasKey(`error.${e.code}`)) return t(`error.${e.code}`);
+  return e?.message ?? String(e);
+}
+
+const decideOrder = (id, decision, note) =>
+  api('POST', `/api/admin/review/orders/${encodeURIComponent(id)}`, note ? { decision, note } : { decision });
+
+/** The cancel's reason: required, bounded as the transition's reason (the catalog's). */
+function CancelForm({ order, busy, onCancel, onBack }) {
+  const [reason, setReason] = useState('');
+  const sent = reason.trim();
+  const blocked = !sent || fieldProblems('order.transition', ['reason'], sent).length > 0;
+  return html`
+    <form class="inset" data-testid="review-cancel-form" onSubmit=${(e) => { e.preventDefault(); if (!blocked) onCancel(sent); }}>
+      <${LimitedField} name="order.transition" path=${['reason']} send=${sent || null} required
+        label=${t('admin.review.cancelReason')} value=${reason} onInput=${setReason} testid="review-cancel-reason" />
+      <button type="submit" class="danger primary-danger" data-testid="review-cancel-confirm" disabled=${busy || blocked}>
+        ${t('admin.review.cancelConfirm', { number: order.number })}</button>
+      <button type="button" data-testid="review-cancel-back" onClick=${onBack}>${t('common.cancel')}</button>
+    </form>`;
+}
+
+function OrderRow({ order, picked, onPick, onDone }) {
   const [run, busy, error] = useAction();
   const [cancelling, setCancelling] = useState(false);
-  const decide = (decision) => run(async () => {
-    await api('POST', `/api/admin/review/orders/${order.id}`, { decision });
+  const decide = (decision, note) => run(async () => {
+    await decideOrder(order.id, decision, note);
     onDone();
   });
   return html`
     <tr data-testid="review-order" data-number=${order.number} data-id=${order.id}>
+      <td><input type="checkbox" data-testid="review-select" aria-label=${t('admin.review.select', { number: order.number })}
+        checked=${picked} onChange=${(e) => onPick(e.currentTarget.checked)} /></td>
       <td><a href=${`/admin/orders/${order.id}`}><strong>${order.number}</strong></a>
         <br /><small class="muted">${order.owner_name ?? ''}</small></td>
       <td>${order.customer_name ?? '—'}</td>
@@ -53,10 +82,8 @@ function OrderRow({ order, onDone }) {
       <td title=${formatDateTime(order.since)}>${formatAgo(order.since)}</td>
       <td class="row-actions">
         ${cancelling
-          ? html`
-            <button type="button" class="danger primary-danger" data-testid="review-cancel-confirm" disabled=${busy}
-              onClick=${() => decide('cancel')}>${t('admin.review.cancelConfirm', { number: order.number })}</button>
-            <button type="button" data-testid="review-cancel-back" onClick=${() => setCancelling(false)}>${t('common.cancel')}</button>`
+          ? html`<${CancelForm} order=${order} busy=${busy} onCancel=${(note) => decide('cancel', note)}
+              onBack=${() => setCancelling(false)} />`
           : html`
             <button type="button" class="primary" data-testid="review-release" disabled=${busy}
               onClick=${() => decide('release')}>${t('admin.review.release')}</button>
@@ -65,6 +92,48 @@ function OrderRow({ order, onDone }) {
         <${ErrorBox} error=${error} />
       </td>
     </tr>`;
+}
+
+/** Several held orders released in one go: asked first (how many), then one release each — the
+ * same endpoint and rule as a single one — and what became of each. */
+function BulkRelease({ orders, onClear, onDone }) {
+  const [asking, setAsking] = useState(false);
+  const [outcomes, setOutcomes] = useState(null);
+  const [run, busy] = useAction();
+  const release = () => run(async () => {
+    const done = [];
+    for (const o of orders) {
+      try {
+        await decideOrder(o.id, 'release');
+        done.push({ id: o.id, number: o.number, ok: true });
+      } catch (e) {
+        done.push({ id: o.id, number: o.number, ok: false, text: errorText(e) });
+      }
+    }
+    setAsking(false);
+    setOutcomes(done);
+    onDone();
+  });
+  return html`
+    <div class="card bulk" data-testid="review-bulk" data-count=${orders.length}>
+      ${orders.length > 0 && (asking
+        ? html`<p data-testid="review-bulk-question"><strong>${t('admin.review.bulkQuestion', { count: orders.length })}</strong></p>
+            <p class="muted">${orders.map((o) => o.number).join(t('admin.review.listSep'))}</p>
+            <div class="actions">
+              <button type="button" class="primary" data-testid="review-bulk-confirm" disabled=${busy} onClick=${release}>
+                ${t('admin.review.bulkRelease', { count: orders.length })}</button>
+              <button type="button" data-testid="review-bulk-back" disabled=${busy} onClick=${() => setAsking(false)}>${t('common.cancel')}</button>
+            </div>`
+        : html`<div class="actions">
+            <strong>${t('admin.review.selected', { count: orders.length })}</strong>
+            <button type="button" class="primary" data-testid="review-bulk-release" onClick=${() => { setOutcomes(null); setAsking(true); }}>
+              ${t('admin.review.bulkRelease', { count: orders.length })}</button>
+            <button type="button" class="link" data-testid="review-bulk-clear" onClick=${onClear}>${t('admin.review.clear')}</button>
+          </div>`)}
+      ${outcomes && html`<ul class="plain" data-testid="review-bulk-outcomes" role="status">${outcomes.map((o) => html`
+        <li key=${o.id} data-testid="review-bulk-outcome" data-number=${o.number} data-ok=${String(o.ok)} class=${o.ok ? '' : 'error'}>
+          ${o.ok ? t('admin.review.bulkReleased', { number: o.number }) : t('admin.review.bulkRefused', { number: o.number, why: o.text })}</li>`)}</ul>`}
+    </div>`;
 }
 
 function RedemptionRow({ redemption, decidable, onDone }) {
@@ -172,23 +241,29 @@ export function AdminReview() {
   const role = me.user.role;
   const readable = may(role, 'orders.review');
   const [queue, error, reload] = useAdminList('/api/admin/review', readable);
+  const [picked, setPicked] = useState({});
+  const [shownOutcomes, setShownOutcomes] = useState(false);
   if (!readable) {
     return html`<${Screen} title=${t('admin.review.title')} testid="admin-review">
       <p class="error" data-testid="admin-forbidden">${t('admin.forbidden')}</p><//>`;
   }
   const loading = queue === undefined && !error;
+  const selected = (queue?.orders ?? []).filter((o) => picked[o.id]);
   return html`
     <${Screen} title=${t('admin.review.title')} testid="admin-review"
       actions=${html`<button type="button" data-testid="review-reload" onClick=${reload}>${t('admin.reload')}</button>`}>
       <${ErrorBox} error=${error} />
       <div class="card">
         <h2>${t('admin.review.held')} ${queue && html`<${Badge} kind="warn" testid="review-held-count">${queue.orders_total}<//>`}</h2>
+        ${(selected.length > 0 || shownOutcomes) && html`<${BulkRelease} orders=${selected} onClear=${() => setPicked({})}
+          onDone=${() => { setPicked({}); setShownOutcomes(true); reload(); }} />`}
         ${loading ? html`<${Loading} />` : queue?.orders.length === 0 ? html`<${Empty}>${t('admin.review.noneHeld')}<//>` : queue && html`
           <div class="table-wrap">
             <table class="admin-table" data-testid="review-orders">
-              <thead><tr><th>${t('admin.review.number')}</th><th>${t('admin.review.customer')}</th>
+              <thead><tr><th></th><th>${t('admin.review.number')}</th><th>${t('admin.review.customer')}</th>
                 <th>${t('admin.review.total')}</th><th>${t('admin.review.reasons')}</th><th>${t('admin.review.since')}</th><th></th></tr></thead>
-              <tbody>${queue.orders.map((o) => html`<${OrderRow} key=${o.id} order=${o} onDone=${reload} />`)}</tbody>
+              <tbody>${queue.orders.map((o) => html`<${OrderRow} key=${o.id} order=${o} picked=${!!picked[o.id]}
+                onPick=${(on) => { setShownOutcomes(false); setPicked((p) => ({ ...p, [o.id]: on })); }} onDone=${reload} />`)}</tbody>
             </table>
           </div>`}
       </div>
