@@ -114,6 +114,7 @@ HTTP_ERROR_CODES: tuple[str, ...] = (
     "not_a_spreadsheet",
     "not_encodable",
     "not_found",
+    "not_on_hold",
     "not_redeemable",
     "order_locked",
     "order_not_found",

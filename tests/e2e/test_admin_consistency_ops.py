@@ -130,7 +130,7 @@ def test_a_cancel_says_why_and_held_orders_are_released_together(
     for number, ok in ((numbers[1], "true"), (numbers[2], "true"), (numbers[3], "false")):
         expect(outcomes.and_(page.locator(f'[data-number="{number}"]'))).to_have_attribute(
             "data-ok", ok)  # fmt: skip
-    expect(outcomes.and_(page.locator('[data-ok="false"]'))).to_contain_text("not on hold")
+    expect(outcomes.and_(page.locator('[data-ok="false"]'))).to_contain_text("no longer on hold")
     expect(held).to_have_count(0)
     truth = api.pull_all()["orders"]
     assert [truth[i]["status"] for i in ids] == ["cancelled", "confirmed", "confirmed", "cancelled"]
