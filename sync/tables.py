@@ -45,7 +45,7 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
 HISTORY_FIELDS: dict[str, frozenset[str]] = {
     "customers": frozenset({"name", "phone", "address", "region"}),
     "orders": frozenset({*ORDER_UPDATE_FIELDS, "status"}),
-    "order_lines": frozenset({"product_id", "qty", "unit_price", "deleted"}),
+    "order_lines": frozenset({"product_id", "qty", "unit_price", "discount_bp", "deleted"}),
     "payments": frozenset({"method", "amount", "status"}),
 }
 

@@ -184,6 +184,7 @@ class Orders(SyncedTable, tablename="orders"):
     warehouse_id = Varchar(length=64, null=True, default=None, index=True)
     assignee_id = Varchar(length=64, null=True, default=None)
     channel = Varchar(length=40, default="field")
+    discount_bp = Integer(default=0)  # the order's discount, hundredths of a percent
     total = BigInt(default=0)
     status_history = Text(default="[]")
     created_at = Varchar(length=32, index=True)
@@ -195,6 +196,7 @@ class OrderLines(SyncedTable, tablename="order_lines"):
     product_id = Varchar(length=64)
     qty = BigInt()
     unit_price = BigInt()
+    discount_bp = Integer(default=0)  # hundredths of a percent off the line
 
 
 class Payments(SyncedTable, tablename="payments"):

@@ -7,7 +7,7 @@ order, which is why the order's version is a valid base for its lines.
 
 from __future__ import annotations
 
-from shared.mutations import ORDER_TOTAL_MAX, OrderLineRemove, OrderLineUpsert
+from shared.mutations import ORDER_TOTAL_MAX, OrderLineRemove, OrderLineUpsert, order_net
 from shared.states import LINES_LOCKED
 from sync import buckets as bk
 from sync import writer
@@ -18,17 +18,21 @@ from sync.outcome import APPLIED, MERGED, Outcome, conflict, missing, visible_ro
 from sync.rules.orders import locked, product_problem
 from sync.store import Row
 
-LINE_FIELDS = ("product_id", "qty", "unit_price")
+LINE_FIELDS = ("product_id", "qty", "unit_price", "discount_bp")
 
 
 async def retotal(ctx: MutationContext, order: Row) -> None:
     lines = await ctx.tx.find("order_lines", "order_id", order["id"])
-    total = sum(line["qty"] * line["unit_price"] for line in lines if not line["deleted"])
-    if total > ORDER_TOTAL_MAX:
+    gross = sum(line["qty"] * line["unit_price"] for line in lines if not line["deleted"])
+    if gross > ORDER_TOTAL_MAX:
         # The mutation's savepoint takes back the line it wrote.
         raise MutationRejected(
             "invalid_args", f"the order's total may be at most {ORDER_TOTAL_MAX} - at `$.line`"
         )
+    total = order_net(
+        [(ln["qty"], ln["unit_price"], ln["discount_bp"]) for ln in lines if not ln["deleted"]],
+        order["discount_bp"],
+    )
     await writer.update(ctx, "orders", order, {"total": total, "updated_at": ctx.now})
 
 

@@ -7,7 +7,13 @@ from typing import Literal
 
 import msgspec
 
-from shared.mutations import ORDER_UPDATE_FIELDS, OrderCreate, OrderSet, OrderUpdate
+from shared.mutations import (
+    ORDER_UPDATE_FIELDS,
+    OrderCreate,
+    OrderSet,
+    OrderUpdate,
+    order_net,
+)
 from shared.states import FIELDS_LOCKED
 from sync import buckets as bk
 from sync import notices, writer
@@ -70,7 +76,9 @@ async def create(ctx: MutationContext, args: OrderCreate) -> Outcome:
         "warehouse_id": args.warehouse_id,
         "assignee_id": None,
         "channel": args.channel,
-        "total": sum(line.qty * line.unit_price for line in args.lines),
+        "discount_bp": args.discount_bp,
+        "total": order_net([(ln.qty, ln.unit_price, ln.discount_bp) for ln in args.lines],
+                           args.discount_bp),
         "status_history": writer.dumps(
             [{"to": args.status, "at": ctx.made_at, "by": ctx.actor.user_id, "hlc": str(ctx.hlc)}]
         ),
@@ -90,6 +98,7 @@ async def create(ctx: MutationContext, args: OrderCreate) -> Outcome:
             "product_id": line.product_id,
             "qty": line.qty,
             "unit_price": line.unit_price,
+            "discount_bp": line.discount_bp,
         }
         for line in args.lines
     ]
@@ -212,8 +221,22 @@ async def reference_problem(ctx: MutationContext, changes: Row) -> Outcome | Non
     return None
 
 
+async def total_of(ctx: MutationContext, order_id: str, discount_bp: int) -> int:
+    """The order's total from its lines as they stand in this transaction: each line's net,
+    summed, less the order's discount (shared/mutations.py ``order_net``)."""
+    lines = await ctx.tx.find("order_lines", "order_id", order_id)
+    return order_net(
+        [(ln["qty"], ln["unit_price"], ln["discount_bp"]) for ln in lines if not ln["deleted"]],
+        discount_bp,
+    )
+
+
 async def save_order(ctx: MutationContext, order: Row, changes: Row) -> Row:
-    """Update an order; if that moves it between buckets, its lines and payments move too."""
+    """Update an order; if that moves it between buckets, its lines and payments move too. A
+    new order discount re-totals it (every path that sets one comes here: an edit, a settled
+    conflict)."""
+    if "discount_bp" in changes:
+        changes = {**changes, "total": await total_of(ctx, order["id"], changes["discount_bp"])}
     new_buckets = bk.for_order({**order, **changes})
     moved = new_buckets != bk.decode(order["buckets"])
     order = await writer.update(ctx, "orders", order, changes, new_buckets if moved else None)

@@ -203,9 +203,10 @@ async def test_concurrent_changes_of_one_line_conflict_as_one_and_apply_nothing(
     assert (line["product_id"], line["qty"], line["unit_price"]) == ("p-1", 5, 2500)  # A's, whole
     c = await conflict_row(store, r.conflict_id)
     assert (c["kind"], c["table_name"], c["field"]) == ("field", "order_lines", "line")
-    assert c["base_value"] == {"product_id": "p-1", "qty": 2, "unit_price": 2500}
-    assert c["server_value"] == {"product_id": "p-1", "qty": 5, "unit_price": 2500}
-    assert c["client_value"] == {"product_id": "p-2", "qty": 2, "unit_price": 15_900}
+    line_of = {"discount_bp": 0}  # a line's whole value: its discount too
+    assert c["base_value"] == {"product_id": "p-1", "qty": 2, "unit_price": 2500, **line_of}
+    assert c["server_value"] == {"product_id": "p-1", "qty": 5, "unit_price": 2500, **line_of}
+    assert c["client_value"] == {"product_id": "p-2", "qty": 2, "unit_price": 15_900, **line_of}
     assert (await sql(store, "SELECT COUNT(*) AS n FROM conflicts"))[0]["n"] == 1
     # Different fields of the one line are one change too: a price against a quantity.
     now = (await get(store, "orders", "o-1"))["version"]

@@ -590,9 +590,9 @@ async def test_concurrent_quantity_changes_conflict_equal_ones_merge(
         "line",
     )
     assert (c["base_value"], c["server_value"], c["client_value"]) == (
-        {"product_id": "p-1", "qty": 2, "unit_price": 1200},
-        {"product_id": "p-1", "qty": 5, "unit_price": 1200},
-        {"product_id": "p-1", "qty": 7, "unit_price": 1200},
+        {"product_id": "p-1", "qty": 2, "unit_price": 1200, "discount_bp": 0},
+        {"product_id": "p-1", "qty": 5, "unit_price": 1200, "discount_bp": 0},
+        {"product_id": "p-1", "qty": 7, "unit_price": 1200, "discount_bp": 0},
     )
     assert len(await conflicts(store)) == 1
 
@@ -605,7 +605,7 @@ async def test_line_edit_then_remove_conflicts(
     assert r.status == "conflict"
     c = await conflict_row(store, r.conflict_id)
     assert (c["kind"], c["table_name"], c["row_id"]) == ("line_changed", "order_lines", "l-1")
-    assert c["server_value"] == {"product_id": "p-1", "qty": 5, "unit_price": 1200}
+    assert c["server_value"] == {"product_id": "p-1", "qty": 5, "unit_price": 1200, "discount_bp": 0}
     assert c["client_value"] is None
     assert "qty" in c["reason"]
     ln = await get(store, "order_lines", "l-1")
@@ -620,7 +620,7 @@ async def test_line_remove_then_edit_conflicts(
     assert r.status == "conflict"
     c = await conflict_row(store, r.conflict_id)
     assert (c["kind"], c["table_name"], c["row_id"]) == ("line_removed", "order_lines", "l-1")
-    assert c["client_value"] == {"product_id": "p-1", "qty": 5, "unit_price": 1200}
+    assert c["client_value"] == {"product_id": "p-1", "qty": 5, "unit_price": 1200, "discount_bp": 0}
     assert bool((await get(store, "order_lines", "l-1"))["deleted"])
     assert (await get(store, "orders", "o-1"))["total"] == 3 * 300
 

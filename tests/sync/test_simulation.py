@@ -507,7 +507,7 @@ class Simulation(RuleBasedStateMachine):
             ma = a.client.upsert_line(order["id"], {**keep, "qty": qa})
             mb = b.client.upsert_line(order["id"], {**keep, "qty": qb})
             # A line is one unit for conflicts: the record holds the whole line each side.
-            whole = {k: line[k] for k in ("product_id", "qty", "unit_price")}
+            whole = {k: line[k] for k in ("product_id", "qty", "unit_price", "discount_bp")}
             expect = ("order_lines", "line", whole, whole | {"qty": qa}, whole | {"qty": qb})
         elif kind == "other fields":
             pa = next(v for v in ("high", "normal", "low") if v != order["priority"])

@@ -14,11 +14,14 @@
 
 import { parse } from './hlc.js';
 import { stockLevelId } from './ids.js';
+import { orderNet } from './totals.js';
 import { problems } from './validate.js';
 import { canTransition, fieldsLocked, linesLocked, orderUpdateFields } from './vocab.js';
 
 export const CUSTOMER_FIELDS = Object.freeze(['name', 'phone', 'address', 'region']);
-export const LINE_FIELDS = Object.freeze(['product_id', 'qty', 'unit_price']);
+export const LINE_FIELDS = Object.freeze(['product_id', 'qty', 'unit_price', 'discount_bp']);
+// What a line field is when the mutation leaves it out (the catalog's default).
+const LINE_DEFAULTS = Object.freeze({ discount_bp: 0 });
 
 /** The mirror with `pending` applied in order, as a new view (rows shared, not copied). */
 export function rebase(mirror, pending, userId = null) {
@@ -73,15 +76,16 @@ function put(rows, id, row) {
 
 // ---- the handlers (args valid by the catalog; each checks the view before it writes) --------
 
-function orderTotal(view, orderId, replaced = {}) {
+function orderTotal(view, order, replaced = {}, discountBp = order.discount_bp ?? 0) {
   // `replaced`: line id → the line as it will be (null: removed), not yet written.
   const lines = { ...table(view, 'order_lines') };
   for (const [id, line] of Object.entries(replaced)) put(lines, id, line);
-  let total = 0;
-  for (const line of Object.values(lines)) {
-    if (line !== null && line.order_id === orderId) total += line.qty * line.unit_price;
-  }
-  return total;
+  return orderNet(Object.values(lines).filter((line) => line !== null && line.order_id === order.id), discountBp);
+}
+
+/** A line field as the mutation gives it, or the catalog's default where it leaves it out. */
+function lineField(line, f) {
+  return line[f] === undefined && Object.hasOwn(LINE_DEFAULTS, f) ? LINE_DEFAULTS[f] : line[f];
 }
 
 function customerUpsert(view, a, m) {
@@ -113,7 +117,7 @@ function orderCreate(view, a, m) {
   const newLines = a.lines.map((line) => ({
     id: line.id,
     order_id: a.id,
-    ...Object.fromEntries(LINE_FIELDS.map((f) => [f, line[f]])),
+    ...Object.fromEntries(LINE_FIELDS.map((f) => [f, lineField(line, f)])),
     version: 0,
     updated_by: '',
   }));
@@ -132,7 +136,8 @@ function orderCreate(view, a, m) {
     warehouse_id: a.warehouse_id ?? null,
     assignee_id: null,
     channel: a.channel ?? 'field',
-    total: newLines.reduce((sum, line) => sum + line.qty * line.unit_price, 0),
+    discount_bp: a.discount_bp ?? 0,
+    total: orderNet(newLines, a.discount_bp ?? 0),
     status_history: [{ to: status, at: m.now, by: m.userId, hlc: m.hlc }],
     created_at: m.now,
     updated_at: m.now,
@@ -150,7 +155,10 @@ function orderUpdate(view, a, m) {
   const changes = Object.entries(a.set).filter(([k]) => allowed.includes(k));
   // Nothing to change (or every value already so): the server leaves the order as it is.
   if (changes.every(([k, v]) => order[k] === v)) return false;
-  put(orders, a.id, { ...order, ...Object.fromEntries(changes), updated_at: m.now });
+  const changed = Object.fromEntries(changes);
+  // A new order discount re-totals it, as the server's save_order does.
+  if (Object.hasOwn(changed, 'discount_bp')) changed.total = orderTotal(view, order, {}, changed.discount_bp);
+  put(orders, a.id, { ...order, ...changed, updated_at: m.now });
   return true;
 }
 
@@ -167,8 +175,8 @@ function lineUpsert(view, a, m) {
   const current = rowOf(lines, given.id);
   if (current !== undefined && current.order_id !== order.id) return false;
   const base = current ?? { id: given.id, order_id: order.id, version: 0, updated_by: '' };
-  const line = { ...base, ...Object.fromEntries(LINE_FIELDS.map((f) => [f, given[f]])) };
-  const total = orderTotal(view, order.id, { [given.id]: line });
+  const line = { ...base, ...Object.fromEntries(LINE_FIELDS.map((f) => [f, lineField(given, f)])) };
+  const total = orderTotal(view, order, { [given.id]: line });
   put(lines, given.id, line);
   put(table(view, 'orders'), order.id, { ...order, total, updated_at: m.now });
   return true;
@@ -180,7 +188,7 @@ function lineRemove(view, a, m) {
   const lines = table(view, 'order_lines');
   const line = rowOf(lines, a.line_id);
   if (line === undefined || line.order_id !== order.id) return false;
-  const total = orderTotal(view, order.id, { [a.line_id]: null });
+  const total = orderTotal(view, order, { [a.line_id]: null });
   delete lines[a.line_id];
   put(table(view, 'orders'), order.id, { ...order, total, updated_at: m.now });
   return true;
@@ -283,6 +291,7 @@ function conflictResolve(view, a, m) {
       if (tableName === 'orders') {
         if (fieldsLocked(row.status)) return false;
         changed.updated_at = m.now;
+        if (field === 'discount_bp') changed.total = orderTotal(view, row, {}, value);
       }
       write = { ...row, ...changed };
     }

@@ -30,6 +30,12 @@ export function touches(m, loaded = null) {
       if (Array.isArray(a.lines)) for (const line of a.lines) if (isObject(line)) row('order_lines', line.id);
       break;
     case 'order.update':
+      row('orders', a.id);
+      // A new order discount re-totals it: its lines are read.
+      if (str(a.id) && isObject(a.set) && Object.hasOwn(a.set, 'discount_bp')) {
+        out.push({ t: 'order_lines', index: 'order_id', value: a.id });
+      }
+      break;
     case 'order.transition':
       row('orders', a.id);
       break;
@@ -69,6 +75,9 @@ export function touches(m, loaded = null) {
       const conflicts = str(a.id) && isObject(loaded) && isObject(loaded.conflicts) ? loaded.conflicts : {};
       const c = Object.hasOwn(conflicts, a.id) ? conflicts[a.id] : undefined;
       if (isObject(c) && str(c.table_name) && c.table_name) row(c.table_name, c.row_id);
+      if (isObject(c) && c.table_name === 'orders' && c.field === 'discount_bp' && str(c.row_id)) {
+        out.push({ t: 'order_lines', index: 'order_id', value: c.row_id }); // it re-totals
+      }
       break;
     }
     default:

@@ -322,6 +322,7 @@ export default {
   'field.product_id': 'Product',
   'field.qty': 'Quantity',
   'field.unit_price': 'Unit price',
+  'field.discount_bp': 'Discount (%)',
   'field.line': 'Line',
   'field.remove_line': 'Remove line',
   'field.method': 'Payment method',

@@ -321,6 +321,7 @@ export default {
   'field.product_id': '商品',
   'field.qty': '数量',
   'field.unit_price': '单价',
+  'field.discount_bp': '折扣（%）',
   'field.line': '明细行',
   'field.remove_line': '删除明细行',
   'field.method': '付款方式',

@@ -321,6 +321,7 @@ export default {
   'field.product_id': '商品',
   'field.qty': '數量',
   'field.unit_price': '單價',
+  'field.discount_bp': '折扣（%）',
   'field.line': '明細行',
   'field.remove_line': '刪除明細行',
   'field.method': '付款方式',
