@@ -3,6 +3,7 @@
 // that is when the UI may say "saved". Edits carry the version of the row as last pulled.
 
 import { uuid7 } from './core/ids.js';
+import { orderNet } from './core/totals.js';
 import { issueDeviceToken } from './qr-sign.js';
 
 /** The version of a row the server last sent (0 for a row that exists only here). */
@@ -13,7 +14,9 @@ async function baseVersion(db, table, id) {
 }
 
 function lineArgs(line) {
-  return { id: line.id ?? uuid7(), product_id: line.productId, qty: line.qty, unit_price: line.unitPrice };
+  const args = { id: line.id ?? uuid7(), product_id: line.productId, qty: line.qty, unit_price: line.unitPrice };
+  if (line.discountBp) args.discount_bp = line.discountBp; // 0 is the catalog's default
+  return args;
 }
 
 export function createActions(store) {
@@ -33,7 +36,8 @@ export function createActions(store) {
      * (docs/qr.md: kept here, shown at once, sent as `qr.issue` right after the order.create);
      * with a payment method, a pending payment of the order's total is recorded with it.
      * Resolves to {id, number, token} (token null when this device cannot sign). */
-    async createOrder({ customerId, lines, priority, dueDate, notes, deliveryAddress, warehouseId, paymentMethod, status, reuse }) {
+    async createOrder({ customerId, lines, priority, dueDate, notes, deliveryAddress, warehouseId, paymentMethod, status, reuse,
+      discountBp }) {
       // `reuse`: the id and number of an order the server refused, sent again fixed (the
       // customer may hold its QR code already); the server never made it, so they are free.
       const id = reuse?.id ?? uuid7();
@@ -45,10 +49,11 @@ export function createActions(store) {
       if (notes) args.notes = notes;
       if (deliveryAddress) args.delivery_address = deliveryAddress;
       if (warehouseId) args.warehouse_id = warehouseId;
+      if (discountBp) args.discount_bp = discountBp;
       await store.enqueue('order.create', args);
       const token = await issueDeviceToken(store, id);
       if (paymentMethod) {
-        const amount = args.lines.reduce((sum, l) => sum + l.qty * l.unit_price, 0);
+        const amount = orderNet(args.lines, args.discount_bp ?? 0); // what the server totals
         await store.enqueue('payment.record', { id: uuid7(), order_id: id, method: paymentMethod, amount, status: 'pending' });
       }
       return { id, number, token };

@@ -448,3 +448,40 @@ def test_favourite_customers_come_first_and_templates_start_an_order(rep: Page) 
         expect(by(page, "customer-favourite")).to_have_attribute("aria-pressed", "true")
         by(page, "customer-favourite").click()
         expect(by(page, "customer-favourite")).to_have_attribute("aria-pressed", "false")
+
+
+def test_discounts_per_line_and_per_order(rep: Page) -> None:
+    """Item 5 (part): a line's discount and the order's, typed in percent, lower the totals as
+    the server counts them (each line's net, less the order's discount, half up to the fen); a
+    discount over 100 % is refused before anything is queued; an edit of the order's discount
+    re-totals it, on the phone at once and on the server alike."""
+    page = rep
+    _start_order(page)
+    line = by(page, "line").first
+    line.get_by_test_id("line-qty").fill("2")  # 2 × ¥45.00
+    line.get_by_test_id("line-discount").fill("10")
+    expect(line.get_by_test_id("line-total")).to_have_text("CN¥81.00")
+    by(page, "order-discount").fill("150")
+    expect(by(page, "order-discount")).to_have_attribute("aria-invalid", "true")
+    by(page, "save-order").click()
+    expect(page.locator("#app .error")).to_contain_text("0 to 100")
+    expect(by(page, "order-new")).to_be_visible()  # nothing saved
+    by(page, "order-discount").fill("5")
+    expect(by(page, "order-total")).to_have_text("CN¥76.95")  # 81.00 less 5 %
+    by(page, "save-order").click()
+    expect(by(page, "order-detail")).to_be_visible()
+    expect(by(page, "order-summary-total")).to_have_text("CN¥76.95")
+    expect(by(page, "line").first.get_by_test_id("line-discount")).to_have_value("10")  # editable
+    expect(by(page, "line").first.get_by_test_id("line-total")).to_have_text("CN¥81.00")
+    expect(by(page, "order-discount-read")).to_contain_text("5 %")
+    order_url = page.url
+
+    by(page, "order-edit").click()
+    expect(by(page, "order-discount")).to_have_value("5")
+    by(page, "order-discount").fill("12,5")  # a decimal comma is read too
+    by(page, "order-save").click()
+    expect(by(page, "order-summary-total")).to_have_text("CN¥70.88")  # 81.00 less 12.5 %
+    wait_synced(page)  # the server's total is the phone's: nothing changes after the pull
+    page.goto(order_url)
+    expect(by(page, "order-summary-total")).to_have_text("CN¥70.88")
+    expect(by(page, "order-pending")).to_have_count(0)

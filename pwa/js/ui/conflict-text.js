@@ -3,6 +3,7 @@
 // the user's language, values formatted (money from minor units, dates, quantities, a line as
 // "3 × Gift box @ ¥25.00", ids as the names they stand for), never column names or JSON.
 
+import { bpToPercent } from '../core/totals.js';
 import { formatDate, formatDateTime, formatMoney, formatNumber } from '../format.js';
 import { hasKey, t } from '../i18n.js';
 
@@ -39,9 +40,10 @@ export function explain(c) {
 function lineText(v, names) {
   const qty = formatNumber(v.qty);
   const price = formatMoney(v.unit_price);
-  if (!v.product_id) return `${qty} × ${price}`;
+  const off = v.discount_bp ? ` −${bpToPercent(v.discount_bp)} %` : '';
+  if (!v.product_id) return `${qty} × ${price}${off}`;
   const product = names.products?.[v.product_id] ?? t('conflict.unknownProduct');
-  return t('conflict.lineValue', { qty, product, price });
+  return t('conflict.lineValue', { qty, product, price }) + off;
 }
 
 /** A conflict's value as a person reads it; `names` = {products, customers, warehouses,
@@ -63,6 +65,7 @@ export function formatValue(field, value, names = {}) {
   if (field === 'priority') return label('priority', value) ?? String(value);
   if (field === 'method') return label('pay', value) ?? String(value);
   if (MONEY.has(field) && typeof value === 'number') return formatMoney(value);
+  if (field === 'discount_bp' && typeof value === 'number') return `${bpToPercent(value) || '0'} %`;
   if (COUNTS.has(field) && typeof value === 'number') return formatNumber(value);
   if (DAYS.has(field)) return formatDate(value);
   if (TIMES.has(field)) return formatDateTime(value);

@@ -1,8 +1,10 @@
-// Order lines being entered: product, quantity and unit price (prefilled from the product,
-// editable), with the line and order totals.
+// Order lines being entered: product, quantity, unit price (prefilled from the product,
+// editable) and a discount in percent, with the line and order totals (core/totals.js: the
+// server's arithmetic).
 
 import { html } from 'htm/preact';
 
+import { lineNet, net, percentToBp } from '../core/totals.js';
 import { limitsOf, valueProblems } from '../core/validate.js';
 import { vatPercent } from '../core/vocab.js';
 import { formatMoney, formatNumber, inputToMinor, minorToInput, vatIncluded } from '../format.js';
@@ -14,7 +16,7 @@ import { FieldProblems, rangeHint } from './validation.js';
 /** A new line for `product`: quantity 1 at the product's price (text as the fields hold it). */
 export function lineFor(product, key) {
   return { key, productId: product.id, name: product.name, sku: product.sku,
-    qty: '1', price: minorToInput(product.unit_price) };
+    qty: '1', price: minorToInput(product.unit_price), discount: '' };
 }
 
 /** The line as the action takes it, or null with the field that is wrong (its bounds are the
@@ -24,13 +26,16 @@ export function parseLine(line) {
   if (!Number.isInteger(qty) || qty <= 0) return { error: 'qty' };
   const unitPrice = inputToMinor(line.price);
   if (unitPrice === null) return { error: 'price' };
-  return { line: { productId: line.productId, qty, unitPrice } };
+  const discountBp = percentToBp(line.discount);
+  if (discountBp === null) return { error: 'discount' };
+  return { line: { productId: line.productId, qty, unitPrice, discountBp } };
 }
 
+/** A line's net (quantity × price less its discount), or null while a field cannot be read. */
 export function lineTotal(line) {
   if (line.gone) return null; // a product retired since (refused work): not part of the order
   const parsed = parseLine(line).line;
-  return parsed ? parsed.qty * parsed.unitPrice : null;
+  return parsed ? lineNet({ qty: parsed.qty, unit_price: parsed.unitPrice, discount_bp: parsed.discountBp }) : null;
 }
 
 /** What the catalog refuses in a parsed line: its quantity and unit price checked at `at` of
@@ -41,18 +46,20 @@ export function lineProblems(line, name = 'order.create', at = ['lines', 0]) {
   return [
     ...valueProblems(name, [...at, 'qty'], parsed.line.qty),
     ...valueProblems(name, [...at, 'unit_price'], parsed.line.unitPrice),
+    ...valueProblems(name, [...at, 'discount_bp'], parsed.line.discountBp),
   ];
 }
 
 /** The range of a line's quantity and price, as the catalog bounds them. */
 export function LineLimits() {
   return html`<p class="hint" data-testid="line-limits">
-    ${t('line.qty')}: ${rangeHint('order.create', ['lines', 0, 'qty'])} · ${t('line.unitPrice')}: ${rangeHint('order.create', ['lines', 0, 'unit_price'])}</p>`;
+    ${t('line.qty')}: ${rangeHint('order.create', ['lines', 0, 'qty'])} · ${t('line.unitPrice')}: ${rangeHint('order.create', ['lines', 0, 'unit_price'])}
+    · ${t('line.discount')}: 0–100 %</p>`;
 }
 
 /** The quantity and price inputs of one line (the quantity's range is the catalog's); under the
  * price, the amount it was read as ("18,5" → ¥18.50), so a misread price is seen before saving. */
-export function QtyPrice({ qty, price, onQty, onPrice, disabled, problems = [] }) {
+export function QtyPrice({ qty, price, discount, onQty, onPrice, onDiscount, disabled, problems = [] }) {
   const { minimum, maximum } = limitsOf('order.create', ['lines', 0, 'qty']);
   const wrong = (field) => (problems.some((p) => p.path[p.path.length - 1] === field) ? 'true' : 'false');
   const read = inputToMinor(price);
@@ -63,7 +70,16 @@ export function QtyPrice({ qty, price, onQty, onPrice, disabled, problems = [] }
     <label class="mini"><span>${t('line.unitPrice')}</span>
       <input type="text" inputmode="decimal" data-testid="line-price" value=${price}
         aria-invalid=${wrong('unit_price')} disabled=${disabled} onInput=${(e) => onPrice(e.currentTarget.value)} />
-      ${read !== null && html`<small class="hint" data-testid="line-price-read">= ${formatMoney(read)}</small>`}</label>`;
+      ${read !== null && html`<small class="hint" data-testid="line-price-read">= ${formatMoney(read)}</small>`}</label>
+    ${onDiscount && html`<${DiscountInput} value=${discount} onInput=${onDiscount} disabled=${disabled}
+      testid="line-discount" label=${t('line.discount')} wrong=${wrong('discount_bp') === 'true' || percentToBp(discount) === null} />`}`;
+}
+
+/** A discount typed in percent ("12.5", "12,5"): 0–100, two decimals at most (core/totals.js). */
+export function DiscountInput({ value, onInput, disabled, testid, label, wrong = false }) {
+  return html`<label class="mini"><span>${label}</span>
+    <input type="text" inputmode="decimal" data-testid=${testid} value=${value ?? ''} placeholder="0" maxLength="6"
+      aria-invalid=${String(wrong)} disabled=${disabled} onInput=${(e) => onInput(e.currentTarget.value)} /></label>`;
 }
 
 /** Units of each product available (on hand less reserved) in `warehouseId`, or in every
@@ -99,10 +115,11 @@ export function LineWarnings({ productId, qty, price, available }) {
 }
 
 /** The lines of a new order; `available` (useAvailable) warns of more than is in stock. */
-export function LinesEditor({ lines, onChange, available }) {
+export function LinesEditor({ lines, onChange, available, discountBp = 0 }) {
   const update = (key, patch) => onChange(lines.map((l) => (l.key === key ? { ...l, ...patch } : l)));
   const remove = (key) => onChange(lines.filter((l) => l.key !== key));
-  const total = lines.reduce((sum, l) => sum + (lineTotal(l) ?? 0), 0);
+  // The lines' nets, less the order's discount (`discountBp`, null while it cannot be read).
+  const total = net(lines.reduce((sum, l) => sum + (lineTotal(l) ?? 0), 0), discountBp ?? 0);
   return html`
     <ul class="lines">
       ${lines.map((l, i) => {
@@ -114,8 +131,9 @@ export function LinesEditor({ lines, onChange, available }) {
               <button type="button" class="icon" data-testid="line-remove" aria-label=${t('line.remove')}
                 onClick=${() => remove(l.key)}>✕</button></div>
             <div class="line-fields">
-              <${QtyPrice} qty=${l.qty} price=${l.price} problems=${problems}
-                onQty=${(qty) => update(l.key, { qty })} onPrice=${(price) => update(l.key, { price })} />
+              <${QtyPrice} qty=${l.qty} price=${l.price} discount=${l.discount} problems=${problems}
+                onQty=${(qty) => update(l.key, { qty })} onPrice=${(price) => update(l.key, { price })}
+                onDiscount=${(discount) => update(l.key, { discount })} />
               <span class="line-total" data-testid="line-total">${bad ? t(`line.bad.${bad}`) : formatMoney(lineTotal(l))}</span>
             </div>
             <${FieldProblems} problems=${problems} testid="line-problem" />

@@ -4,6 +4,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
+import { bpToPercent, lineNet } from '../core/totals.js';
 import { formatMoney, formatNumber, minorToInput } from '../format.js';
 import { t } from '../i18n.js';
 import { ErrorBox, Loading, useAction } from './components.js';
@@ -20,10 +21,13 @@ function EditableLine({ orderId, line, product, available }) {
   const [run, busy, error, setError] = useAction();
   const qty = draft?.qty ?? String(line.qty);
   const price = draft?.price ?? minorToInput(line.unit_price);
-  const changed = draft !== null && (qty !== String(line.qty) || price !== minorToInput(line.unit_price));
-  const problems = lineProblems({ productId: line.product_id, qty, price }, 'order.line.upsert', ['line']);
+  const discount = draft?.discount ?? bpToPercent(line.discount_bp ?? 0);
+  const changed = draft !== null && (qty !== String(line.qty) || price !== minorToInput(line.unit_price)
+    || discount !== bpToPercent(line.discount_bp ?? 0));
+  const typed = { productId: line.product_id, qty, price, discount };
+  const problems = lineProblems(typed, 'order.line.upsert', ['line']);
   const save = () => {
-    const parsed = parseLine({ productId: line.product_id, qty, price });
+    const parsed = parseLine(typed);
     if (parsed.error) return setError(new Error(t(`line.bad.${parsed.error}`)));
     if (problems.length) return undefined; // said next to the line already
     return run(async () => {
@@ -38,11 +42,12 @@ function EditableLine({ orderId, line, product, available }) {
         <button type="button" class="icon" data-testid="line-remove" aria-label=${t('line.remove')} disabled=${busy}
           onClick=${() => run(() => actions.removeLine(orderId, line.id))}>✕</button></div>
       <div class="line-fields">
-        <${QtyPrice} qty=${qty} price=${price} disabled=${busy} problems=${problems}
-          onQty=${(v) => setDraft({ qty: v, price })} onPrice=${(v) => setDraft({ qty, price: v })} />
+        <${QtyPrice} qty=${qty} price=${price} discount=${discount} disabled=${busy} problems=${problems}
+          onQty=${(v) => setDraft({ qty: v, price, discount })} onPrice=${(v) => setDraft({ qty, price: v, discount })}
+          onDiscount=${(v) => setDraft({ qty, price, discount: v })} />
         ${changed
           ? html`<button type="button" class="primary" data-testid="line-save" disabled=${busy} onClick=${save}>${t('common.save')}</button>`
-          : html`<span class="line-total" data-testid="line-total">${formatMoney(line.qty * line.unit_price)}</span>`}
+          : html`<span class="line-total" data-testid="line-total">${formatMoney(lineNet(line))}</span>`}
       </div>
       <${FieldProblems} problems=${problems} testid="line-problem" />
       ${changed && html`<${LineWarnings} productId=${line.product_id} qty=${qty} price=${price} available=${available} />`}
@@ -56,8 +61,9 @@ function ReadOnlyLine({ line, product }) {
       <div class="line-head"><strong>${product?.name ?? line.product_id}</strong>
         <small class="muted"> ${product?.sku ?? ''}</small></div>
       <div class="line-fields ro">
-        <span>${formatNumber(line.qty)} × ${formatMoney(line.unit_price)}</span>
-        <span class="line-total" data-testid="line-total">${formatMoney(line.qty * line.unit_price)}</span>
+        <span>${formatNumber(line.qty)} × ${formatMoney(line.unit_price)}${line.discount_bp
+          ? html` <small class="badge" data-testid="line-discount-read">−${bpToPercent(line.discount_bp)} %</small>` : ''}</span>
+        <span class="line-total" data-testid="line-total">${formatMoney(lineNet(line))}</span>
       </div>
     </li>`;
 }
@@ -80,6 +86,8 @@ export function OrderLines({ order, editable }) {
             available=${besides(l)} />`
         : html`<${ReadOnlyLine} key=${l.id} line=${l} product=${products[l.product_id]} />`))}
     </ul>
+    ${order.discount_bp > 0 && html`<p class="muted" data-testid="order-discount-read">
+      ${t('order.discountOff', { percent: bpToPercent(order.discount_bp) })}</p>`}
     <p class="total">${t('order.total')}: <strong data-testid="order-total">${formatMoney(order.total)}</strong>
       <${VatNote} total=${order.total} /></p>
     <${ErrorBox} error=${error} />

@@ -6,13 +6,14 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 
 import { orderNumber } from '../core/ids.js';
+import { bpToPercent, net, percentToBp } from '../core/totals.js';
 import { Invalid } from '../core/validate.js';
 import { priorities } from '../core/vocab.js';
 import { t } from '../i18n.js';
 import { ErrorBox, Field, Screen, Select, useAction } from './components.js';
 import { useApp } from './context.js';
 import { useWarehouses } from './hooks.js';
-import { LinesEditor, lineFor, lineProblems, lineTotal, parseLine, useAvailable } from './lines.js';
+import { DiscountInput, LinesEditor, lineFor, lineProblems, lineTotal, parseLine, useAvailable } from './lines.js';
 import { useLive } from './live.js';
 import { useTemplates } from './personal.js';
 import { CustomerPicker, ProductPicker } from './pickers.js';
@@ -39,11 +40,12 @@ export function OrderNew({ query }) {
   const [picking, setPicking] = useState(false);
   const [form, setForm] = useState({
     priority: 'normal', dueDate: '', notes: '', deliveryAddress: '',
-    warehouseId: me.user.warehouse_id ?? '', paymentMethod: '',
+    warehouseId: me.user.warehouse_id ?? '', paymentMethod: '', discount: '',
   });
   const [run, busy, error, setError] = useAction();
   const available = useAvailable(lines.map((l) => l.productId), form.warehouseId);
   const set = (field) => (value) => setForm({ ...form, [field]: value });
+  const discountBp = percentToBp(form.discount); // the order's discount; null: not a percentage
 
   // /orders/new?refused=<result id>: an order the server refused, back in the form with all it
   // had, to fix and send again (docs/pwa.md, "Refused work").
@@ -70,8 +72,9 @@ export function OrderNew({ query }) {
     ]);
     if (c) setCustomer(c);
     setLines(items.flatMap((l, i) => (products[i]
-      ? [{ ...lineFor(products[i], `${l.product_id}-from-${i}-${Date.now()}`), qty: String(l.qty) }] : [])));
-    setForm((f) => ({ ...f, priority: from.priority ?? f.priority,
+      ? [{ ...lineFor(products[i], `${l.product_id}-from-${i}-${Date.now()}`), qty: String(l.qty),
+        discount: bpToPercent(l.discount_bp ?? 0) }] : [])));
+    setForm((f) => ({ ...f, priority: from.priority ?? f.priority, discount: bpToPercent(from.discount_bp ?? 0),
       deliveryAddress: from.delivery_address ?? c?.address ?? f.deliveryAddress,
       warehouseId: from.warehouse_id ?? f.warehouseId }));
   }
@@ -115,8 +118,9 @@ export function OrderNew({ query }) {
     const parsed = lines.map(parseLine);
     const bad = parsed.find((p) => p.error);
     if (bad) return setError(new Error(t(`line.bad.${bad.error}`)));
+    if (discountBp === null) return setError(new Error(t('line.bad.discount')));
     // What the server would refuse is refused here, next to its field, before anything is queued.
-    const total = lines.reduce((sum, l) => sum + (lineTotal(l) ?? 0), 0);
+    const total = net(lines.reduce((sum, l) => sum + (lineTotal(l) ?? 0), 0), discountBp);
     const problems = [
       ...lines.flatMap((l, i) => lineProblems(l, 'order.create', ['lines', i])),
       ...fieldProblems('order.create', ['delivery_address'], form.deliveryAddress.trim() || null),
@@ -135,6 +139,7 @@ export function OrderNew({ query }) {
         deliveryAddress: form.deliveryAddress.trim() || null,
         warehouseId: form.warehouseId || null,
         paymentMethod: form.paymentMethod || null,
+        discountBp,
         status,
         reuse: fixing?.reuse ?? null,
       });
@@ -154,7 +159,9 @@ export function OrderNew({ query }) {
         <h2>${t('order.customer')}</h2>
         <${CustomerPicker} value=${customer} onChange=${choose} />
         <h2>${t('order.lines')}</h2>
-        <${LinesEditor} lines=${lines} onChange=${setLines} available=${available} />
+        <${LinesEditor} lines=${lines} onChange=${setLines} available=${available} discountBp=${discountBp} />
+        ${lines.length > 0 && html`<${DiscountInput} label=${t('order.discount')} value=${form.discount} onInput=${set('discount')}
+          testid="order-discount" wrong=${discountBp === null} />`}
         ${picking
           ? html`<${ProductPicker} onPick=${addProduct} onClose=${() => setPicking(false)} />`
           : html`<button type="button" class="big" data-testid="line-add" onClick=${() => setPicking(true)}>

@@ -6,6 +6,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
+import { bpToPercent, percentToBp } from '../core/totals.js';
 import { Invalid } from '../core/validate.js';
 import { fieldsLocked, linesLocked, mayMutate, priorities, transitionsFor } from '../core/vocab.js';
 import { formatDate, formatDateTime, formatMoney } from '../format.js';
@@ -17,6 +18,7 @@ import { OrderConflicts } from './conflicts.js';
 import { useApp } from './context.js';
 import { useById, usePendingKeys, useWarehouses } from './hooks.js';
 import { useLive } from './live.js';
+import { DiscountInput } from './lines.js';
 import { OrderLines } from './order-lines.js';
 import { Payments } from './payments.js';
 import { TEMPLATE_NAME_MAX, saveTemplate } from './personal.js';
@@ -32,6 +34,8 @@ function HeaderForm({ order, onDone }) {
   const { actions } = useApp();
   const warehouses = useWarehouses();
   const [values, setValues] = useState(() => Object.fromEntries(FIELDS.map((f) => [f, order[f] ?? ''])));
+  // The order's discount, typed in percent; sent as discount_bp when it changed.
+  const [discount, setDiscount] = useState(() => bpToPercent(order.discount_bp ?? 0));
   const [run, busy, error, setError] = useAction();
   const set = (field) => (value) => setValues({ ...values, [field]: value });
   // A field as the edit sends it: blank is null.
@@ -43,6 +47,9 @@ function HeaderForm({ order, onDone }) {
       const value = sent(f);
       if (value !== (order[f] ?? null)) changed[f] = value;
     }
+    const discountBp = percentToBp(discount);
+    if (discountBp === null) return setError(new Error(t('line.bad.discount')));
+    if (discountBp !== (order.discount_bp ?? 0)) changed.discount_bp = discountBp;
     // The whole edit is refused here, each field next to its problem, before anything is queued:
     // never half of it.
     const problems = Object.entries(changed).flatMap(([f, v]) => fieldProblems('order.update', ['set', f], v));
@@ -57,6 +64,8 @@ function HeaderForm({ order, onDone }) {
       <${Select} label=${t('order.priority')} value=${values.priority} onChange=${set('priority')} testid="order-priority"
         options=${priorities().map((p) => [p, t(`priority.${p}`)])} />
       <${Field} label=${t('order.dueDate')} type="date" value=${values.due_date} onInput=${set('due_date')} testid="order-due" />
+      <${DiscountInput} label=${t('order.discount')} value=${discount} onInput=${setDiscount} testid="order-discount"
+        wrong=${percentToBp(discount) === null} />
       <${LimitedField} name="order.update" path=${['set', 'delivery_address']} send=${sent('delivery_address')}
         label=${t('order.deliveryAddress')} value=${values.delivery_address} onInput=${set('delivery_address')}
         testid="order-address" multiline />

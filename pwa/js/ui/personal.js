@@ -1,6 +1,6 @@
 // What a rep keeps for themselves on their phone (docs/pwa.md, "The rep's everyday screens"):
 // favourite customers, offered first when an order is made, and order templates — a usual order
-// (its lines and quantities, its customer if it has one) to start a new order from. Both live in
+// (its lines, quantities and discounts, its customer if it has one) to start a new order from. Both live in
 // the device's `meta` table: personal shortcuts, not company data, so they do not sync (a second
 // phone starts without them) and go with the device's data at logout.
 
@@ -42,7 +42,8 @@ export async function saveTemplate(store, name, order, lines) {
     customer_id: order.customer_id ?? null,
     priority: order.priority ?? 'normal',
     warehouse_id: order.warehouse_id ?? null,
-    lines: lines.map((l) => ({ product_id: l.product_id, qty: l.qty })),
+    discount_bp: order.discount_bp ?? 0,
+    lines: lines.map((l) => ({ product_id: l.product_id, qty: l.qty, discount_bp: l.discount_bp ?? 0 })),
   };
   const kept = (await store.meta(TEMPLATES, [])).filter((t) => t.name !== template.name);
   await store.setMeta(TEMPLATES, [template, ...kept].slice(0, TEMPLATES_MAX));

@@ -7,6 +7,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { keepsIdentity, paymentMethodOf } from '../core/refused.js';
+import { bpToPercent, lineNet, orderNet } from '../core/totals.js';
 import { problems } from '../core/validate.js';
 import { priorities } from '../core/vocab.js';
 import { formatDate, formatMoney, formatNumber, inputToMinor, minorToInput } from '../format.js';
@@ -143,15 +144,15 @@ function Named({ item, table, id }) {
 
 function SentOrder({ item }) {
   const { args } = item;
-  const total = (args.lines ?? []).reduce((sum, l) => sum + l.qty * l.unit_price, 0);
+  const total = orderNet(args.lines ?? [], args.discount_bp ?? 0);
   return html`
     <div data-testid="refused-data">
       <table class="refused-lines" data-testid="refused-lines">
         <thead><tr><th>${t('line.product')}</th><th>${t('line.qty')}</th><th>${t('line.unitPrice')}</th><th>${t('order.total')}</th></tr></thead>
         <tbody>${(args.lines ?? []).map((l) => html`<tr key=${l.id} data-testid="refused-line">
           <td><${Named} item=${item} table="products" id=${l.product_id} /></td>
-          <td>${formatNumber(l.qty)}</td><td>${formatMoney(l.unit_price)}</td>
-          <td>${formatMoney(l.qty * l.unit_price)}</td></tr>`)}</tbody>
+          <td>${formatNumber(l.qty)}</td><td>${formatMoney(l.unit_price)}${l.discount_bp ? ` −${bpToPercent(l.discount_bp)} %` : ''}</td>
+          <td>${formatMoney(lineNet(l))}</td></tr>`)}</tbody>
       </table>
       <p class="total">${t('order.total')}: <strong>${formatMoney(total)}</strong></p>
       <dl class="facts">
@@ -294,7 +295,7 @@ export async function refusedOrderDraft(store, resultId) {
     lines.push({
       key: `${l.id}-${i}`, id: l.id, productId: l.product_id, gone,
       name: product?.name ?? item.labels?.products?.[l.product_id] ?? '—', sku: product?.sku ?? '',
-      qty: String(l.qty), price: minorToInput(l.unit_price),
+      qty: String(l.qty), price: minorToInput(l.unit_price), discount: bpToPercent(l.discount_bp ?? 0),
     });
   }
   return {
@@ -304,7 +305,7 @@ export async function refusedOrderDraft(store, resultId) {
     form: {
       priority: args.priority ?? 'normal', dueDate: args.due_date ?? '', notes: args.notes ?? '',
       deliveryAddress: args.delivery_address ?? '', warehouseId: args.warehouse_id ?? '',
-      paymentMethod: paymentMethodOf(item) ?? '',
+      paymentMethod: paymentMethodOf(item) ?? '', discount: bpToPercent(args.discount_bp ?? 0),
     },
     reuse: keepsIdentity(item) ? { id: args.id, number: args.number } : null,
   };
