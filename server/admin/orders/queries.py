@@ -33,6 +33,7 @@ from server.admin.orders.timeline import timeline
 from server.admin.period import between, equal
 from server.db.sql import Conn, Database
 from server.errors import BadRequest, NotFound
+from shared.mutations import net
 from shared.states import OVERDUE_STATUSES, STATUSES, is_overdue
 from sync.store import Row
 
@@ -192,11 +193,14 @@ async def detail(db: Database, order_id: str) -> OrderDetail:
             raise NotFound(f"no order {order_id}")
         order = {**found, **(more or {})}
         lines = await conn.fetch(
-            "SELECT l.id, l.product_id, p.sku, p.name, l.qty, l.unit_price,"
-            " l.qty * l.unit_price AS amount FROM order_lines l"
+            "SELECT l.id, l.product_id, p.sku, p.name, l.qty, l.unit_price, l.discount_bp,"
+            " l.qty * l.unit_price AS gross FROM order_lines l"
             " LEFT JOIN products p ON p.id = l.product_id"
             " WHERE l.order_id = ? AND l.deleted = ? ORDER BY l.id", (order_id, False),
         )  # fmt: skip
+        # A line's amount is its net, as the order's total counts it (shared/mutations.py).
+        lines = [{**{k: v for k, v in ln.items() if k != "gross"},
+                  "amount": net(ln["gross"], ln["discount_bp"])} for ln in lines]  # fmt: skip
         payments = await conn.fetch(
             "SELECT id, method, amount, status, created_at FROM payments"
             " WHERE order_id = ? AND deleted = ? ORDER BY created_at, id", (order_id, False),

@@ -98,7 +98,8 @@ class Line(msgspec.Struct):
     name: str | None
     qty: int
     unit_price: int
-    amount: int
+    discount_bp: int  # hundredths of a percent off the line
+    amount: int  # the line's net: qty × unit price less its discount
 
 
 class Payment(msgspec.Struct):
