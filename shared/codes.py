@@ -25,6 +25,7 @@ REJECT_CODES: tuple[str, ...] = (
     "not_pending",
     "not_redeemable",
     "number_taken",
+    "reason_required",
     "refund_exceeds_paid",
     "stocktake_closed",
     "unknown_mutation",

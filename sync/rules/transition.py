@@ -26,6 +26,13 @@ async def transition(ctx: MutationContext, args: OrderTransition) -> Outcome:
     current = order["status"]
     if current == args.to:
         return MERGED  # the same transition twice is a no-op
+    if current == "on_hold" and args.to == "cancelled" and not (args.reason or "").strip():
+        # A held order was stopped by a review rule and waits for a person: cancelling it is a
+        # decision its rep and the customer are owed the why of (the review queue, a phone, the
+        # API alike).
+        raise MutationRejected(
+            "reason_required", f"say why order {order['number']} is cancelled (reason)"
+        )
     if not can_transition(current, args.to):
         cid = await conflict(
             ctx,

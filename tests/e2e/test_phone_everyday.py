@@ -485,3 +485,30 @@ def test_discounts_per_line_and_per_order(rep: Page) -> None:
     page.goto(order_url)
     expect(by(page, "order-summary-total")).to_have_text("CN¥70.88")
     expect(by(page, "order-pending")).to_have_count(0)
+
+
+def test_cancelling_a_held_order_asks_why(rep: Page, api: Api) -> None:
+    """A held order is cancelled only with a reason (the transition rule's, every path): the
+    phone's confirm waits for one, and the order then says it on its timeline."""
+    page = rep
+    number = _order_due(page, None)
+    wait_synced(page)
+    (row,) = api._json("GET", f"/api/admin/orders?q={number}")["rows"]  # type: ignore[index]
+    held = api.push(f"everyday-finance-{number}", 1, ("order.transition", {
+        "id": row["id"], "from": "submitted", "to": "on_hold", "reason": "check the credit"}))  # fmt: skip
+    assert held[0]["status"] == "applied", held
+    by(page, "sync-now").click()
+    go(page, "orders")
+    page.locator(f'#app [data-testid="order-item"][data-number="{number}"]').click()
+    expect(by(page, "order-status")).to_have_text("On hold", timeout=SYNC_TIMEOUT)
+    by(page, "transition-cancelled").click()
+    confirm = by(page, "transition-confirm")
+    expect(confirm).to_be_disabled()
+    by(page, "transition-reason").fill("   ")
+    expect(confirm).to_be_disabled()
+    by(page, "transition-reason").fill("The shop closed for the winter")
+    confirm.click()
+    expect(by(page, "order-status")).to_have_text("Cancelled")
+    expect(by(page, "timeline-step").last).to_contain_text("The shop closed for the winter")
+    wait_synced(page)  # accepted: nothing refused
+    expect(by(page, "home-refused")).to_have_count(0)

@@ -1,5 +1,6 @@
-"""A cancel on review says why (issue 17 item 13): without a reason it is refused with
-``reason_required`` and the order stays on hold; with one, the reason is the cancel step's on the
+"""A cancel on review says why (issue 17 item 13): without a reason the transition rule refuses it
+with ``reason_required`` (409: the engine's refusal, as for every path — a phone's cancel of a held
+order too, tests/sync/test_transition_reason.py) and the order stays on hold; with one, the reason is the cancel step's on the
 order's timeline, as the rep's phone pulls it, and in the audit entry."""
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def test_a_cancel_needs_a_reason_that_reaches_the_reps_order(shop: Shop) -> None
     assert held["status"] == "on_hold"
     for body in ({}, {"note": None}, {"note": "   "}):
         r = shop.decide(held["id"], "cancel", **body)
-        assert (r.status_code, r.json()["code"]) == (400, "reason_required"), body
+        assert (r.status_code, r.json()["code"]) == (409, "reason_required"), body
     assert shop.row(held["id"])["status"] == "on_hold"
     r = shop.decide(held["id"], "cancel", note="x" * 2001)  # the transition's reason's bound
     assert r.status_code == 400 and r.json()["code"] != "internal_error", r.text

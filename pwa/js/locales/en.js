@@ -94,6 +94,7 @@ export default {
   'reject.forbidden': 'Your role may not do this.',
   'reject.already_exists': 'It exists already.',
   'reject.number_taken': 'The order number was taken.',
+  'reject.reason_required': 'Cancelling an order on hold needs a reason: say why.',
   'reject.internal_error': 'The server failed on this change; an admin has it.',
 
   'storage.nearlyFull': 'The device storage is nearly full.',
@@ -284,6 +285,7 @@ export default {
   'transition.to.refunded': 'Refunded',
   'transition.confirm': 'Change the status to "{status}"?',
   'transition.reason': 'Reason (optional)',
+  'transition.reasonRequired': 'Reason (required: the rep and the customer are told why)',
 
   'conflicts.title': 'Conflicts',
   'conflicts.none': 'No conflicts. Everything you changed was applied.',

@@ -93,6 +93,7 @@ export default {
   'reject.forbidden': '您的角色无权执行此操作。',
   'reject.already_exists': '已存在。',
   'reject.number_taken': '订单号已被占用。',
+  'reject.reason_required': '取消待审核的订单需要填写原因。',
   'reject.internal_error': '服务器处理此变更时出错，已交由管理员处理。',
 
   'storage.nearlyFull': '设备存储空间即将用尽。',
@@ -283,6 +284,7 @@ export default {
   'transition.to.refunded': '已退款',
   'transition.confirm': '将状态改为“{status}”？',
   'transition.reason': '原因（可选）',
+  'transition.reasonRequired': '原因（必填：业务员与客户会看到）',
 
   'conflicts.title': '冲突',
   'conflicts.none': '没有冲突。您的所有修改都已生效。',

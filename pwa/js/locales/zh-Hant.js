@@ -93,6 +93,7 @@ export default {
   'reject.forbidden': '您的角色無權執行此操作。',
   'reject.already_exists': '已存在。',
   'reject.number_taken': '訂單編號已被占用。',
+  'reject.reason_required': '取消待審核的訂單需要填寫原因。',
   'reject.internal_error': '伺服器處理此變更時出錯，已交由管理員處理。',
 
   'storage.nearlyFull': '裝置儲存空間即將用盡。',
@@ -283,6 +284,7 @@ export default {
   'transition.to.refunded': '已退款',
   'transition.confirm': '將狀態改為「{status}」？',
   'transition.reason': '原因（選填）',
+  'transition.reasonRequired': '原因（必填：業務員與客戶會看到）',
 
   'conflicts.title': '衝突',
   'conflicts.none': '沒有衝突。您的所有修改都已生效。',

@@ -91,6 +91,8 @@ function Transitions({ order }) {
   const next = transitionsFor(me.user.role, order.status)
     .sort((a, b) => Number(ASK_REASON.has(a)) - Number(ASK_REASON.has(b)));
   if (!next.length) return null;
+  // Cancelling a held order needs a reason (the transition rule refuses it without one).
+  const needsReason = asking === 'cancelled' && order.status === 'on_hold';
   const go = (to, why) => run(async () => {
     await actions.transition(order.id, to, why || undefined);
     setAsking(null);
@@ -103,9 +105,10 @@ function Transitions({ order }) {
         ? html`<div class="inset">
             <p>${t('transition.confirm', { status: t(`status.${asking}`) })}</p>
             <${LimitedField} name="order.transition" path=${['reason']} send=${reason.trim() || null}
-              label=${t('transition.reason')} value=${reason} onInput=${setReason} testid="transition-reason" />
+              label=${needsReason ? t('transition.reasonRequired') : t('transition.reason')} value=${reason}
+              onInput=${setReason} testid="transition-reason" required=${needsReason} />
             <div class="actions">
-              <button type="button" class="danger" data-testid="transition-confirm" disabled=${busy}
+              <button type="button" class="danger" data-testid="transition-confirm" disabled=${busy || (needsReason && !reason.trim())}
                 onClick=${() => go(asking, reason.trim())}>${t(`transition.to.${asking}`)}</button>
               <button type="button" onClick=${() => setAsking(null)}>${t('common.cancel')}</button>
             </div></div>`

@@ -21,12 +21,6 @@ class BadField(BadRequest):
     code = "invalid_field"
 
 
-class ReasonRequired(BadRequest):
-    """A cancel on review needs words: they go on the order's timeline, which the rep sees."""
-
-    code = "reason_required"
-
-
 # ---- the rules --------------------------------------------------------------------------------
 
 

@@ -13,7 +13,6 @@ from server.admin.review.schemas import (
     BadAmount,
     BadField,
     OrderDecision,
-    ReasonRequired,
     RedemptionDecision,
     Rules,
     RulesIn,
@@ -75,8 +74,6 @@ async def decide_order(
         if order["status"] != "on_hold":
             raise Refused("not_on_hold", f"order {order['number']} is {order['status']}, "
                           "not on hold")  # fmt: skip
-        if to == "cancelled" and note is None:
-            raise ReasonRequired(f"say why order {order['number']} is cancelled (note)")
         args = {"id": order_id, "from": "on_hold", "to": to, "reason": note}
         await apply_as(tx, actor, "order.transition", args, policy)
         tx.audit(f"review.order.{data.decision}", order_id,
