@@ -162,3 +162,27 @@ def test_the_sales_chart_says_yuan_with_payments_on_their_own_axis(admin: Page) 
     values = chart.locator(".u-legend .u-series .u-value").all_text_contents()
     money = [v for v in values[1:] if v != "—"]
     assert money and all(re.fullmatch(r"CN¥[\d,]+\.\d\d", v) for v in money), values
+
+
+def test_an_orders_timeline_reads_in_words(admin: Page, server: Server) -> None:
+    api = Api.admin(server)
+    (row,) = api._json("GET", "/api/admin/orders?status=submitted&limit=1")["rows"]  # type: ignore[index]
+    oid = row["id"]
+    res = api.push(f"words-desk-{oid[-6:]}", 1, ("order.update", {
+        "id": oid, "base_version": api._json("GET", f"/api/admin/orders/{oid}")["version"],
+        "set": {"delivery_address": "Gate 2", "priority": "high"}}))  # fmt: skip
+    assert res[0]["status"] == "applied", res
+    warehouses = api._json("GET", "/api/admin/warehouses")
+    target = next(w for w in warehouses if w["id"] != row["warehouse_id"])  # type: ignore[index]
+    api._json("POST", f"/api/admin/orders/{oid}/assign", {"warehouse_id": target["id"]})
+
+    _open(admin, f"/admin/orders/{oid}", "order-detail")
+    timeline = by(admin, "timeline-entry")
+    edit = timeline.and_(admin.locator('[data-kind="mutation"][data-summary^="order.update"]'))
+    expect(edit.get_by_test_id("timeline-what")).to_have_text("Order edit: Delivery address, Priority")
+    assign = timeline.and_(admin.locator('[data-kind="admin"][data-summary="orders.assign"]'))
+    expect(assign.get_by_test_id("timeline-what")).to_have_text("Order assigned")
+    expect(assign).to_contain_text(f"Warehouse: {target['code']}")
+    expect(assign).not_to_contain_text(target["id"])  # the warehouse by its code, not its id
+    expect(timeline.and_(admin.locator('[data-kind="mutation"][data-summary="order.create"]'))
+           .get_by_test_id("timeline-what")).to_have_text("New order")  # fmt: skip

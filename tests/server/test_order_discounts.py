@@ -38,6 +38,7 @@ def test_the_console_and_the_device_read_discounted_lines_net(live_server: LiveS
         detail = c.get(f"/api/admin/orders/{order}").json()
     amounts = sorted((ln["qty"], ln["discount_bp"], ln["amount"]) for ln in detail["lines"])
     assert amounts == [(1, 0, 999), (2, 1000, 8100)]  # 90.00 less 10 %
+    assert detail["discount_bp"] == 500
     assert detail["order"]["total"] == 8644  # 81.00 + 9.99 = 90.99, less 5 % = 86.4405
 
     (got,) = [o for o in pulled(server, rep, "orders") if o["id"] == order]

@@ -186,7 +186,8 @@ async def detail(db: Database, order_id: str) -> OrderDetail:
             _SELECT + " WHERE o.id = ? AND o.deleted = ?", (order_id, False)
         )
         more = await conn.fetchrow(
-            "SELECT version, notes, delivery_address, status_history FROM orders WHERE id = ?",
+            "SELECT version, notes, delivery_address, discount_bp, status_history FROM orders"
+            " WHERE id = ?",
             (order_id,),
         )
         if found is None:
@@ -214,7 +215,7 @@ async def detail(db: Database, order_id: str) -> OrderDetail:
         head = {k: order[k] for k in COLUMNS if k != "overdue"}
         return OrderDetail(
             order=_row(head, day), version=order["version"], notes=order["notes"],
-            delivery_address=order["delivery_address"],
+            delivery_address=order["delivery_address"], discount_bp=order["discount_bp"],
             customer=Customer(**customer) if customer else None,
             lines=[Line(**r) for r in lines], payments=[Payment(**r) for r in payments],
             timeline=entries, timeline_truncated=truncated,

@@ -137,6 +137,7 @@ class OrderDetail(msgspec.Struct):
     version: int
     notes: str | None
     delivery_address: str | None
+    discount_bp: int  # the order's discount, hundredths of a percent off its lines' net sum
     customer: Customer | None
     lines: list[Line]
     payments: list[Payment]

@@ -1,8 +1,18 @@
-// The texts of the admin console's audit pages (docs/admin.md), in the three languages. Keys are
+// The texts of the admin console's audit pages (docs/admin.md), and the words of an order's
+// timeline for the same actions (ui/admin/timeline-words.js), in the three languages. Keys are
 // the same in every language (tests/pwa/i18n.test.mjs checks); i18n.js merges them in.
 
 export default {
   en: {
+    'admin.timeline.scan.view': 'Scanned to look',
+    'admin.timeline.scan.pick': 'Scanned when picking',
+    'admin.timeline.scan.pack': 'Scanned when packing',
+    'admin.timeline.scan.ship': 'Scanned when shipping',
+    'admin.timeline.scan.return': 'Scanned as returned',
+    'admin.timeline.scan.redeem': 'Scanned to hand over',
+    'admin.timeline.scan.count': 'Scanned when counting',
+    'admin.timeline.redeemed': 'Handed over (QR code redeemed)',
+    'admin.timeline.qrIssued': 'QR code issued',
     'admin.audit.allActions': 'All actions',
     'admin.audit.families': 'Kinds of action',
     'admin.audit.actions': 'Actions',
@@ -91,6 +101,15 @@ export default {
     'admin.audit.next': 'Older',
   },
   'zh-Hans': {
+    'admin.timeline.scan.view': '扫码查看',
+    'admin.timeline.scan.pick': '拣货扫码',
+    'admin.timeline.scan.pack': '打包扫码',
+    'admin.timeline.scan.ship': '发货扫码',
+    'admin.timeline.scan.return': '退货扫码',
+    'admin.timeline.scan.redeem': '交付扫码',
+    'admin.timeline.scan.count': '盘点扫码',
+    'admin.timeline.redeemed': '已交付（二维码已核销）',
+    'admin.timeline.qrIssued': '签发二维码',
     'admin.audit.allActions': '全部操作',
     'admin.audit.families': '操作类别',
     'admin.audit.actions': '操作',
@@ -179,6 +198,15 @@ export default {
     'admin.audit.next': '较早',
   },
   'zh-Hant': {
+    'admin.timeline.scan.view': '掃碼查看',
+    'admin.timeline.scan.pick': '揀貨掃碼',
+    'admin.timeline.scan.pack': '打包掃碼',
+    'admin.timeline.scan.ship': '出貨掃碼',
+    'admin.timeline.scan.return': '退貨掃碼',
+    'admin.timeline.scan.redeem': '交付掃碼',
+    'admin.timeline.scan.count': '盤點掃碼',
+    'admin.timeline.redeemed': '已交付（QR 碼已核銷）',
+    'admin.timeline.qrIssued': '簽發 QR 碼',
     'admin.audit.allActions': '全部操作',
     'admin.audit.families': '操作類別',
     'admin.audit.actions': '操作',

@@ -13,6 +13,7 @@ import { useState } from 'preact/hooks';
 
 import { api } from '../../api.js';
 import { fieldsLocked, priorities, statuses } from '../../core/vocab.js';
+import { bpToPercent } from '../../core/totals.js';
 import { formatDate, formatDateTime, formatMoney, inputToMinor, minorToInput } from '../../format.js';
 import { hasKey, t } from '../../i18n.js';
 import { Badge, Empty, ErrorBox, Field, Loading, Screen, Select, StatusBadge, useAction } from '../components.js';
@@ -21,6 +22,7 @@ import { useApp } from '../context.js';
 import { useWarehouses } from '../hooks.js';
 import { Link, navigate } from '../router.js';
 import { may, useAdminList } from './common.js';
+import { adminDetailWords, entryWords } from './timeline-words.js';
 
 const FILTERS = [
   'q', 'status', 'priority', 'overdue', 'warehouse_id', 'owner_id', 'assignee_id', 'channel',
@@ -237,22 +239,16 @@ function conflictOf(e) {
 
 /** An entry's detail: an admin action's fields set ("warehouse_id: wh-2"); a settlement's value
  * that won, formatted; else as sent. */
-function detailText(e) {
+function detailText(e, names) {
   if (e.kind === 'settled') {
     try {
-      return formatValue(conflictOf(e).field, JSON.parse(e.detail ?? 'null'));
+      return formatValue(conflictOf(e).field, JSON.parse(e.detail ?? 'null'), names);
     } catch {
       return e.detail ?? '';
     }
   }
   if (e.kind !== 'admin' || !e.detail) return e.detail ?? '';
-  try {
-    const detail = JSON.parse(e.detail);
-    const fields = detail.set ?? detail;
-    return Object.entries(fields).map(([k, v]) => `${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v ?? '—'}`).join(', ');
-  } catch {
-    return e.detail;
-  }
+  return adminDetailWords(e.detail, names); // fields by their labels, ids by their names
 }
 
 /** An entry's outcome; a refused change links to where it is shown with its data (the log). */
@@ -266,7 +262,7 @@ function Outcome({ e, orderId, role }) {
     data-testid="timeline-refused">${e.outcome}<//>`;
 }
 
-function Timeline({ entries, truncated, orderId, role }) {
+function Timeline({ entries, truncated, orderId, role, names }) {
   if (!entries.length) return html`<${Empty}>${t('admin.orders.noTimeline')}<//>`;
   return html`
     ${truncated && html`<p class="note" data-testid="timeline-truncated">${t('admin.orders.timelineTruncated')}</p>`}
@@ -279,20 +275,30 @@ function Timeline({ entries, truncated, orderId, role }) {
             <td class="nowrap">${formatDateTime(e.at)}</td>
             <td>${label('admin.orders.kind', e.kind)}</td>
             <td>${e.kind === 'status' ? e.summary.split(' → ').map((s) => label('status', s)).join(' → ')
-              : e.kind === 'conflict' || e.kind === 'settled' ? what(conflictOf(e)) : html`<code>${e.summary}</code>`}</td>
+              : e.kind === 'conflict' || e.kind === 'settled' ? what(conflictOf(e))
+                : html`<span data-testid="timeline-what" title=${e.summary}>${entryWords(e)}</span>`}</td>
             <td><${Outcome} e=${e} orderId=${orderId} role=${role} /></td>
             <td>${e.who === 'review' ? t('admin.orders.byReview') : e.who ?? '—'}</td>
             <td><code>${e.device_code ?? ''}</code></td>
-            <td class="muted">${detailText(e)}</td>
+            <td class="muted">${detailText(e, names)}</td>
           </tr>`)}</tbody>
       </table>
     </div>`;
+}
+
+/** The names a timeline's ids stand for: users and warehouses the page knows, and the order's own. */
+function timelineNames(o, users, warehouses) {
+  return {
+    users: { ...Object.fromEntries((users ?? []).map((u) => [u.id, u.name])), ...(o.assignee_id ? { [o.assignee_id]: o.assignee_name } : {}) },
+    warehouses: { ...Object.fromEntries(warehouses.map((w) => [w.id, w.code])), ...(o.warehouse_id ? { [o.warehouse_id]: o.warehouse_code } : {}) },
+  };
 }
 
 function Detail({ id, query, role }) {
   const [loaded, error] = useAdminList(`/api/admin/orders/${encodeURIComponent(id)}`);
   const [changed, setChanged] = useState(null);
   const [users] = useAdminList('/api/admin/users', may(role, 'users.read'));
+  const warehouses = useWarehouses();
   const d = changed ?? loaded;
   const back = `/admin/orders${query?.toString() ? `?${query}` : ''}`;
   const o = d?.order;
@@ -313,7 +319,8 @@ function Detail({ id, query, role }) {
             <dt>${t('admin.orders.warehouse')}</dt><dd data-testid="order-detail-warehouse">${o.warehouse_code ?? '—'}</dd>
             <dt>${t('admin.orders.assignee')}</dt><dd data-testid="order-detail-assignee">${o.assignee_name ?? '—'}</dd>
             <dt>${t('admin.orders.channel')}</dt><dd>${label('admin.orders.channel', o.channel)}</dd>
-            <dt>${t('admin.orders.amount')}</dt><dd>${formatMoney(o.total)}</dd>
+            <dt>${t('admin.orders.amount')}</dt><dd>${formatMoney(o.total)}${d.discount_bp
+              ? html` <small class="muted" data-testid="order-detail-discount">${t('order.discountOff', { percent: bpToPercent(d.discount_bp) })}</small>` : ''}</dd>
             <dt>${t('admin.orders.address')}</dt><dd>${d.delivery_address ?? d.customer?.address ?? '—'}</dd>
             <dt>${t('admin.orders.notes')}</dt><dd>${d.notes ?? '—'}</dd>
             <dt>${t('admin.orders.created')}</dt><dd>${formatDateTime(o.created_at)}</dd>
@@ -326,10 +333,13 @@ function Detail({ id, query, role }) {
           <h2>${t('admin.orders.lines')}</h2>
           <table class="admin-table" data-testid="order-lines">
             <thead><tr><th>${t('admin.orders.sku')}</th><th>${t('admin.orders.product')}</th><th class="num">${t('admin.orders.qty')}</th>
-              <th class="num">${t('admin.orders.price')}</th><th class="num">${t('admin.orders.amount')}</th></tr></thead>
+              <th class="num">${t('admin.orders.price')}</th><th class="num">${t('line.discount')}</th>
+              <th class="num">${t('admin.orders.amount')}</th></tr></thead>
             <tbody>${d.lines.map((l) => html`<tr key=${l.id} data-testid="order-line">
               <td><code>${l.sku ?? l.product_id}</code></td><td>${l.name ?? '—'}</td><td class="num">${l.qty}</td>
-              <td class="num">${formatMoney(l.unit_price)}</td><td class="num">${formatMoney(l.amount)}</td></tr>`)}</tbody>
+              <td class="num">${formatMoney(l.unit_price)}</td>
+              <td class="num" data-testid="order-line-discount">${l.discount_bp ? `${bpToPercent(l.discount_bp)} %` : '—'}</td>
+              <td class="num">${formatMoney(l.amount)}</td></tr>`)}</tbody>
           </table>
         </div>
         <div class="card">
@@ -347,7 +357,8 @@ function Detail({ id, query, role }) {
           <h2>${t('admin.orders.timeline')}</h2>
           ${may(role, 'devices.read') && html`<p><${Link} href=${`/admin/mutations?order_id=${encodeURIComponent(o.id)}`}
             data-testid="order-mutations">${t('admin.mutations.forOrder')}<//></p>`}
-          <${Timeline} entries=${d.timeline} truncated=${d.timeline_truncated} orderId=${o.id} role=${role} />
+          <${Timeline} entries=${d.timeline} truncated=${d.timeline_truncated} orderId=${o.id} role=${role}
+            names=${timelineNames(o, users, warehouses)} />
         </div>`}
     <//>`;
 }
