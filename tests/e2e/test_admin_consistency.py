@@ -186,3 +186,15 @@ def test_an_orders_timeline_reads_in_words(admin: Page, server: Server) -> None:
     expect(assign).not_to_contain_text(target["id"])  # the warehouse by its code, not its id
     expect(timeline.and_(admin.locator('[data-kind="mutation"][data-summary="order.create"]'))
            .get_by_test_id("timeline-what")).to_have_text("New order")  # fmt: skip
+
+
+def test_the_channel_filter_offers_the_channels_the_orders_have(admin: Page, server: Server) -> None:
+    channels = Api.admin(server)._json("GET", "/api/admin/orders/channels")
+    assert isinstance(channels, list) and channels
+    _open(admin, "/admin/orders", "orders-filters")
+    select = by(admin, "orders-filter-channel")
+    expect(select.locator("option")).to_have_count(len(channels) + 1)  # and "All"
+    values = [v for v in select.locator("option").evaluate_all("(os) => os.map((o) => o.value)") if v]
+    assert values == [c["channel"] for c in channels], values
+    first = channels[0]
+    expect(select.locator(f'option[value="{first["channel"]}"]')).to_contain_text(f"({first['count']})")

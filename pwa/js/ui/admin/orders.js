@@ -28,7 +28,13 @@ const FILTERS = [
   'q', 'status', 'priority', 'overdue', 'warehouse_id', 'owner_id', 'assignee_id', 'channel',
   'synced_from', 'synced_to',
 ];
-const CHANNELS = ['field', 'phone', 'web'];
+/** The channel filter's choices: the channels the orders have (GET /api/admin/orders/channels),
+ * with how many each, and the one chosen in the address even if no order has it any more. */
+function channelChoices(channels, chosen) {
+  const known = (channels ?? []).map((c) => [c.channel, `${label('admin.orders.channel', c.channel)} (${c.count})`]);
+  if (chosen && !known.some(([c]) => c === chosen)) known.push([chosen, label('admin.orders.channel', chosen)]);
+  return known;
+}
 const PAGE = 50;
 
 const label = (prefix, value) => (hasKey(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : value);
@@ -55,7 +61,7 @@ function SearchBox({ value, onSearch }) {
     </form>`;
 }
 
-function Filters({ filters, onChange, warehouses, users }) {
+function Filters({ filters, onChange, warehouses, users, channels }) {
   const set = (key) => (value) => onChange({ ...filters, [key]: value });
   const all = [['', t('common.all')]];
   const reps = (users ?? []).filter((u) => u.role === 'sales');
@@ -76,7 +82,7 @@ function Filters({ filters, onChange, warehouses, users }) {
       <${Select} label=${t('admin.orders.assignee')} value=${filters.assignee_id} onChange=${set('assignee_id')} testid="orders-filter-assignee"
         options=${[...all, ...pickers.map((u) => [u.id, u.name])]} />`}
       <${Select} label=${t('admin.orders.channel')} value=${filters.channel} onChange=${set('channel')} testid="orders-filter-channel"
-        options=${[...all, ...CHANNELS.map((c) => [c, label('admin.orders.channel', c)])]} />
+        options=${[...all, ...channelChoices(channels, filters.channel)]} />
       <${Field} label=${t('admin.orders.syncedFrom')} type="date" value=${filters.synced_from} onInput=${set('synced_from')} testid="orders-filter-synced-from" />
       <${Field} label=${t('admin.orders.syncedTo')} type="date" value=${filters.synced_to} onInput=${set('synced_to')} testid="orders-filter-synced-to" />
     </div>`;
@@ -120,6 +126,7 @@ function List({ query, role }) {
     `/api/admin/orders?${qs}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
   );
   const [users] = useAdminList('/api/admin/users', may(role, 'users.read'));
+  const [channels] = useAdminList('/api/admin/orders/channels');
   const warehouses = useWarehouses();
   const change = (next) => {
     setCursors([]);
@@ -130,7 +137,7 @@ function List({ query, role }) {
     <${Screen} title=${t('admin.orders.title')} testid="admin-orders"
       actions=${html`<button type="button" data-testid="orders-reload" onClick=${reload}>${t('admin.reload')}</button>`}>
       <${OverdueAlert} filters=${filters} onShow=${() => change({ ...filters, overdue: 'true' })} />
-      <${Filters} filters=${filters} onChange=${change} warehouses=${warehouses} users=${users} />
+      <${Filters} filters=${filters} onChange=${change} warehouses=${warehouses} users=${users} channels=${channels} />
       <div class="actions">
         ${page && html`<span class="muted" data-testid="orders-total" data-total=${page.total}>${
           t(page.total_capped ? 'admin.orders.totalMore' : 'admin.orders.total', { count: page.total })}</span>`}
@@ -269,7 +276,7 @@ function Timeline({ entries, truncated, orderId, role, names }) {
     <div class="table-wrap">
       <table class="admin-table" data-testid="order-timeline">
         <thead><tr><th>${t('admin.orders.when')}</th><th>${t('admin.orders.kind')}</th><th>${t('admin.orders.what')}</th>
-          <th>${t('admin.orders.outcome')}</th><th>${t('admin.orders.who')}</th><th>${t('admin.orders.device')}</th><th></th></tr></thead>
+          <th>${t('admin.orders.outcome')}</th><th>${t('admin.orders.who')}</th><th>${t('admin.orders.device')}</th><th><span class="visually-hidden">${t('common.details')}</span></th></tr></thead>
         <tbody>${entries.map((e, i) => html`
           <tr key=${i} data-testid="timeline-entry" data-kind=${e.kind} data-summary=${e.summary}>
             <td class="nowrap">${formatDateTime(e.at)}</td>
