@@ -4,11 +4,13 @@
 export default {
   'app.name': 'Orderly',
 
+  'common.actions': 'Actions',
   'common.add': 'Add',
   'common.all': 'All',
   'common.back': 'Back',
   'common.cancel': 'Cancel',
   'common.change': 'Change',
+  'common.details': 'Details',
   'common.done': 'Done',
   'common.edit': 'Edit',
   'common.loading': 'Loading…',
@@ -18,6 +20,7 @@ export default {
   'common.none': '—',
   'common.notFound': 'Not found on this device.',
   'common.save': 'Save',
+  'common.select': 'Select',
   'common.wait': 'Please wait…',
   'common.yes': 'Yes',
 
@@ -40,6 +43,7 @@ export default {
   'error.offline': 'The server cannot be reached.',
 
   'nav.label': 'Main',
+  'nav.skip': 'Skip to content',
   'nav.home': 'Home',
   'nav.orders': 'Orders',
   'nav.customers': 'Customers',

@@ -3,6 +3,7 @@
 export default {
   'app.name': 'Orderly',
 
+  'common.actions': '操作',
   'common.add': '新建',
   'common.all': '全部',
   'common.back': '返回',
@@ -17,6 +18,8 @@ export default {
   'common.none': '—',
   'common.notFound': '本设备上找不到。',
   'common.save': '保存',
+  'common.details': '详情',
+  'common.select': '选择',
   'common.wait': '请稍候…',
   'common.yes': '是',
 
@@ -39,6 +42,7 @@ export default {
   'error.offline': '无法连接服务器。',
 
   'nav.label': '主菜单',
+  'nav.skip': '跳到主要内容',
   'nav.home': '首页',
   'nav.orders': '订单',
   'nav.customers': '客户',

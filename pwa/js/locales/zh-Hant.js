@@ -3,6 +3,7 @@
 export default {
   'app.name': 'Orderly',
 
+  'common.actions': '操作',
   'common.add': '新增',
   'common.all': '全部',
   'common.back': '返回',
@@ -17,6 +18,8 @@ export default {
   'common.none': '—',
   'common.notFound': '本裝置上找不到。',
   'common.save': '儲存',
+  'common.details': '詳情',
+  'common.select': '選擇',
   'common.wait': '請稍候…',
   'common.yes': '是',
 
@@ -39,6 +42,7 @@ export default {
   'error.offline': '無法連線至伺服器。',
 
   'nav.label': '主選單',
+  'nav.skip': '跳到主要內容',
   'nav.home': '首頁',
   'nav.orders': '訂單',
   'nav.customers': '客戶',

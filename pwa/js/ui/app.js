@@ -139,6 +139,15 @@ export function UpdateBanner({ update }) {
     </div>`;
 }
 
+/** The first Tab stop of both layouts: past the navigation to the screen (WCAG 2.4.1). */
+function SkipLink() {
+  const skip = (e) => {
+    e.preventDefault(); // no #main in the address: the router would read it as a navigation
+    document.getElementById('main')?.focus();
+  };
+  return html`<a href="#main" class="skip-link" data-testid="skip-link" onClick=${skip}>${t('nav.skip')}</a>`;
+}
+
 function NotFound() {
   return html`<section class="screen"><div class="body"><p class="empty">${t('common.notFound')}</p>
     <${Link} href="/">${t('nav.home')}<//></div></section>`;
@@ -156,8 +165,9 @@ export function App({ session }) {
     return html`
       <${AppContext.Provider} value=${session}>
         <div class="app desktop" data-testid="desktop-layout">
+          <${SkipLink} />
           <${SideNav} tab=${tab} role=${role} path=${path} />
-          <main>
+          <main id="main" tabindex="-1">
             <${SyncBar} path=${path} />
             <${Screen} key=${path} params=${found?.params ?? {}} query=${query} />
           </main>
@@ -167,7 +177,8 @@ export function App({ session }) {
   return html`
     <${AppContext.Provider} value=${session}>
       <div class="app">
-        <main>
+        <${SkipLink} />
+        <main id="main" tabindex="-1">
           <${SyncBar} path=${path} />
           <${Screen} key=${path} params=${found?.params ?? {}} query=${query} />
         </main>

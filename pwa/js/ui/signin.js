@@ -20,14 +20,14 @@ function Health() {
 
 function Frame({ title, testid, children }) {
   return html`
-    <section class="screen signin" data-testid=${testid}>
+    <main class="screen signin" data-testid=${testid}>
       <div class="body">
         <p class="brand">${t('app.name')}</p>
         <h1>${title}</h1>
         ${children}
         <${Health} />
       </div>
-    </section>`;
+    </main>`;
 }
 
 /** Whose the link is ({user_name, role}), asked of the server before anything is made; the
@@ -85,6 +85,6 @@ export function Login({ ceremony, onDone, error: bootError, offline }) {
 }
 
 export function Loading() {
-  return html`<section class="screen signin" data-testid="loading"><div class="body">
-    <p class="brand">${t('app.name')}</p><p aria-busy="true">${t('common.loading')}</p></div></section>`;
+  return html`<main class="screen signin" data-testid="loading"><div class="body">
+    <p class="brand">${t('app.name')}</p><p aria-busy="true">${t('common.loading')}</p></div></main>`;
 }

@@ -321,7 +321,7 @@ export function AdminConflicts({ params = {}, query }) {
         <div class="table-wrap">
           <table class="admin-table" data-testid="conflicts-table">
             <thead><tr>
-              <th></th><th>${t('admin.conflicts.when')}</th><th>${t('admin.conflicts.what')}</th>
+              <th><span class="visually-hidden">${t('common.select')}</span></th><th>${t('admin.conflicts.when')}</th><th>${t('admin.conflicts.what')}</th>
               <th>${t('admin.conflicts.record')}</th><th>${t('admin.conflicts.user')}</th>
               <th>${t('admin.conflicts.device')}</th><th>${t('admin.conflicts.severity')}</th><th>${t('admin.conflicts.status')}</th>
               <th>${t('admin.conflicts.reason')}</th>

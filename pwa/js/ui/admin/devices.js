@@ -79,7 +79,7 @@ function Passkeys({ userId, users, revocable }) {
       ${keys === undefined && !error ? html`<${Loading} />` : keys?.length === 0 ? html`<${Empty}>${t('admin.devices.noPasskeys')}<//>` : keys && html`
         <table class="admin-table">
           <thead><tr><th>${t('admin.devices.passkey')}</th><th>${t('admin.users.created')}</th>
-            <th>${t('admin.devices.lastUsed')}</th><th>${t('admin.devices.backedUp')}</th><th></th></tr></thead>
+            <th>${t('admin.devices.lastUsed')}</th><th>${t('admin.devices.backedUp')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
           <tbody>${keys.map((k) => html`
             <tr key=${k.id} data-testid="passkey-row" data-id=${k.id} data-revoked=${String(k.revoked)}>
               <td>${k.name || k.id.slice(0, 8)}</td>
@@ -129,7 +129,7 @@ export function AdminDevices() {
               <th>${t('admin.devices.user')}</th><th>${t('admin.devices.code')}</th><th>${t('admin.devices.platform')}</th>
               <th>${t('admin.devices.version')}</th><th>${t('admin.devices.lastSeen')}</th><th>${t('admin.devices.lastSync')}</th>
               <th>${t('admin.devices.pending')}</th><th>${t('admin.devices.openConflicts')}</th>
-              <th title=${t('admin.devices.errorsHint')}>${t('admin.devices.errors')}</th><th></th>
+              <th title=${t('admin.devices.errorsHint')}>${t('admin.devices.errors')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th>
             </tr></thead>
             <tbody>${shown.map((d) => html`<${DeviceRow} key=${d.id} device=${d} revocable=${may(role, 'devices.revoke')}
               onUser=${setUserId} onChanged=${changed} />`)}</tbody>

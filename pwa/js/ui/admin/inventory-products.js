@@ -117,7 +117,7 @@ export function ProductsTab({ query, round, onChanged, role }) {
           <thead><tr>
             <th>${t('admin.inventory.sku')}</th><th>${t('admin.inventory.name')}</th><th>${t('admin.inventory.barcode')}</th>
             <th>${t('admin.inventory.unitPrice')}</th><th>${t('admin.inventory.onHand')}</th><th>${t('admin.inventory.available')}</th>
-            <th>${t('admin.inventory.safety')}</th><th>${t('admin.inventory.reorder')}</th><th></th>
+            <th>${t('admin.inventory.safety')}</th><th>${t('admin.inventory.reorder')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th>
           </tr></thead>
           <tbody>${page.rows.map((p) => html`
             <tr key=${p.id} data-testid="product-row" data-sku=${p.sku} class=${p.active ? '' : 'disabled'}>

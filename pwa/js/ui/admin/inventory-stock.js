@@ -48,7 +48,7 @@ export function StockTab({ query, round, warehouses, role }) {
           <thead><tr>
             <th>${t('admin.inventory.sku')}</th><th>${t('admin.inventory.product')}</th><th>${t('admin.inventory.warehouse')}</th>
             <th>${t('admin.inventory.onHand')}</th><th>${t('admin.inventory.reserved')}</th><th>${t('admin.inventory.available')}</th>
-            <th>${t('admin.inventory.safety')}</th><th>${t('admin.inventory.reorder')}</th><th>${t('admin.inventory.stateLabel')}</th><th></th>
+            <th>${t('admin.inventory.safety')}</th><th>${t('admin.inventory.reorder')}</th><th>${t('admin.inventory.stateLabel')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th>
           </tr></thead>
           <tbody>${page.rows.map((r) => html`
             <tr key=${r.id} data-testid="stock-row" data-sku=${r.sku} data-warehouse=${r.warehouse_code} data-state=${r.state}>

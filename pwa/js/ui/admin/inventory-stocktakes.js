@@ -106,7 +106,7 @@ export function StocktakesTab({ query, round, role, warehouses, onChanged }) {
         <table class="admin-table" data-testid="stocktakes-table">
           <thead><tr>
             <th>${t('admin.inventory.opened')}</th><th>${t('admin.inventory.warehouse')}</th><th>${t('admin.inventory.stateLabel')}</th>
-            <th>${t('admin.inventory.countedProducts')}</th><th>${t('admin.inventory.openedBy')}</th><th>${t('admin.inventory.appliedBy')}</th><th></th>
+            <th>${t('admin.inventory.countedProducts')}</th><th>${t('admin.inventory.openedBy')}</th><th>${t('admin.inventory.appliedBy')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th>
           </tr></thead>
           <tbody>${page.rows.map((s) => html`
             <tr key=${s.id} data-testid="stocktake-row" data-id=${s.id} data-status=${s.status}>

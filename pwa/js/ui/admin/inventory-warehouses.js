@@ -56,7 +56,7 @@ export function WarehousesTab({ warehouses, onChanged, role }) {
         <table class="admin-table" data-testid="warehouses-table">
           <thead><tr>
             <th>${t('admin.inventory.code')}</th><th>${t('admin.inventory.name')}</th><th>${t('admin.inventory.address')}</th>
-            <th>${t('admin.inventory.productsHeld')}</th><th>${t('admin.inventory.onHand')}</th><th></th>
+            <th>${t('admin.inventory.productsHeld')}</th><th>${t('admin.inventory.onHand')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th>
           </tr></thead>
           <tbody>${warehouses.map((w) => html`
             <tr key=${w.id} data-testid="warehouse-row" data-code=${w.code}>

@@ -143,7 +143,7 @@ export function inMajorUnits(value) {
 export function MutationData({ row, refs }) {
   return html`
     <div class="mutation-data" data-testid="mutation-data">
-      <h3>${t('admin.mutations.data')}</h3>
+      <h2>${t('admin.mutations.data')}</h2>
       <${Fields} name=${row.name} args=${row.args} refs=${refs} />
       <details class="mutation-json">
         <summary>${t('admin.mutations.asSent')}</summary>

@@ -187,7 +187,7 @@ export function AdminMutations({ query }) {
             <thead><tr>
               <th>${t('admin.mutations.when')}</th><th>${t('admin.mutations.status')}</th><th>${t('admin.mutations.name')}</th>
               <th>${t('admin.mutations.order')}</th><th>${t('admin.mutations.customer')}</th><th>${t('admin.mutations.user')}</th>
-              <th>${t('admin.mutations.device')}</th><th>${t('admin.mutations.error')}</th><th></th>
+              <th>${t('admin.mutations.device')}</th><th>${t('admin.mutations.error')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th>
             </tr></thead>
             <tbody>${page.rows.map((m) => html`<${Row} key=${m.id} m=${m} refs=${refs} role=${role}
               open=${opened.has(m.id) !== (m.id === single)} onToggle=${() => toggle(m.id)} />`)}</tbody>

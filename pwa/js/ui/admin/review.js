@@ -260,8 +260,8 @@ export function AdminReview() {
         ${loading ? html`<${Loading} />` : queue?.orders.length === 0 ? html`<${Empty}>${t('admin.review.noneHeld')}<//>` : queue && html`
           <div class="table-wrap">
             <table class="admin-table" data-testid="review-orders">
-              <thead><tr><th></th><th>${t('admin.review.number')}</th><th>${t('admin.review.customer')}</th>
-                <th>${t('admin.review.total')}</th><th>${t('admin.review.reasons')}</th><th>${t('admin.review.since')}</th><th></th></tr></thead>
+              <thead><tr><th><span class="visually-hidden">${t('common.select')}</span></th><th>${t('admin.review.number')}</th><th>${t('admin.review.customer')}</th>
+                <th>${t('admin.review.total')}</th><th>${t('admin.review.reasons')}</th><th>${t('admin.review.since')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
               <tbody>${queue.orders.map((o) => html`<${OrderRow} key=${o.id} order=${o} picked=${!!picked[o.id]}
                 onPick=${(on) => { setShownOutcomes(false); setPicked((p) => ({ ...p, [o.id]: on })); }} onDone=${reload} />`)}</tbody>
             </table>
@@ -273,7 +273,7 @@ export function AdminReview() {
           <div class="table-wrap">
             <table class="admin-table" data-testid="review-redemptions">
               <thead><tr><th>${t('admin.review.number')}</th><th>${t('admin.review.amount')}</th>
-                <th>${t('admin.review.redeemedBy')}</th><th>${t('admin.review.redeemedAt')}</th><th></th></tr></thead>
+                <th>${t('admin.review.redeemedBy')}</th><th>${t('admin.review.redeemedAt')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
               <tbody>${queue.redemptions.map((r) => html`<${RedemptionRow} key=${r.id} redemption=${r}
                 decidable=${may(role, 'redemptions.review')} onDone=${reload} />`)}</tbody>
             </table>

@@ -50,7 +50,7 @@ export function AdminTokens() {
           <table class="admin-table" data-testid="tokens-table">
             <thead><tr>
               <th>${t('admin.devices.user')}</th><th>${t('admin.tokens.name')}</th><th>${t('admin.tokens.scope')}</th>
-              <th>${t('admin.users.created')}</th><th>${t('admin.tokens.expires')}</th><th>${t('admin.devices.lastUsed')}</th><th></th>
+              <th>${t('admin.users.created')}</th><th>${t('admin.tokens.expires')}</th><th>${t('admin.devices.lastUsed')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th>
             </tr></thead>
             <tbody>${tokens.map((tok) => html`
               <tr key=${tok.id} data-testid="token-row" data-id=${tok.id} data-name=${tok.name}

@@ -159,7 +159,7 @@ export function AdminUsers() {
             <thead><tr>
               <th>${t('admin.users.name')}</th><th>${t('me.role')}</th><th>${t('admin.users.warehouse')}</th>
               <th>${t('admin.users.disabled')}</th><th>${t('admin.users.devicesPasskeys')}</th>
-              <th>${t('admin.users.created')}</th><th></th>
+              <th>${t('admin.users.created')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th>
             </tr></thead>
             <tbody>
               ${users.map((u) => html`<${UserRow} key=${u.id} user=${u} self=${u.id === me.user.id} manage=${manage}
