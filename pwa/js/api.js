@@ -3,6 +3,9 @@
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** The window event a change made through the admin API fires. */
+export const ADMIN_CHANGED = 'orderly:admin-changed';
+
 export class ApiError extends Error {
   constructor(status, code, message, body = null) {
     super(message);
@@ -54,6 +57,11 @@ export async function api(method, path, body) {
       data?.message ?? `The server answered ${response.status} ${response.statusText}.`,
       data,
     );
+  }
+  // A change made through the console: its alert counts (the left navigation's badges) are asked
+  // again now, not at the next minute (admin/common.js useAdminAlerts).
+  if (UNSAFE.has(method) && path.startsWith('/api/admin/') && typeof dispatchEvent === 'function') {
+    dispatchEvent(new Event(ADMIN_CHANGED));
   }
   return data;
 }

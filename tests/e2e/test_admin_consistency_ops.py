@@ -94,6 +94,8 @@ def test_a_cancel_says_why_and_held_orders_are_released_together(
     expect(page).to_have_url(re.compile(r"/admin/review$"))
     held = by(page, "review-order")
     expect(held).to_have_count(4)
+    badge = by(page, "admin-review-badge")  # the left navigation's count of the queue
+    expect(badge).to_have_text("4")
 
     def row(number: str):
         return held.and_(page.locator(f'[data-number="{number}"]'))
@@ -109,6 +111,7 @@ def test_a_cancel_says_why_and_held_orders_are_released_together(
     reason.fill("Customer closed the shop")
     confirm.click()
     expect(held).to_have_count(3)
+    expect(badge).to_have_text("3")  # asked again after the change, not a minute later
     # The reason is on the order the rep's phone pulls, on the cancel step of its timeline.
     cancelled = rep.pull_all()["orders"][ids[0]]
     assert cancelled["status"] == "cancelled"
@@ -132,6 +135,7 @@ def test_a_cancel_says_why_and_held_orders_are_released_together(
             "data-ok", ok)  # fmt: skip
     expect(outcomes.and_(page.locator('[data-ok="false"]'))).to_contain_text("no longer on hold")
     expect(held).to_have_count(0)
+    expect(badge).to_have_count(0)  # the queue is empty: no count left on the navigation
     truth = api.pull_all()["orders"]
     assert [truth[i]["status"] for i in ids] == ["cancelled", "confirmed", "confirmed", "cancelled"]
     rep.http.close()

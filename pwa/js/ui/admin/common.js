@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 
-import { api } from '../../api.js';
+import { ADMIN_CHANGED, api } from '../../api.js';
 import { hasPermission } from '../../core/vocab.js';
 
 /** The width from which admins and managers get the desktop layout (a left navigation). */
@@ -81,7 +81,8 @@ const ALERTS = [
 const ALERT_EVERY_MS = 60_000;
 
 /** The alert counts of the admin pages the role may see, by tab name ({} until known). Asked
- * again every minute and whenever `path` changes (an action on a page may have changed them);
+ * again every minute, whenever `path` changes and after every change made through the admin API
+ * (api.js ADMIN_CHANGED);
  * a failed ask keeps the last counts (the console is online; a blip should not blank them). */
 export function useAdminAlerts(role, path) {
   const [counts, setCounts] = useState({});
@@ -97,7 +98,8 @@ export function useAdminAlerts(role, path) {
     };
     ask();
     const timer = setInterval(ask, ALERT_EVERY_MS);
-    return () => { stale = true; clearInterval(timer); };
+    addEventListener(ADMIN_CHANGED, ask); // a release, a cancel, an import: counts change now
+    return () => { stale = true; clearInterval(timer); removeEventListener(ADMIN_CHANGED, ask); };
   }, [role, path]);
   return counts;
 }
