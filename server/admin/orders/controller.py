@@ -9,9 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.admin.orders import queries, service
-from server.admin.orders.schemas import Assign, Filters, OrderDetail
+from server.admin.orders.schemas import Assign, Filters, OrderDetail, Sorting
 from server.admin.tabular import ExportFormat, export_response
 from server.auth.principal import Principal, needs
+from server.errors import BadRequest
 from server.state import AppState
 
 
@@ -20,7 +21,8 @@ class OrdersController(Controller):
     tags = ["admin"]
 
     @get("/", operation_id="adminOrders",
-         summary="Orders, newest first: filtered, paged by cursor, or exported (format=csv|xlsx)",
+         summary="Orders: filtered; newest first paged by cursor, or sorted, grouped and paged by "
+                 "number (sort, direction, group, page), or exported (format=csv|xlsx)",
          dependencies={"me": needs("orders.read")})  # fmt: skip
     async def orders(
         self,
@@ -40,6 +42,10 @@ class OrdersController(Controller):
         created_to: FromQuery[str | None] = None,
         limit: FromQuery[int] = 50,
         cursor: FromQuery[str | None] = None,
+        sort: FromQuery[str | None] = None,
+        direction: FromQuery[str | None] = None,
+        group: FromQuery[str | None] = None,
+        page: FromQuery[int | None] = None,
         format: FromQuery[ExportFormat | None] = None,
     ) -> Response[Any]:
         f = Filters(q, queries.statuses_of(status), priority, overdue, warehouse_id, owner_id,
@@ -47,7 +53,12 @@ class OrdersController(Controller):
         if format is not None:
             rows = await queries.every(app_state.db, f)
             return export_response("orders", format, queries.COLUMNS, rows, money=("total",))
-        return Response(await queries.page(app_state.db, f, limit, cursor))
+        if (sort, direction, group, page) == (None, None, None, None):
+            return Response(await queries.page(app_state.db, f, limit, cursor))
+        if cursor is not None:
+            raise BadRequest("cursor pages newest first: not with sort, direction, group or page")
+        s = Sorting(sort or "created_at", direction or "desc", 1 if page is None else page, group)
+        return Response(await queries.sheet(app_state.db, f, limit, s))
 
     @get("/overdue/count", operation_id="adminOrdersOverdue",
          summary="How many orders are overdue (due before today, not shipped or closed)",

@@ -20,14 +20,17 @@ from server.admin.orders.schemas import (
     PRIORITIES,
     BadDate,
     BadPriority,
+    BadSort,
     BadStatus,
     Customer,
     Filters,
+    Group,
     Line,
     OrderDetail,
     OrderPage,
     OrderRow,
     Payment,
+    Sorting,
 )
 from server.admin.orders.timeline import timeline
 from server.admin.period import between, equal
@@ -119,6 +122,37 @@ _SELECT = (
     " LEFT JOIN users a ON a.id = o.assignee_id"
 )
 _ORDER = " ORDER BY o.created_at DESC, o.id DESC"
+_FROM = (
+    " FROM orders o LEFT JOIN customers c ON c.id = o.customer_id"
+    " LEFT JOIN users ow ON ow.id = o.owner_id LEFT JOIN warehouses w ON w.id = o.warehouse_id"
+    " LEFT JOIN users a ON a.id = o.assignee_id"
+)
+# The columns a numbered page sorts by (?sort=), as the console's table names them.
+SORTS = {
+    "number": "o.number", "customer": "c.name", "rep": "ow.name", "status": "o.status",
+    "priority": "o.priority", "due_date": "o.due_date", "warehouse": "w.code",
+    "assignee": "a.name", "channel": "o.channel", "total": "o.total",
+    "created_at": "o.created_at", "updated_at": "o.updated_at",
+}  # fmt: skip
+# What a numbered page groups by (?group=): the group's key and the label it is shown (and sorted) by.
+GROUPS = {
+    "status": ("o.status", "o.status"), "priority": ("o.priority", "o.priority"),
+    "rep": ("o.owner_id", "ow.name"), "customer": ("o.customer_id", "c.name"),
+    "warehouse": ("o.warehouse_id", "w.code"), "assignee": ("o.assignee_id", "a.name"),
+    "channel": ("o.channel", "o.channel"),
+}  # fmt: skip
+DIRECTIONS = ("asc", "desc")
+
+
+def check_sorting(s: Sorting) -> None:
+    if s.sort not in SORTS:
+        raise BadSort(f"sort: one of {', '.join(SORTS)}")
+    if s.direction not in DIRECTIONS:
+        raise BadSort("direction: asc or desc")
+    if s.group is not None and s.group not in GROUPS:
+        raise BadSort(f"group: one of {', '.join(GROUPS)}")
+    if s.page < 1:
+        raise BadRequest("page: 1 or more")
 
 
 def _row(r: Row, day: str) -> OrderRow:
@@ -156,6 +190,42 @@ async def page(db: Database, f: Filters, limit: int = 50, cursor: str | None = N
         return OrderPage(
             [_row(r, day) for r in rows], min(total, COUNT_CAP), total > COUNT_CAP, nxt
         )
+
+    return await db.run_read(work)
+
+
+async def sheet(db: Database, f: Filters, limit: int, s: Sorting) -> OrderPage:
+    """Page ``s.page`` of ``limit`` rows sorted by ``s.sort`` (then by id, so a page is stable),
+    grouped by ``s.group`` first, with every group's count. Unset values sort last either way."""
+    check_limit(limit)
+    check_sorting(s)
+    day = today()
+    where, args = _where(f, day, db.dialect)
+    direction = s.direction.upper()
+    column = SORTS[s.sort]
+    order = [f"({column} IS NULL)", f"{column} {direction}", f"o.id {direction}"]
+    if s.group:
+        key, shown = GROUPS[s.group]
+        order = [f"({shown} IS NULL)", f"{shown}", f"{key}", *order]
+
+    async def work(conn: Conn) -> OrderPage:
+        total = int(await conn.fetchval(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM orders o{where} LIMIT ?) m", (*args, COUNT_CAP + 1)
+        ))  # fmt: skip
+        found = await conn.fetch(
+            _SELECT + where + " ORDER BY " + ", ".join(order) + " LIMIT ? OFFSET ?",
+            (*args, limit, (s.page - 1) * limit),
+        )
+        groups = None
+        if s.group:
+            key, shown = GROUPS[s.group]
+            counted = await conn.fetch(
+                f"SELECT {key} AS k, {shown} AS label, COUNT(*) AS n{_FROM}{where}"
+                f" GROUP BY {key}, {shown} ORDER BY ({shown} IS NULL), {shown}, {key}", args,
+            )  # fmt: skip
+            groups = [Group(r["k"], r["label"], int(r["n"])) for r in counted]
+        return OrderPage([_row(r, day) for r in found], min(total, COUNT_CAP), total > COUNT_CAP,
+                         None, s.page, groups)  # fmt: skip
 
     return await db.run_read(work)
 

@@ -22,6 +22,12 @@ class BadDate(BadRequest):
     code = "invalid_date"
 
 
+class BadSort(BadRequest):
+    """A sort, direction or group-by the list does not offer."""
+
+    code = "invalid_sort"
+
+
 class UnknownWarehouse(NotFound):  # users.manage answers it too (a user's warehouse)
     code = "unknown_warehouse"
 
@@ -66,11 +72,32 @@ class OrderRow(msgspec.Struct):
     updated_at: str
 
 
+class Group(msgspec.Struct):
+    """One group of a grouped list: its key (an id or a value; ``None``: not set), what the
+    console shows for it, and how many of the matches it holds."""
+
+    key: str | None
+    label: str | None
+    count: int
+
+
 class OrderPage(msgspec.Struct):
     rows: list[OrderRow]
     total: int  # every match, up to listing.COUNT_CAP
     total_capped: bool  # there are more than ``total``
-    next: str | None  # the cursor of the next page
+    next: str | None  # the cursor of the next page (keyset paging only)
+    page: int | None = None  # the page number (numbered paging: ?page= / ?sort= / ?group=)
+    groups: list[Group] | None = None  # with ?group=: every group of the matches, in list order
+
+
+class Sorting(msgspec.Struct, frozen=True):
+    """A numbered page of the list: sorted by ``sort`` (a key of ``queries.SORTS``) in
+    ``direction``, grouped by ``group`` (a key of ``queries.GROUPS``) first when given."""
+
+    sort: str = "created_at"
+    direction: str = "desc"
+    page: int = 1
+    group: str | None = None
 
 
 class Filters(msgspec.Struct, frozen=True):
