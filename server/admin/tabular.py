@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from litestar import Response
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 
 from shared import money
 
@@ -71,12 +71,32 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
-def to_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "export") -> bytes:
+# How a money cell shows in a spreadsheet: yuan with two decimals (13500 fen is 135.00).
+MONEY_FORMAT = "0.00"
+
+
+def to_xlsx(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    title: str = "export",
+    money: Collection[str] = (),
+) -> bytes:
+    """The rows as the first sheet of a workbook; the ``money`` columns (already in major units)
+    are numbers shown with two decimals."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31] or "export")
     sheet.append(list(columns))
+    at = {i for i, c in enumerate(columns) if c in money}
+
+    def cell(i: int, value: Any) -> Any:
+        value = _xlsx_cell(value)
+        if i in at and not isinstance(value, str):
+            value = WriteOnlyCell(sheet, value)
+            value.number_format = MONEY_FORMAT
+        return value
+
     for row in rows:
-        sheet.append([_xlsx_cell(v) for v in row])
+        sheet.append([cell(i, v) for i, v in enumerate(row)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -105,7 +125,7 @@ def export_response(
     rows and are written in major units: money is never exported in minor units."""
     if at := {i for i, c in enumerate(columns) if c in money}:
         rows = ([major_units(v) if i in at else v for i, v in enumerate(r)] for r in rows)
-    body = to_csv(columns, rows) if fmt == "csv" else to_xlsx(columns, rows, name)
+    body = to_csv(columns, rows) if fmt == "csv" else to_xlsx(columns, rows, name, money)
     return Response(
         body,
         media_type=CONTENT_TYPES[fmt],

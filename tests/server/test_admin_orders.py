@@ -218,29 +218,34 @@ def test_pages_cover_every_row_once_newest_first(world: World) -> None:
     assert sorted(found) == sorted(n for n in ALL if n.startswith("ORD")) and len(found) == 5
 
 
-def test_export_csv_and_xlsx_hold_the_listed_rows(world: World) -> None:
+def test_export_csv_and_xlsx_hold_the_listed_rows_in_the_import_format(world: World) -> None:
+    # The import's columns, one row per line, money in yuan (the round trip itself:
+    # tests/server/test_import_export.py).
     listed = world.get("/api/admin/orders", limit=500, owner_id=world.ids["rep1"]).json()["rows"]
     r = world.get("/api/admin/orders", owner_id=world.ids["rep1"], format="csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert 'filename="orders.csv"' in r.headers["content-disposition"]
     text = r.content.decode("utf-8-sig")
     table = list(csv.DictReader(io.StringIO(text)))
+    assert list(table[0]) == ["number", "customer", "sku", "qty", "unit_price", "priority",
+                              "due_date", "warehouse", "notes", "delivery_address", "channel",
+                              "status", "sales_rep"]  # fmt: skip
     assert [row["number"] for row in table] == [row["number"] for row in listed]
     for got, want in zip(table, listed, strict=True):
-        assert got["customer_name"] == want["customer_name"]
-        # Money in major units, never minor: 2,500 fen is "25.00".
-        assert got["owner_name"] == "rep1" and got["total"] == f"{want['total'] / 100:.2f}"
-        assert got["overdue"] == ("true" if want["overdue"] else "false")
-        assert got["warehouse_code"] == (want["warehouse_code"] or "")
+        assert got["customer"] == want["customer_name"] and got["sales_rep"] == "rep1"
+        # Money in major units, never minor: 500 fen is "5.00".
+        assert (got["sku"], got["qty"], got["unit_price"]) == ("T1", "2", f"{PRICE / 100:.2f}")
+        assert got["warehouse"] == (want["warehouse_code"] or "")
+        assert got["status"] == want["status"]
     r = world.get("/api/admin/orders", status="cancelled", format="xlsx")
     assert r.status_code == 200 and "spreadsheetml" in r.headers["content-type"]
     sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
     header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert header[:3] == ["id", "number", "customer_id"] and len(rows) == 1
+    assert header[:3] == ["number", "customer", "sku"] and len(rows) == 1
     got = dict(zip(header, rows[0], strict=True))
-    assert (got["number"], got["customer_name"], got["status"], got["priority"]) == (
+    assert (got["number"], got["customer"], got["status"], got["priority"]) == (
         "ORD-C-003", "Gamma 100%", "cancelled", "low")  # fmt: skip
-    assert got["total"] == 2 * PRICE / 100 and got["warehouse_code"] == "WH1"
+    assert got["unit_price"] == PRICE / 100 and got["warehouse"] == "WH1"
 
 
 @pytest.mark.dates

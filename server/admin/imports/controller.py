@@ -11,7 +11,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from server.admin.imports import service
-from server.admin.imports.schemas import MAX_BYTES
+from server.admin.imports.errors import refused_rows
+from server.admin.imports.schemas import MAX_BYTES, Mode
+from server.admin.tabular import ExportFormat, export_response
 from server.auth.principal import Principal, needs
 from server.auth.same_origin import FILE_BODY
 from server.errors import BadRequest
@@ -33,12 +35,13 @@ class ImportController(Controller):
         me: NamedDependency[Principal],
         app_state: NamedDependency[AppState],
         dry_run: FromQuery[bool] = False,
+        mode: FromQuery[Mode] = "create",
     ) -> Response[Any]:
-        if kind not in ("products", "orders"):
-            raise BadRequest(f"nothing to import as {kind!r}: products or orders")
+        _check(kind)
         data = await request.body()
         report = await service.run(app_state.store, app_state.db, me.actor, kind, data,
-                                   dry_run=dry_run, policy=app_state.policy)  # fmt: skip
+                                   dry_run=dry_run, policy=app_state.policy,
+                                   mode=mode)  # fmt: skip
         if report.ok or dry_run:
             return Response(report)
         bad = report.error_rows
@@ -46,3 +49,31 @@ class ImportController(Controller):
                 "message": f"{bad} row(s) have errors; nothing was imported",
                 **msgspec.structs.asdict(report)}  # fmt: skip
         return Response(body, status_code=422)
+
+    @post("/{kind:str}/errors", status_code=200, operation_id="adminImportErrors",
+          summary="The refused rows of an import of this file, with an error column, as a file"
+                  " (CSV or XLSX like the upload, or format=); writes nothing",
+          dependencies={"me": needs("imports.run")},
+          request_max_body_size=MAX_BYTES, opt={FILE_BODY: True})  # fmt: skip
+    async def error_file(
+        self,
+        kind: FromPath[str],
+        request: Request,
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+        mode: FromQuery[Mode] = "create",
+        format: FromQuery[ExportFormat | None] = None,  # noqa: A002 - the API's parameter name
+    ) -> Response[bytes]:
+        _check(kind)
+        data = await request.body()
+        sheet, report = await service.error_file(app_state.store, app_state.db, me.actor, kind,
+                                                 data, policy=app_state.policy,
+                                                 mode=mode)  # fmt: skip
+        columns, rows = refused_rows(sheet, report)
+        fmt: ExportFormat = format or ("xlsx" if sheet.format == "xlsx" else "csv")
+        return export_response(f"{kind}-errors", fmt, columns, rows)
+
+
+def _check(kind: str) -> None:
+    if kind not in ("products", "orders"):
+        raise BadRequest(f"nothing to import as {kind!r}: products or orders")

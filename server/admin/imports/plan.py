@@ -14,6 +14,8 @@ from server.admin.imports.queries import live_warehouses, rows_where_in
 from server.admin.imports.schemas import MAX_LINES, MAX_QTY
 from server.admin.imports.sheet import Sheet
 from server.db.sql import Conn, Row
+from shared.states import STATUSES
+from sync.context import Actor
 from sync.ids import uuid7
 
 
@@ -23,6 +25,11 @@ class Plan:
     new: list[Row] = field(default_factory=list)  # products
     changed: list[Row] = field(default_factory=list)  # products: id + the fields given
     orders: list[dict[str, Any]] = field(default_factory=list)  # order.create arguments
+    # The sales rep each created order is written as (order id → the rep's Actor); the
+    # importing admin's orders are not in it.
+    reps: dict[str, Actor] = field(default_factory=dict)
+    # Update mode: per order in the file, what it should be (``write.update_orders``).
+    updates: list[dict[str, Any]] = field(default_factory=list)
 
 
 # ---- products ----------------------------------------------------------------------------------
@@ -85,16 +92,36 @@ async def plan_products(conn: Conn, sheet: Sheet) -> Plan:
 # ---- orders ------------------------------------------------------------------------------------
 
 ORDER_COLUMNS = ("number", "customer", "sku", "qty", "unit_price", "priority", "due_date",
-                 "warehouse", "notes", "delivery_address", "channel", "status")  # fmt: skip
+                 "warehouse", "notes", "delivery_address", "channel", "status",
+                 "sales_rep")  # fmt: skip
 ORDER_REQUIRED = ("number", "customer", "sku", "qty")
 # Fields of the order (not of the line): every row of one number must agree on them.
 _HEADER = ("customer", "priority", "due_date", "warehouse", "notes", "delivery_address",
-           "channel", "status")  # fmt: skip
+           "channel", "status", "sales_rep")  # fmt: skip
+# The statuses order.create takes; an update may move an order to any (order.transition decides).
+_CREATE_STATUSES = ("submitted", "draft")
+# The order's fields an update compares with the file, by the column that holds each.
+_UPDATABLE = {"customer": "customer_id", "priority": "priority", "due_date": "due_date",
+              "warehouse": "warehouse_id", "notes": "notes",
+              "delivery_address": "delivery_address"}  # fmt: skip
 
 
-async def plan_orders(conn: Conn, sheet: Sheet) -> Plan:
+async def _reps(conn: Conn, wanted: set[str]) -> dict[str, Row]:
+    """Users by id or by name (names are unique): the ``sales_rep`` column's values."""
+    found: dict[str, Row] = {}
+    cols = "id, name, role, warehouse_id, disabled"
+    for column in ("id", "name"):
+        for r in await rows_where_in(conn, "users", column, wanted, cols, live=False):
+            found.setdefault(r[column], r)
+    return found
+
+
+async def plan_orders(conn: Conn, sheet: Sheet, mode: str = "create") -> Plan:
+    """``mode`` create: every number is a new order. update: every number is an existing order,
+    changed to what the file says (blank cells change nothing)."""
     lines = cells.lines(sheet, ORDER_COLUMNS, ORDER_REQUIRED)
     plan = Plan(lines)
+    statuses = _CREATE_STATUSES if mode == "create" else STATUSES
     parsed: list[tuple[Line, dict[str, Any]]] = []
     for line in lines:
         parsed.append((line, {
@@ -110,7 +137,8 @@ async def plan_orders(conn: Conn, sheet: Sheet) -> Plan:
             "notes": line.get("notes", cells.text, 2000),
             "delivery_address": line.get("delivery_address", cells.text, 2000),
             "channel": line.get("channel", cells.text, 40),
-            "status": line.get("status", cells.choice, ("submitted", "draft")),
+            "status": line.get("status", cells.choice, statuses),
+            "sales_rep": line.get("sales_rep", cells.text, 200),
         }))  # fmt: skip
 
     def wanted(key: str) -> set[str]:
@@ -121,10 +149,13 @@ async def plan_orders(conn: Conn, sheet: Sheet) -> Plan:
     )
     products = {r["sku"]: r for r in found}
     names = wanted("customer")
-    by_id = {r["id"]: r for r in await rows_where_in(conn, "customers", "id", names, "id, name")}
+    cols = "id, name, buckets"
+    by_id = {r["id"]: r for r in await rows_where_in(conn, "customers", "id", names, cols)}
     by_name: dict[str, list[str]] = {}
-    for r in await rows_where_in(conn, "customers", "name", names, "id, name"):
+    for r in await rows_where_in(conn, "customers", "name", names, cols):
         by_name.setdefault(r["name"], []).append(r["id"])
+        by_id.setdefault(r["id"], r)
+    reps = await _reps(conn, wanted("sales_rep"))
     found = await rows_where_in(conn, "warehouses", "code", wanted("warehouse"), "id, code")
     warehouses = {r["code"].lower(): r["id"] for r in found}
     # Codes are matched case-insensitively: look up the ones the exact match missed.
@@ -133,8 +164,8 @@ async def plan_orders(conn: Conn, sheet: Sheet) -> Plan:
             if r["code"].lower() in {m.lower() for m in missing}:
                 warehouses[r["code"].lower()] = r["id"]
     # Deleted orders keep their number (it is unique): taken all the same.
-    found = await rows_where_in(conn, "orders", "number", wanted("number"), "number", live=False)
-    taken = {r["number"] for r in found}
+    found = await rows_where_in(conn, "orders", "number", wanted("number"), "*", live=False)
+    taken = {r["number"]: r for r in found}
 
     orders: dict[str, dict[str, Any]] = {}
     for line, p in parsed:
@@ -162,19 +193,48 @@ async def plan_orders(conn: Conn, sheet: Sheet) -> Plan:
             if warehouse_id is None:
                 line.fail("warehouse", "unknown_warehouse",
                           f"no warehouse with the code {p['warehouse']!r}")  # fmt: skip
+        rep = None
+        if p["sales_rep"] is not None:
+            rep = reps.get(p["sales_rep"])
+            if rep is None:
+                line.fail("sales_rep", "unknown_rep",
+                          f"no user with the id or name {p['sales_rep']!r}")  # fmt: skip
+            elif rep["disabled"]:
+                line.fail("sales_rep", "rep_disabled", f"user {rep['name']} is disabled")
+                rep = None
+            elif customer_id is not None and mode == "create" and not _actor(rep).can_see(
+                by_id[customer_id]["buckets"]
+            ):
+                # The rule would refuse it too (order.create needs a customer its actor sees):
+                # said here, on the cell, in words.
+                line.fail("sales_rep", "customer_not_visible",
+                          f"{rep['name']} cannot see customer {p['customer']!r}: the order "
+                          "would not reach their phone with its customer")  # fmt: skip
         number = p["number"]
         if number is None:
             continue
-        if number in taken:
+        existing = taken.get(number)
+        if mode == "create" and existing is not None:
             line.fail("number", "duplicate_number", f"order {number} already exists")
+        elif mode == "update" and (existing is None or existing["deleted"]):
+            line.fail("number", "unknown_order", f"no order {number} to update")
+            existing = None
+        elif mode == "update" and rep is not None and rep["id"] != existing["owner_id"]:
+            line.fail("sales_rep", "not_updatable",
+                      "an order's sales rep cannot be changed by an import")  # fmt: skip
+        if (mode == "update" and existing is not None and p["channel"] is not None
+                and p["channel"] != existing["channel"]):  # fmt: skip
+            line.fail("channel", "not_updatable", "an order's channel cannot be changed")
         header = {"customer": customer_id, "priority": p["priority"], "due_date": p["due_date"],
                   "warehouse": warehouse_id, "notes": p["notes"],
                   "delivery_address": p["delivery_address"], "channel": p["channel"],
-                  "status": p["status"]}  # fmt: skip
+                  "status": p["status"], "sales_rep": rep["id"] if rep else None}  # fmt: skip
         order = orders.get(number)
         if order is None:
             order = orders[number] = {"row": line.number, "first": line, "header": {},
-                                      "customer": False, "lines": []}  # fmt: skip
+                                      "customer": False, "lines": [], "existing": existing,
+                                      "rows": []}  # fmt: skip
+        order["rows"].append(line)
         order["customer"] |= p["customer"] is not None or "customer" in {
             e.column for e in line.errors
         }
@@ -193,6 +253,11 @@ async def plan_orders(conn: Conn, sheet: Sheet) -> Plan:
             price = p["unit_price"] if p["unit_price"] is not None else product["unit_price"]
             order["lines"].append({"id": uuid7(), "product_id": product["id"], "qty": p["qty"],
                                    "unit_price": int(price)})  # fmt: skip
+    if mode == "update":
+        for number, order in orders.items():
+            if (existing := order["existing"]) is not None:
+                plan.updates.append(_update(number, order, existing))
+        return plan
     for number, order in orders.items():
         if not order["customer"]:
             order["first"].fail("customer", "required", f"order {number} needs a customer")
@@ -204,4 +269,23 @@ async def plan_orders(conn: Conn, sheet: Sheet) -> Plan:
             "notes": h.get("notes"), "delivery_address": h.get("delivery_address"),
             "warehouse_id": h.get("warehouse"), "channel": h.get("channel", "import"),
         })  # fmt: skip
+        if (rep_id := h.get("sales_rep")) is not None:
+            plan.reps[plan.orders[-1]["id"]] = _actor(reps[rep_id])
     return plan
+
+
+def _actor(user: Row) -> Actor:
+    """The rep as the engine's actor: their role and warehouse (what they may see)."""
+    return Actor(user["id"], user["role"], user["warehouse_id"])
+
+
+def _update(number: str, order: dict[str, Any], existing: Row) -> dict[str, Any]:
+    """What an existing order should become: the fields the file gives that differ, its lines
+    as the file lists them, its status."""
+    h = order["header"]
+    changes = {field: h[column] for column, field in _UPDATABLE.items()
+               if column in h and h[column] != existing[field]}  # fmt: skip
+    status = h.get("status")
+    return {"id": existing["id"], "number": number, "set": changes, "lines": order["lines"],
+            "status": status if status != existing["status"] else None,
+            "rows": order["rows"]}  # fmt: skip

@@ -10,6 +10,8 @@ import msgspec
 from server.errors import BadRequest, Conflict
 
 Kind = Literal["products", "orders"]
+# Orders: ``create`` new ones, or ``update`` existing ones found by number (docs/admin.md § Import).
+Mode = Literal["create", "update"]
 
 MAX_BYTES = 10 * 1024 * 1024  # 10 MiB
 MAX_ROWS = 20_000  # data rows (blank rows not counted)
@@ -56,10 +58,12 @@ class CellError(msgspec.Struct):
     message: str
 
 
-class RowReport(msgspec.Struct):
+class RowReport(msgspec.Struct, omit_defaults=True):
     row: int  # the spreadsheet's row number (the header is row 1 when it is the first row)
     ok: bool
     errors: list[CellError]
+    # What an import that went in did with the row's order: created, updated or unchanged.
+    outcome: str | None = None
 
 
 class Report(msgspec.Struct):
@@ -77,4 +81,5 @@ class Report(msgspec.Struct):
     format: str  # "csv" | "xlsx"
     encoding: str | None  # of a CSV
     elapsed_ms: int
-    mode: str = "whole"
+    mode: str = "whole"  # whole or nothing
+    action: str = "create"  # orders: create or update (the request's mode)

@@ -8,7 +8,7 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from server.admin.orders import queries, service
+from server.admin.orders import export, queries, service
 from server.admin.orders.schemas import Assign, Filters, OrderDetail, Sorting
 from server.admin.tabular import ExportFormat, export_response
 from server.auth.principal import Principal, needs
@@ -51,8 +51,9 @@ class OrdersController(Controller):
         f = Filters(q, queries.statuses_of(status), priority, overdue, warehouse_id, owner_id,
                     assignee_id, channel, synced_from, synced_to, created_from, created_to)  # fmt: skip
         if format is not None:
-            rows = await queries.every(app_state.db, f)
-            return export_response("orders", format, queries.COLUMNS, rows, money=("total",))
+            # In the import's format: the file imports again (server/admin/orders/export.py).
+            rows = await export.rows(app_state.db, f)
+            return export_response("orders", format, export.COLUMNS, rows, money=export.MONEY)
         if (sort, direction, group, page) == (None, None, None, None):
             return Response(await queries.page(app_state.db, f, limit, cursor))
         if cursor is not None:
