@@ -306,7 +306,7 @@ export function AdminAfterSales({ query }) {
       <${ErrorBox} error=${error} />
       ${caseId && html`<${Detail} key=${caseId} id=${caseId} role=${role} onChanged=${reload} onClose=${() => go(filters, '')} />`}
       ${page === undefined && !error ? html`<${Loading} />` : (page?.rows ?? []).length === 0 ? html`<${Empty}>${t('admin.aftersales.none')}<//>` : html`
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.aftersales.title')}>
           <table class="admin-table" data-testid="aftersales-table">
             <thead><tr>
               <th>${t('admin.aftersales.number')}</th><th>${t('admin.aftersales.kind')}</th><th>${t('admin.aftersales.orderNumber')}</th>

@@ -225,7 +225,7 @@ export function AdminAudit() {
       </div>
       <${ErrorBox} error=${error} />
       ${page === undefined && !error ? html`<${Loading} />` : !page?.rows.length ? html`<${Empty}>${t('admin.audit.none')}<//>` : html`
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.audit.title')}>
           <table class="admin-table" data-testid="audit-table">
             <thead><tr>
               <th>${t('admin.audit.seq')}</th><th>${t('admin.audit.at')}</th><th>${t('admin.audit.actor')}</th>

@@ -318,7 +318,7 @@ export function AdminConflicts({ params = {}, query }) {
       ${params.id && html`<${Detail} key=${params.id} id=${params.id} listed=${page?.rows.find((r) => r.id === params.id)}
         back=${`/admin/conflicts?${qs}`} />`}
       ${page === undefined && !error ? html`<${Loading} />` : rows.length === 0 ? html`<${Empty}>${t('admin.conflicts.none')}<//>` : html`
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.conflicts.title')}>
           <table class="admin-table" data-testid="conflicts-table">
             <thead><tr>
               <th><span class="visually-hidden">${t('common.select')}</span></th><th>${t('admin.conflicts.when')}</th><th>${t('admin.conflicts.what')}</th>

@@ -123,7 +123,7 @@ export function AdminDevices() {
         <ul><li>${t('admin.devices.revokeHelp')}</li><li>${t('admin.devices.lostHelp')}</li></ul></div>`}
       ${stale > 0 && html`<p class="note" data-testid="devices-stale-count">${t('admin.devices.staleCountFor', { count: stale, span: staleSpan(shown[0].stale_after_hours) })}</p>`}
       ${devices === undefined && !error ? html`<${Loading} />` : shown.length === 0 ? html`<${Empty}>${t('admin.devices.none')}<//>` : html`
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.devices.title')}>
           <table class="admin-table" data-testid="devices-table">
             <thead><tr>
               <th>${t('admin.devices.user')}</th><th>${t('admin.devices.code')}</th><th>${t('admin.devices.platform')}</th>

@@ -56,7 +56,7 @@ export function MovesTab({ query, round, warehouses }) {
     </div>
     <${ErrorBox} error=${error} />
     ${page === undefined && !error ? html`<${Loading} />` : page?.rows.length === 0 ? html`<${Empty}>${t('admin.inventory.noMoves')}<//>` : page && html`
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.inventory.tab.moves')}>
         <table class="admin-table" data-testid="moves-table">
           <thead><tr>
             <th>${t('admin.inventory.when')}</th><th>${t('admin.inventory.sku')}</th><th>${t('admin.inventory.product')}</th>

@@ -112,7 +112,7 @@ export function ProductsTab({ query, round, onChanged, role }) {
       onSaved=${saved} onCancel=${() => setEditing(null)} />`}
     <${ErrorBox} error=${error} />
     ${page === undefined && !error ? html`<${Loading} />` : page?.rows.length === 0 ? html`<${Empty}>${t('admin.inventory.noProducts')}<//>` : page && html`
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.inventory.tab.products')}>
         <table class="admin-table" data-testid="products-table">
           <thead><tr>
             <th>${t('admin.inventory.sku')}</th><th>${t('admin.inventory.name')}</th><th>${t('admin.inventory.barcode')}</th>

@@ -43,7 +43,7 @@ export function StockTab({ query, round, warehouses, role }) {
     </div>
     <${ErrorBox} error=${error} />
     ${page === undefined && !error ? html`<${Loading} />` : page?.rows.length === 0 ? html`<${Empty}>${t('admin.inventory.noLevels')}<//>` : page && html`
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.inventory.tab.stock')}>
         <table class="admin-table" data-testid="stock-table">
           <thead><tr>
             <th>${t('admin.inventory.sku')}</th><th>${t('admin.inventory.product')}</th><th>${t('admin.inventory.warehouse')}</th>

@@ -102,7 +102,7 @@ export function StocktakesTab({ query, round, role, warehouses, onChanged }) {
     ${id && html`<${Variances} key=${id} id=${id} round=${round} role=${role} onChanged=${() => { reload(); onChanged(); }} />`}
     <${ErrorBox} error=${error} />
     ${page === undefined && !error ? html`<${Loading} />` : page?.rows.length === 0 ? html`<${Empty}>${t('admin.inventory.noStocktakes')}<//>` : page && html`
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.inventory.tab.stocktakes')}>
         <table class="admin-table" data-testid="stocktakes-table">
           <thead><tr>
             <th>${t('admin.inventory.opened')}</th><th>${t('admin.inventory.warehouse')}</th><th>${t('admin.inventory.stateLabel')}</th>

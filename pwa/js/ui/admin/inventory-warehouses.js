@@ -52,7 +52,7 @@ export function WarehousesTab({ warehouses, onChanged, role }) {
     ${editing && html`<${WarehouseForm} key=${editing === 'new' ? 'new' : editing.id} warehouse=${editing === 'new' ? null : editing}
       onSaved=${saved} onCancel=${() => setEditing(null)} />`}
     ${warehouses === undefined ? html`<${Loading} />` : warehouses?.length === 0 ? html`<${Empty}>${t('admin.inventory.noWarehouses')}<//>` : warehouses && html`
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.inventory.tab.warehouses')}>
         <table class="admin-table" data-testid="warehouses-table">
           <thead><tr>
             <th>${t('admin.inventory.code')}</th><th>${t('admin.inventory.name')}</th><th>${t('admin.inventory.address')}</th>

@@ -95,7 +95,7 @@ function Report({ report, showValid, onShowValid }) {
       <label class="check"><input type="checkbox" data-testid="import-show-valid" checked=${showValid}
         onChange=${(e) => onShowValid(e.currentTarget.checked)} /> ${t('admin.io.showValid')}</label>
       ${shown.length === 0 ? html`<${Empty}>${t('admin.io.allValid')}<//>` : html`
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.io.report')}>
           <table class="admin-table">
             <thead><tr><th>${t('admin.io.row')}</th><th>${t('admin.io.column')}</th><th>${t('admin.io.problem')}</th></tr></thead>
             <tbody>${shown.map((r) => (r.ok

@@ -182,7 +182,7 @@ export function AdminMutations({ query }) {
       </div>
       <${ErrorBox} error=${error} />
       ${page === undefined && !error ? html`<${Loading} />` : !page?.rows.length ? html`<${Empty}>${t('admin.mutations.none')}<//>` : html`
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.mutations.title')}>
           <table class="admin-table mutations-table" data-testid="mutations-table">
             <thead><tr>
               <th>${t('admin.mutations.when')}</th><th>${t('admin.mutations.status')}</th><th>${t('admin.mutations.name')}</th>

@@ -147,7 +147,7 @@ function List({ query, role }) {
       </div>
       <${ErrorBox} error=${error} />
       ${page === undefined && !error ? html`<${Loading} />` : !page?.rows.length ? html`<${Empty}>${t('admin.orders.none')}<//>` : html`
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.orders.title')}>
           <table class="admin-table" data-testid="orders-table">
             <thead><tr>
               <th>${t('admin.orders.number')}</th><th>${t('admin.orders.customer')}</th><th>${t('admin.orders.rep')}</th>
@@ -273,7 +273,7 @@ function Timeline({ entries, truncated, orderId, role, names }) {
   if (!entries.length) return html`<${Empty}>${t('admin.orders.noTimeline')}<//>`;
   return html`
     ${truncated && html`<p class="note" data-testid="timeline-truncated">${t('admin.orders.timelineTruncated')}</p>`}
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.orders.timeline')}>
       <table class="admin-table" data-testid="order-timeline">
         <thead><tr><th>${t('admin.orders.when')}</th><th>${t('admin.orders.kind')}</th><th>${t('admin.orders.what')}</th>
           <th>${t('admin.orders.outcome')}</th><th>${t('admin.orders.who')}</th><th>${t('admin.orders.device')}</th><th><span class="visually-hidden">${t('common.details')}</span></th></tr></thead>

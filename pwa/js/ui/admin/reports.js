@@ -130,7 +130,7 @@ function Chart({ report }) {
 function ReportTable({ table, testid }) {
   if (table.rows.length === 0) return html`<${Empty}>${t('admin.reports.noRows')}<//>`;
   return html`
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.reports.title')}>
       <table class="admin-table" data-testid=${testid}>
         <thead><tr>${table.columns.map((c) => html`<th data-column=${c}>${columnLabel(c)}</th>`)}</tr></thead>
         <tbody>${table.rows.map((row) => html`

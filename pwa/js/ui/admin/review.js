@@ -258,7 +258,7 @@ export function AdminReview() {
         ${(selected.length > 0 || shownOutcomes) && html`<${BulkRelease} orders=${selected} onClear=${() => setPicked({})}
           onDone=${() => { setPicked({}); setShownOutcomes(true); reload(); }} />`}
         ${loading ? html`<${Loading} />` : queue?.orders.length === 0 ? html`<${Empty}>${t('admin.review.noneHeld')}<//>` : queue && html`
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.review.held')}>
             <table class="admin-table" data-testid="review-orders">
               <thead><tr><th><span class="visually-hidden">${t('common.select')}</span></th><th>${t('admin.review.number')}</th><th>${t('admin.review.customer')}</th>
                 <th>${t('admin.review.total')}</th><th>${t('admin.review.reasons')}</th><th>${t('admin.review.since')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>
@@ -270,7 +270,7 @@ export function AdminReview() {
       <div class="card">
         <h2>${t('admin.review.redemptions')} ${queue && html`<${Badge} kind="warn" testid="review-redemption-count">${queue.redemptions_total}<//>`}</h2>
         ${loading ? html`<${Loading} />` : queue?.redemptions.length === 0 ? html`<${Empty}>${t('admin.review.noneRedemptions')}<//>` : queue && html`
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.review.redemptions')}>
             <table class="admin-table" data-testid="review-redemptions">
               <thead><tr><th>${t('admin.review.number')}</th><th>${t('admin.review.amount')}</th>
                 <th>${t('admin.review.redeemedBy')}</th><th>${t('admin.review.redeemedAt')}</th><th><span class="visually-hidden">${t('common.actions')}</span></th></tr></thead>

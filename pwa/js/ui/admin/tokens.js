@@ -46,7 +46,7 @@ export function AdminTokens() {
       <p class="note" data-testid="tokens-help">${t('admin.tokens.help')}</p>
       <${ErrorBox} error=${error} />
       ${tokens === undefined && !error ? html`<${Loading} />` : tokens?.length === 0 ? html`<${Empty}>${t('admin.tokens.none')}<//>` : tokens && html`
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.tokens.title')}>
           <table class="admin-table" data-testid="tokens-table">
             <thead><tr>
               <th>${t('admin.devices.user')}</th><th>${t('admin.tokens.name')}</th><th>${t('admin.tokens.scope')}</th>

@@ -154,7 +154,7 @@ export function AdminUsers() {
         onInvited=${(got) => { setShown({ name: got.user.name, link: got.enrollment }); reload(); }} />`}
       <${ErrorBox} error=${error} />
       ${users === undefined && !error ? html`<${Loading} />` : users?.length === 0 ? html`<${Empty}>${t('admin.users.none')}<//>` : users && html`
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.users.title')}>
           <table class="admin-table" data-testid="users-table">
             <thead><tr>
               <th>${t('admin.users.name')}</th><th>${t('me.role')}</th><th>${t('admin.users.warehouse')}</th>
