@@ -113,6 +113,7 @@ async def _reps(conn: Conn, wanted: set[str]) -> dict[str, Row]:
     for column in ("id", "name"):
         for r in await rows_where_in(conn, "users", column, wanted, cols, live=False):
             found.setdefault(r[column], r)
+            found.setdefault(r["id"], r)  # the plan keeps the rep by id
     return found
 
 
