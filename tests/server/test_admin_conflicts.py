@@ -167,7 +167,7 @@ def test_conflicts_name_their_order_customer_product_and_the_winner(scene: Scene
     assert set(rows) == {"field", "overwritten"}
     line = rows["field"]
     # A line is one unit for conflicts: each side is the whole line.
-    whole = {"product_id": "p-1", "unit_price": 1200}
+    whole = {"product_id": "p-1", "unit_price": 1200, "discount_bp": 0}
     assert (line["table_name"], line["field"], line["server_value"], line["client_value"]) == (
         "order_lines", "line", {**whole, "qty": 2}, {**whole, "qty": 3}
     )  # fmt: skip
