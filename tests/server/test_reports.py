@@ -228,6 +228,20 @@ def test_sales_totals_and_payments(world) -> None:
     assert _series(body)["received"] == _on({"2026-03-03": 1500, "2026-03-04": 300})
 
 
+def test_the_sales_xlsx_shows_money_in_yuan_with_two_decimals(world) -> None:
+    # 1500 fen on 2026-03-02 is the number 15 shown as 15.00, never 1500 (issue 17 item 9).
+    with world["server"].client(world["boss"]) as c:
+        r = c.get("/api/admin/reports/sales", params={**RANGE, "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    header = [c.value for c in sheet[1]]
+    day = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "2026-03-02")
+    cells = dict(zip(header, day, strict=True))
+    assert cells["order_total"].value == 15 and cells["order_total"].number_format == "0.00"
+    money = [cells[m] for m in ("order_total", "received", "refunded")]
+    assert {c.number_format for c in money} == {"0.00"} and cells["orders"].value == 2
+    assert cells["orders"].number_format == "General"  # a count is not money
+
+
 def test_processing_time_percentiles(world) -> None:
     body = _get(world, "processing-time")
     assert body["x"] == WEEKS
