@@ -22,8 +22,11 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sync.ids import uuid7
 from tests.e2e.conftest import DESKTOP, ROOT, Server, add_authenticator, new_server, serving
 from tests.e2e.sales import PHONE, SYNC_TIMEOUT, Api, by, enroll
+from tests.e2e.warehouse import Orders, wedge
 
 AXE = ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
+WAREHOUSE = "wh-main"
+TEA = ("p-tea-grn", 2, 4500)  # product, qty, unit price (fen)
 
 # axe's own defaults (every rule tagged wcag2a, wcag2aa, wcag21a, wcag21aa, best-practice, ...),
 # violations only.
@@ -40,6 +43,12 @@ RUN = """async () => {
 GO = """(path) => {
   history.pushState(null, '', path);
   dispatchEvent(new Event('orderly:navigate'));
+}"""
+
+
+RING = """() => {
+  const s = getComputedStyle(document.activeElement);
+  return { style: s.outlineStyle, width: s.outlineWidth, color: s.outlineColor };
 }"""
 
 
@@ -84,6 +93,10 @@ class Ids:
     customer: str  # that order's customer
     conflict: str  # the console's conflict
     case: str  # an after-sales case
+    picker_link: str  # a warehouse handheld of wh-main
+    pick_url: str  # the QR code of a confirmed order of wh-main (a pick list on the handheld)
+    ship_url: str  # the QR code of a shipped, paid order of wh-main (what can be done with it)
+    barcode: str  # a product's barcode (a stocktake count)
 
 
 def _prepare(server: Server) -> Ids:
@@ -156,6 +169,15 @@ def _prepare(server: Server) -> Ids:
         conflicts = admin._json("GET", "/api/admin/conflicts")
         conflict = conflicts["rows"][0]["id"]
         _, new_link = admin.invite(f"Nell New {uuid.uuid4().hex[:4]}")
+        picker = admin._json(
+            "POST",
+            "/api/admin/users",
+            {"name": "A11y Picker", "role": "warehouse", "warehouse_id": WAREHOUSE},
+        )
+        tea = truth["products"][TEA[0]]
+        made = Orders(admin, server.url, "AX")
+        ready = made.make([TEA], status="confirmed", paid=False)
+        shipped = made.make([TEA], status="shipped")
         return Ids(
             rep_link=admin.enrollment_link(rep1),
             admin_link=admin.enrollment_link(admin.user_id("admin")),
@@ -164,6 +186,10 @@ def _prepare(server: Server) -> Ids:
             customer=walked["customer_id"],
             conflict=conflict,
             case=case["id"],
+            picker_link=picker["enrollment"]["url"],
+            pick_url=ready.url,
+            ship_url=shipped.url,
+            barcode=tea["barcode"],
         )
     finally:
         admin.http.close()
@@ -212,6 +238,17 @@ def desktop(browser: Browser, ids: Ids) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture(scope="module")
+def handheld(browser: Browser, ids: Ids) -> Iterator[Page]:
+    """A warehouse user's handheld of wh-main, enrolled and synced."""
+    context = _context(browser, **PHONE)
+    page = context.new_page()
+    add_authenticator(context, page)
+    enroll(page, ids.picker_link)
+    yield page
+    context.close()
+
+
 @pytest.fixture
 def stranger(browser: Browser) -> Iterator[Page]:
     """A phone nobody signed in on."""
@@ -230,15 +267,15 @@ class Visit:
 
     path: str
     ready: str  # a test id: the first such element must be visible
-    then: Callable[[Page], None] | None = None
+    then: Callable[[Page, Ids], object] | None = None
     shown: str | None = None  # a test id visible after ``then``
 
 
-def _click(testid: str) -> Callable[[Page], None]:
-    return lambda page: by(page, testid).first.click()
+def _click(testid: str) -> Callable[[Page, Ids], None]:
+    return lambda page, _: by(page, testid).first.click()
 
 
-def _order_with_a_line(page: Page) -> None:
+def _order_with_a_line(page: Page, _: Ids) -> None:
     by(page, "customer-search").fill("a")
     by(page, "customer-option").first.click()
     by(page, "line-add").click()
@@ -264,6 +301,40 @@ PHONE_PAGES = {
     "scan": Visit("/scan", "scan"),
     "stocktake": Visit("/stocktake", "stocktake"),
 }
+
+
+def _count(page: Page, ids: Ids) -> None:
+    """A stocktake started and one product counted."""
+    if not by(page, "stocktake-session").count():
+        by(page, "stocktake-start").click()
+    expect(by(page, "stocktake-scan")).to_be_focused()
+    page.keyboard.type(ids.barcode)
+    page.keyboard.press("Enter")
+    by(page, "stocktake-count").fill("7")
+    by(page, "stocktake-save").click()
+
+
+def _pick(page: Page, ids: Ids) -> None:
+    """The order's code read by the scan field (a wedge scanner), then Pick."""
+    wedge(page, ids.pick_url)
+    by(page, "scan-action-pick").click()
+
+
+HANDHELD_PAGES = {
+    "home": Visit("/", "signed-in"),
+    "scan-result": Visit(
+        "/scan", "scan-input", lambda p, ids: wedge(p, ids.ship_url), "scan-actions"
+    ),
+    "pick-list": Visit(
+        "/scan",
+        "scan-input",
+        _pick,
+        "pick-line",
+    ),
+    "stocktake": Visit("/stocktake", "stocktake", _count, "stocktake-line"),
+    "scanner-test": Visit("/scanner-test", "scanner-test"),
+}
+
 
 ADMIN_PAGES = {
     "users": Visit("/admin/users", "user-row"),
@@ -301,7 +372,7 @@ def _check(page: Page, ids: Ids, name: str, where: Visit) -> None:
     visit(page, where.path.format(**vars(ids)))
     expect(by(page, where.ready).first).to_be_visible(timeout=SYNC_TIMEOUT)
     if where.then:
-        where.then(page)
+        where.then(page, ids)
         assert where.shown
         expect(by(page, where.shown).first).to_be_visible()
     assert_no_violations(page, name)
@@ -310,6 +381,13 @@ def _check(page: Page, ids: Ids, name: str, where: Visit) -> None:
 @pytest.mark.parametrize("name", PHONE_PAGES)
 def test_a_phone_page_has_no_axe_violations(phone: Page, ids: Ids, name: str) -> None:
     _check(phone, ids, f"phone {name}", PHONE_PAGES[name])
+
+
+@pytest.mark.parametrize("name", HANDHELD_PAGES)
+def test_a_warehouse_handheld_page_has_no_axe_violations(
+    handheld: Page, ids: Ids, name: str
+) -> None:
+    _check(handheld, ids, f"handheld {name}", HANDHELD_PAGES[name])
 
 
 @pytest.mark.parametrize("name", ADMIN_PAGES)
@@ -347,6 +425,10 @@ def test_the_first_tab_stop_skips_to_the_content(
     page.keyboard.press("Tab")
     inside = page.evaluate("document.querySelector('main').contains(document.activeElement)")
     assert inside, json.dumps(page.evaluate("document.activeElement.outerHTML.slice(0, 200)"))
+    # The focus ring: solid, at least 2 px, dark blue (10:1 on white) or white on the blue bar.
+    ring = page.evaluate(RING)
+    assert ring["style"] == "solid" and float(ring["width"].removesuffix("px")) >= 2, ring
+    assert ring["color"] in ("rgb(31, 68, 103)", "rgb(255, 255, 255)"), ring
 
 
 # The console's widest tables at the narrowest desktop window (900 px: pwa/js/ui/admin/common.js

@@ -47,7 +47,7 @@ export function ScannerTest() {
     <${Screen} title=${t('scanner.title')} back="/scan" testid="scanner-test">
       <p class="muted">${t('scanner.hint')}</p>
       <input ref=${box} class="scan-input" data-testid="scanner-input" autocomplete="off" spellcheck="false"
-        inputmode="none" onKeyDown=${onKeyDown} />
+        inputmode="none" aria-label=${t('scanner.title')} onKeyDown=${onKeyDown} />
       ${report && html`
         <div class=${report.problems.length ? 'card warn' : 'card ok'} data-testid="scanner-report"
           data-problems=${report.problems.join(' ')}>
