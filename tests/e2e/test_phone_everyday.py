@@ -461,6 +461,7 @@ def test_discounts_per_line_and_per_order(rep: Page) -> None:
     line.get_by_test_id("line-qty").fill("2")  # 2 × ¥45.00
     line.get_by_test_id("line-discount").fill("10")
     expect(line.get_by_test_id("line-total")).to_have_text("CN¥81.00")
+    expect(by(page, "order-discount-limit")).to_have_text("0–100 %")  # the bound, before it is hit
     by(page, "order-discount").fill("150")
     expect(by(page, "order-discount")).to_have_attribute("aria-invalid", "true")
     by(page, "save-order").click()

@@ -76,10 +76,11 @@ export function QtyPrice({ qty, price, discount, onQty, onPrice, onDiscount, dis
 }
 
 /** A discount typed in percent ("12.5", "12,5"): 0–100, two decimals at most (core/totals.js). */
-export function DiscountInput({ value, onInput, disabled, testid, label, wrong = false }) {
+export function DiscountInput({ value, onInput, disabled, testid, label, wrong = false, hint = false }) {
   return html`<label class="mini"><span>${label}</span>
     <input type="text" inputmode="decimal" data-testid=${testid} value=${value ?? ''} placeholder="0" maxLength="6"
-      aria-invalid=${String(wrong)} disabled=${disabled} onInput=${(e) => onInput(e.currentTarget.value)} /></label>`;
+      aria-invalid=${String(wrong)} disabled=${disabled} onInput=${(e) => onInput(e.currentTarget.value)} />
+    ${hint && html`<small class="hint" data-testid=${`${testid}-limit`}>0–100 %</small>`}</label>`;
 }
 
 /** Units of each product available (on hand less reserved) in `warehouseId`, or in every

@@ -161,7 +161,7 @@ export function OrderNew({ query }) {
         <h2>${t('order.lines')}</h2>
         <${LinesEditor} lines=${lines} onChange=${setLines} available=${available} discountBp=${discountBp} />
         ${lines.length > 0 && html`<${DiscountInput} label=${t('order.discount')} value=${form.discount} onInput=${set('discount')}
-          testid="order-discount" wrong=${discountBp === null} />`}
+          testid="order-discount" wrong=${discountBp === null} hint />`}
         ${picking
           ? html`<${ProductPicker} onPick=${addProduct} onClose=${() => setPicking(false)} />`
           : html`<button type="button" class="big" data-testid="line-add" onClick=${() => setPicking(true)}>

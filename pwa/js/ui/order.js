@@ -65,7 +65,7 @@ function HeaderForm({ order, onDone }) {
         options=${priorities().map((p) => [p, t(`priority.${p}`)])} />
       <${Field} label=${t('order.dueDate')} type="date" value=${values.due_date} onInput=${set('due_date')} testid="order-due" />
       <${DiscountInput} label=${t('order.discount')} value=${discount} onInput=${setDiscount} testid="order-discount"
-        wrong=${percentToBp(discount) === null} />
+        wrong=${percentToBp(discount) === null} hint />
       <${LimitedField} name="order.update" path=${['set', 'delivery_address']} send=${sent('delivery_address')}
         label=${t('order.deliveryAddress')} value=${values.delivery_address} onInput=${set('delivery_address')}
         testid="order-address" multiline />
