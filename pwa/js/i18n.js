@@ -11,6 +11,7 @@ import adminAccess from './locales/admin/access.js';
 import adminAftersales from './locales/admin/aftersales.js';
 import adminAudit from './locales/admin/audit.js';
 import adminConflicts from './locales/admin/conflicts.js';
+import adminCustomers from './locales/admin/customers.js';
 import adminInventory from './locales/admin/inventory.js';
 import adminIo from './locales/admin/io.js';
 import adminMutations from './locales/admin/mutations.js';
@@ -23,7 +24,7 @@ import outcomes from './locales/outcomes.js';
 // The admin pages keep their texts in a file each (locales/admin/), all languages together, and
 // so do newer screens of the app (locales/<screen>.js).
 const ADMIN_TEXTS = [
-  adminAccess, adminAftersales, adminAudit, adminConflicts, adminInventory, adminIo, adminMutations, adminOrders,
+  adminAccess, adminAftersales, adminAudit, adminConflicts, adminCustomers, adminInventory, adminIo, adminMutations, adminOrders,
   adminReports, adminReview, refused, outcomes,
 ];
 // Words for every server code (locales/codes.js) and for the forms' bounds (locales/validation.js)

@@ -4,15 +4,17 @@
 // payments, the timeline of all that happened to it, and assigning a warehouse and a picker.
 // orders.read to see; orders.assign to assign.
 //
-// The filters live in the address (?status=…&q=…), so a detail's "back" returns to the same list.
-// Paging is by the server's keyset cursor: "next" follows it, "previous" goes back along the
-// cursors already followed. Exports are plain links: a GET authenticates with the session cookie.
+// The list is the console's table (table.js): filters, sort, page number, page size and group-by
+// live in the address (?status=…&sort=…&page=…), so a reload, a shared link and a detail's "back"
+// return to the same page; saved filters are kept per admin in this browser. Exports are plain
+// links (the filters only): a GET authenticates with the session cookie.
 
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { api } from '../../api.js';
 import { fieldsLocked, priorities, statuses } from '../../core/vocab.js';
+import { apiQuery, tableQuery, tableState, withChange } from '../../core/table-state.js';
 import { bpToPercent } from '../../core/totals.js';
 import { formatDate, formatDateTime, formatMoney, inputToMinor, minorToInput } from '../../format.js';
 import { hasKey, t } from '../../i18n.js';
@@ -22,6 +24,7 @@ import { useApp } from '../context.js';
 import { useWarehouses } from '../hooks.js';
 import { Link, navigate } from '../router.js';
 import { may, useAdminList } from './common.js';
+import { GroupBy, Pager, SavedFilters, Table } from './table.js';
 import { adminDetailWords, entryWords } from './timeline-words.js';
 
 const FILTERS = [
@@ -35,21 +38,28 @@ function channelChoices(channels, chosen) {
   if (chosen && !known.some(([c]) => c === chosen)) known.push([chosen, label('admin.orders.channel', chosen)]);
   return known;
 }
-const PAGE = 50;
-
 const label = (prefix, value) => (hasKey(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : value);
 
-/** The filters of the address (?status=submitted&…). */
-function filtersOf(query) {
-  return Object.fromEntries(FILTERS.map((k) => [k, query?.get(k) ?? '']));
-}
-
-/** A query string of the filters that are set. */
-function queryOf(filters) {
-  const q = new URLSearchParams();
-  for (const k of FILTERS) if (filters[k]) q.set(k, filters[k]);
-  return q.toString();
-}
+/** The table's address (core/table-state.js): the filters, and the columns it sorts and groups by
+ * (the server's ?sort= and ?group= keys, server/admin/orders/queries.py SORTS and GROUPS). */
+const SPEC = {
+  filters: FILTERS,
+  sorts: ['number', 'customer', 'rep', 'status', 'priority', 'due_date', 'warehouse', 'assignee', 'channel', 'total', 'created_at'],
+  groups: ['status', 'rep', 'customer', 'priority', 'warehouse', 'assignee', 'channel'],
+  sort: 'created_at',
+  dir: 'desc',
+  size: 50,
+};
+/** Each group-by: the row's group key and the group header's words. */
+const GROUP_OF = {
+  status: [(r) => r.status, (g) => label('status', g.key)],
+  priority: [(r) => r.priority, (g) => label('priority', g.key)],
+  rep: [(r) => r.owner_id, (g) => g.label],
+  customer: [(r) => r.customer_id, (g) => g.label],
+  warehouse: [(r) => r.warehouse_id, (g) => g.label],
+  assignee: [(r) => r.assignee_id, (g) => g.label],
+  channel: [(r) => r.channel, (g) => label('admin.orders.channel', g.key)],
+};
 
 function SearchBox({ value, onSearch }) {
   const [text, setText] = useState(value);
@@ -99,72 +109,66 @@ function OverdueAlert({ filters, onShow }) {
     </p>`;
 }
 
-function Row({ o, href }) {
-  return html`
-    <tr data-testid="order-row" data-number=${o.number} data-id=${o.id} data-status=${o.status} class=${o.overdue ? 'overdue' : ''}>
-      <td class="nowrap"><${Link} href=${href} data-testid="order-open">${o.number}<//></td>
-      <td>${o.customer_name ?? '—'}</td>
-      <td>${o.owner_name ?? '—'}</td>
-      <td><${StatusBadge} status=${o.status} /></td>
-      <td>${label('priority', o.priority)}</td>
-      <td>${o.due_date ? formatDate(o.due_date) : '—'}
-        ${o.overdue && html` <${Badge} kind="warn" testid="order-overdue">${t('admin.orders.overdue')}<//>`}</td>
-      <td data-testid="order-warehouse">${o.warehouse_code ?? '—'}</td>
-      <td data-testid="order-assignee">${o.assignee_name ?? '—'}</td>
-      <td>${label('admin.orders.channel', o.channel)}</td>
-      <td class="num">${formatMoney(o.total)}</td>
-      <td>${formatDateTime(o.created_at)}</td>
-    </tr>`;
+/** The table's columns: a cell each, sorted by the server's key. */
+function columns(href) {
+  return [
+    { label: t('admin.orders.number'), sort: 'number', nowrap: true,
+      cell: (o) => html`<${Link} href=${href(o)} data-testid="order-open">${o.number}<//>` },
+    { label: t('admin.orders.customer'), sort: 'customer', cell: (o) => o.customer_name ?? '—' },
+    { label: t('admin.orders.rep'), sort: 'rep', cell: (o) => o.owner_name ?? '—' },
+    { label: t('admin.orders.status'), sort: 'status', cell: (o) => html`<${StatusBadge} status=${o.status} />` },
+    { label: t('admin.orders.priority'), sort: 'priority', cell: (o) => label('priority', o.priority) },
+    { label: t('admin.orders.due'), sort: 'due_date', cell: (o) => html`${o.due_date ? formatDate(o.due_date) : '—'}
+      ${o.overdue && html` <${Badge} kind="warn" testid="order-overdue">${t('admin.orders.overdue')}<//>`}` },
+    { label: t('admin.orders.warehouse'), sort: 'warehouse', cell: (o) => html`<span data-testid="order-warehouse">${o.warehouse_code ?? '—'}</span>` },
+    { label: t('admin.orders.assignee'), sort: 'assignee', cell: (o) => html`<span data-testid="order-assignee">${o.assignee_name ?? '—'}</span>` },
+    { label: t('admin.orders.channel'), sort: 'channel', cell: (o) => label('admin.orders.channel', o.channel) },
+    { label: t('admin.orders.amount'), sort: 'total', num: true, cell: (o) => formatMoney(o.total) },
+    { label: t('admin.orders.created'), sort: 'created_at', cell: (o) => formatDateTime(o.created_at) },
+  ];
 }
 
 function List({ query, role }) {
-  const filters = filtersOf(query);
-  const qs = queryOf(filters);
-  const [cursors, setCursors] = useState([]); // the cursors followed to reach this page
-  const cursor = cursors[cursors.length - 1];
-  const [page, error, reload] = useAdminList(
-    `/api/admin/orders?${qs}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-  );
+  const { me } = useApp();
+  const state = tableState(query, SPEC);
+  const { filters } = state;
+  const qs = tableQuery(state, SPEC);
+  const [page, error, reload] = useAdminList(`/api/admin/orders?${apiQuery(state)}`);
   const [users] = useAdminList('/api/admin/users', may(role, 'users.read'));
   const [channels] = useAdminList('/api/admin/orders/channels');
   const warehouses = useWarehouses();
-  const change = (next) => {
-    setCursors([]);
-    navigate(`/admin/orders?${queryOf(next)}`, { replace: true });
-  };
-  const exportHref = (format) => `/api/admin/orders?${qs}${qs ? '&' : ''}format=${format}`;
+  const go = (next) => navigate(`/admin/orders${next ? `?${next}` : ''}`, { replace: true });
+  const onState = (next) => go(tableQuery(next, SPEC));
+  const change = (next) => onState(withChange(state, { filters: { ...Object.fromEntries(FILTERS.map((k) => [k, ''])), ...next } }));
+  const filterQs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v)).toString();
+  const exportHref = (format) => `/api/admin/orders?${filterQs}${filterQs ? '&' : ''}format=${format}`;
+  const [groupOf, groupLabel] = GROUP_OF[state.group] ?? [];
+  const group = groupOf && { of: groupOf, label: (g) => (g.key == null ? t('admin.table.none') : groupLabel(g) ?? g.key) };
   return html`
     <${Screen} title=${t('admin.orders.title')} testid="admin-orders"
-      actions=${html`<button type="button" data-testid="orders-reload" onClick=${reload}>${t('admin.reload')}</button>`}>
+      actions=${html`${may(role, 'orders.edit') && html`<${Link} href="/admin/orders/new" class="button primary" data-testid="order-new">${t('admin.orders.new')}<//> `}
+        <button type="button" data-testid="orders-reload" onClick=${reload}>${t('admin.reload')}</button>`}>
       <${OverdueAlert} filters=${filters} onShow=${() => change({ ...filters, overdue: 'true' })} />
       <${Filters} filters=${filters} onChange=${change} warehouses=${warehouses} users=${users} channels=${channels} />
       <div class="actions">
+        <${GroupBy} testid="orders" state=${state} onState=${onState}
+          choices=${SPEC.groups.map((g) => [g, t(`admin.orders.groupBy.${g}`)])} />
+        <${SavedFilters} testid="orders" storageKey=${`orderly.savedFilters.${me.user.id}.orders`} query=${qs} onApply=${go} />
+      </div>
+      <div class="actions">
         ${page && html`<span class="muted" data-testid="orders-total" data-total=${page.total}>${
           t(page.total_capped ? 'admin.orders.totalMore' : 'admin.orders.total', { count: page.total })}</span>`}
-        ${qs && html`<button type="button" class="link" data-testid="orders-clear" onClick=${() => change({})}>${t('admin.orders.clear')}</button>`}
+        ${qs && html`<button type="button" class="link" data-testid="orders-clear" onClick=${() => go('')}>${t('admin.orders.clear')}</button>`}
         <a href=${exportHref('csv')} download data-testid="orders-export-csv">${t('admin.orders.exportCsv')}</a>
         <a href=${exportHref('xlsx')} download data-testid="orders-export-xlsx">${t('admin.orders.exportXlsx')}</a>
       </div>
       <${ErrorBox} error=${error} />
       ${page === undefined && !error ? html`<${Loading} />` : !page?.rows.length ? html`<${Empty}>${t('admin.orders.none')}<//>` : html`
-        <div class="table-wrap" tabindex="0" role="region" aria-label=${t('admin.orders.title')}>
-          <table class="admin-table" data-testid="orders-table">
-            <thead><tr>
-              <th>${t('admin.orders.number')}</th><th>${t('admin.orders.customer')}</th><th>${t('admin.orders.rep')}</th>
-              <th>${t('admin.orders.status')}</th><th>${t('admin.orders.priority')}</th><th>${t('admin.orders.due')}</th>
-              <th>${t('admin.orders.warehouse')}</th><th>${t('admin.orders.assignee')}</th><th>${t('admin.orders.channel')}</th>
-              <th class="num">${t('admin.orders.amount')}</th><th>${t('admin.orders.created')}</th>
-            </tr></thead>
-            <tbody>${page.rows.map((o) => html`<${Row} key=${o.id} o=${o} href=${`/admin/orders/${o.id}${qs ? `?${qs}` : ''}`} />`)}</tbody>
-          </table>
-        </div>
-        <div class="actions pager">
-          <button type="button" data-testid="orders-previous" disabled=${cursors.length === 0}
-            onClick=${() => setCursors(cursors.slice(0, -1))}>${t('admin.orders.previous')}</button>
-          <span class="muted" data-testid="orders-page">${t('admin.orders.page', { n: cursors.length + 1 })}</span>
-          <button type="button" data-testid="orders-next" disabled=${page.next == null}
-            onClick=${() => setCursors([...cursors, page.next])}>${t('admin.orders.next')}</button>
-        </div>`}
+        <${Table} testid="orders" state=${state} onState=${onState} rows=${page.rows} groups=${page.groups} group=${group}
+          columns=${columns((o) => `/admin/orders/${o.id}${qs ? `?${qs}` : ''}`)}
+          rowProps=${(o) => ({ 'data-testid': 'order-row', 'data-number': o.number, 'data-id': o.id, 'data-status': o.status,
+            class: o.overdue ? 'overdue' : '' })} />
+        <${Pager} testid="orders" state=${state} onState=${onState} total=${page.total} />`}
     <//>`;
 }
 
