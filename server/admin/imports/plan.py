@@ -165,7 +165,8 @@ async def plan_orders(conn: Conn, sheet: Sheet, mode: str = "create") -> Plan:
             if r["code"].lower() in {m.lower() for m in missing}:
                 warehouses[r["code"].lower()] = r["id"]
     # Deleted orders keep their number (it is unique): taken all the same.
-    found = await rows_where_in(conn, "orders", "number", wanted("number"), "*", live=False)
+    cols = "id, number, deleted, status, owner_id, channel, " + ", ".join(_UPDATABLE.values())
+    found = await rows_where_in(conn, "orders", "number", wanted("number"), cols, live=False)
     taken = {r["number"]: r for r in found}
 
     orders: dict[str, dict[str, Any]] = {}
