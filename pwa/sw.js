@@ -2,8 +2,13 @@
 // /sw.js preceded by `self.PRECACHE = {version, files: [{url, hash}], routes, shell};`
 // (server/precache.py), so a change to any file of the app is a new worker.
 //
-// install   every file of PRECACHE into the cache `orderly-<version>`, each checked against its
-//           SHA-256 (one failure fails the install: the browser tries again at the next check)
+// install   every file of PRECACHE.files into the cache `orderly-<version>`, each checked against
+//           its SHA-256 (one failure fails the install: the browser tries again at the next
+//           check); fetched with `no-cache`, so what the first page load put in the HTTP cache
+//           costs a 304, not the file again
+// lazy      PRECACHE.lazy (the admin console's pages, uPlot, Swagger UI) is never fetched at
+//           install: a phone never downloads it. Each is cached when first fetched, if its
+//           SHA-256 is the manifest's (docs/pwa.md § First load)
 // activate  delete the other `orderly-*` caches, take control of the open pages
 // fetch     navigations to an app route -> the cached shell (so every screen and deep link opens
 //           offline); precached files -> the cache first; /api/* and everything else -> the
@@ -15,17 +20,18 @@
 // (there is no older worker to wait for).
 
 /* global PRECACHE */
-const { version, files, routes, shell } = self.PRECACHE;
+const { version, files, routes, shell, lazy = [] } = self.PRECACHE;
 const CACHE = `orderly-${version}`;
 const PREFIX = 'orderly-';
 const precached = new Set(files.map((f) => f.url));
+const lazyHash = new Map(lazy.map((f) => [f.url, f.hash]));
 
 function hex(buffer) {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 async function fetchChecked({ url, hash }) {
-  const response = await fetch(new Request(url, { cache: 'no-store', credentials: 'same-origin' }));
+  const response = await fetch(new Request(url, { cache: 'no-cache', credentials: 'same-origin' }));
   if (!response.ok) throw new Error(`precache: ${url} answered ${response.status}`);
   const body = await response.clone().arrayBuffer();
   const got = hex(await crypto.subtle.digest('SHA-256', body));
@@ -61,6 +67,20 @@ function isAppRoute(path) {
   );
 }
 
+/** A console file: from the cache, else the network, kept when it is the manifest's content. */
+async function fromCacheOrKeep(url, request) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(url);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok) {
+    const body = await response.clone().arrayBuffer();
+    const got = hex(await crypto.subtle.digest('SHA-256', body));
+    if (got === lazyHash.get(url)) await cache.put(url, response.clone());
+  }
+  return response;
+}
+
 async function fromCache(url, request) {
   const cache = await caches.open(CACHE);
   const hit = await cache.match(url);
@@ -79,6 +99,8 @@ self.addEventListener('fetch', (event) => {
   }
   if (precached.has(url.pathname) && !url.search) {
     event.respondWith(fromCache(url.pathname, request));
+  } else if (lazyHash.has(url.pathname) && !url.search) {
+    event.respondWith(fromCacheOrKeep(url.pathname, request));
   }
 });
 

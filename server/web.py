@@ -23,6 +23,7 @@ from pathlib import Path
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.datastructures import ETag
 from litestar.response import File
 
 from server.errors import NotFound
@@ -65,18 +66,36 @@ def _litestar_paths(routes: list[str]) -> list[str]:
     return [r[:-2] + "/{rest:path}" if r.endswith("/*") else r for r in routes]
 
 
-def _serve(snapshot: Snapshot, url: str, *, cache: dict[str, str] | None = None) -> Response:
+def _etag(snapshot: Snapshot, url: str) -> ETag | None:
+    # Weak: the same tag for the identity, gzip and brotli forms of one content (RFC 9110
+    # § 8.8.1); the content's SHA-256, so it changes exactly when the file does.
+    digest = snapshot.hashes.get(url)
+    return ETag(weak=True, value=digest[:32]) if digest else None
+
+
+def _serve(snapshot: Snapshot, url: str, request: Request | None = None) -> Response:
+    """The file at ``url``: ``no-cache`` with the content's ETag, so a browser that has it asks
+    again (``If-None-Match``) and gets a 304 without a body. The URLs carry no version, so an
+    ``immutable`` answer could keep a stale module after an update (the service worker serves
+    the app's files itself once installed: this is the first load and the console's files)."""
     source = snapshot.source(url)
     if source is None:
         raise NotFound(f"no file at {url}")
-    headers = cache or NO_CACHE
+    etag = _etag(snapshot, url)
+    if etag is not None and request is not None:
+        asked = request.headers.get("if-none-match", "")
+        if etag.value and any(t.strip().removeprefix("W/") == f'"{etag.value}"'
+                              for t in asked.split(",")):  # fmt: skip
+            return Response(b"", status_code=304, headers={**NO_CACHE, "ETag": etag.to_header()})
     if isinstance(source, bytes):
+        headers = NO_CACHE if etag is None else {**NO_CACHE, "ETag": etag.to_header()}
         return Response(source, media_type=media_type(url), headers=headers)
     return File(
         source,
         media_type=media_type(url),
         content_disposition_type="inline",
-        headers=headers,
+        headers=NO_CACHE,
+        etag=etag,
     )
 
 
@@ -106,9 +125,9 @@ def web_routes(root: Path | None = None) -> list:
         return snapshot
 
     @get(_litestar_paths(APP_ROUTES), name="pwa-shell", include_in_schema=False)
-    async def shell() -> Response:
+    async def shell(request: Request) -> Response:
         """The app shell, for every path the app routes itself."""
-        return _serve(lookup("/"), "/")
+        return _serve(lookup("/"), "/", request)
 
     @get("/sw.js", name="pwa-sw", include_in_schema=False)
     async def service_worker() -> Response:
@@ -129,7 +148,7 @@ def web_routes(root: Path | None = None) -> list:
         include_in_schema=False,
     )
     async def top_file(request: Request) -> Response:
-        return _serve(lookup(request.url.path), request.url.path)
+        return _serve(lookup(request.url.path), request.url.path, request)
 
     @get(
         ["/js/{path:path}", "/css/{path:path}", "/icons/{path:path}", "/vendor/{path:path}"],
@@ -138,7 +157,7 @@ def web_routes(root: Path | None = None) -> list:
     )
     async def app_file(request: Request) -> Response:
         # The service worker serves these from its cache; "no-cache" makes the browser ask
-        # again (If-Modified-Since) when it does not.
-        return _serve(lookup(request.url.path), request.url.path)
+        # again (If-None-Match: a 304) when it does not.
+        return _serve(lookup(request.url.path), request.url.path, request)
 
     return [shell, service_worker, precache_json, top_file, app_file]

@@ -27,6 +27,13 @@ const hook = {
   version: () => activeVersion(),
 };
 
+// The worker's install downloads every precached file: after the page's load event, so on a
+// first visit it does not compete with the files the page itself is waiting for.
+function afterLoad() {
+  if (typeof document === 'undefined' || document.readyState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => addEventListener('load', resolve, { once: true }));
+}
+
 function supported() {
   return 'serviceWorker' in navigator;
 }
@@ -71,8 +78,8 @@ export function registerServiceWorker({ onUpdateReady } = {}) {
   if (!started) {
     if (typeof window !== 'undefined') window.__orderlyUpdate = hook;
     started = supported()
-      ? navigator.serviceWorker
-          .register('/sw.js', { scope: '/', updateViaCache: 'none' })
+      ? afterLoad()
+          .then(() => navigator.serviceWorker.register('/sw.js', { scope: '/', updateViaCache: 'none' }))
           .then((reg) => {
             registration = reg;
             watch(reg);

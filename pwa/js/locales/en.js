@@ -14,6 +14,8 @@ export default {
   'common.done': 'Done',
   'common.edit': 'Edit',
   'common.loading': 'Loading…',
+  'common.loadFailed': 'This page could not be loaded: check the connection.',
+  'common.retry': 'Try again',
   'common.me': 'me',
   'common.more': '{count} more — refine the search',
   'common.no': 'No',

@@ -12,6 +12,8 @@ export default {
   'common.done': '完成',
   'common.edit': '编辑',
   'common.loading': '加载中…',
+  'common.loadFailed': '无法加载此页面：请检查网络连接。',
+  'common.retry': '重试',
   'common.me': '我',
   'common.more': '还有 {count} 条——请缩小搜索范围',
   'common.no': '否',

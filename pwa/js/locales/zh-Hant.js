@@ -12,6 +12,8 @@ export default {
   'common.done': '完成',
   'common.edit': '編輯',
   'common.loading': '載入中…',
+  'common.loadFailed': '無法載入此頁面：請檢查網路連線。',
+  'common.retry': '重試',
   'common.me': '我',
   'common.more': '還有 {count} 筆——請縮小搜尋範圍',
   'common.no': '否',

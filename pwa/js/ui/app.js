@@ -5,18 +5,6 @@ import { html } from 'htm/preact';
 
 import { t } from '../i18n.js';
 import { ADMIN_TABS, isAdminRole, may, useAdminAlerts, useWide } from './admin/common.js';
-import { AdminAfterSales } from './admin/aftersales.js';
-import { AdminAudit } from './admin/audit.js';
-import { AdminConflicts } from './admin/conflicts.js';
-import { AdminDevices } from './admin/devices.js';
-import { AdminInventory } from './admin/inventory.js';
-import { AdminImport } from './admin/io.js';
-import { AdminMutations } from './admin/mutations.js';
-import { AdminOrders } from './admin/orders.js';
-import { AdminReports } from './admin/reports.js';
-import { AdminReview } from './admin/review.js';
-import { AdminTokens } from './admin/tokens.js';
-import { AdminUsers } from './admin/users.js';
 import { ConflictDetail, ConflictList } from './conflicts.js';
 import { AppContext } from './context.js';
 import { CustomerDetail, CustomerEdit } from './customer.js';
@@ -30,11 +18,29 @@ import { OrderNew } from './order-new.js';
 import { OrderList } from './orders.js';
 import { ProductList } from './products.js';
 import { RefusedDetail, RefusedList } from './refused.js';
+import { lazy, stylesheet } from './lazy.js';
 import { Link, match, useLocation } from './router.js';
 import { Scan } from './scan.js';
 import { ScannerTest } from './scanner-test.js';
 import { Settings } from './settings.js';
 import { Stocktake } from './stocktake.js';
+
+// The console's pages: import()ed when first shown, never by a phone (docs/pwa.md § First load).
+const AdminAfterSales = lazy(() => import('./admin/aftersales.js'), 'AdminAfterSales');
+const AdminAudit = lazy(() => import('./admin/audit.js'), 'AdminAudit');
+const AdminConflicts = lazy(() => import('./admin/conflicts.js'), 'AdminConflicts');
+const AdminDevices = lazy(() => import('./admin/devices.js'), 'AdminDevices');
+const AdminInventory = lazy(() => import('./admin/inventory.js'), 'AdminInventory');
+const AdminImport = lazy(() => import('./admin/io.js'), 'AdminImport');
+const AdminMutations = lazy(() => import('./admin/mutations.js'), 'AdminMutations');
+const AdminOrders = lazy(() => import('./admin/orders.js'), 'AdminOrders');
+const AdminReports = lazy(() => {
+  stylesheet('/vendor/uplot/dist/uPlot.min.css'); // the charts' (uPlot), with the page
+  return import('./admin/reports.js');
+}, 'AdminReports');
+const AdminReview = lazy(() => import('./admin/review.js'), 'AdminReview');
+const AdminTokens = lazy(() => import('./admin/tokens.js'), 'AdminTokens');
+const AdminUsers = lazy(() => import('./admin/users.js'), 'AdminUsers');
 
 const ROUTES = [
   { path: '/', screen: Home, tab: 'home' },
