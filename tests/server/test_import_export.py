@@ -305,3 +305,33 @@ def test_a_refused_files_rows_come_back_as_an_error_file(
     # Nothing was written (the check is rehearsed and rolled back).
     assert live_server.query("SELECT COUNT(*) AS n FROM mutation_log") == before
     assert shop.orders() == {}
+
+
+def test_update_mode_answers_what_the_rules_refuse_on_the_orders_first_row(
+    live_server: LiveServer,
+) -> None:
+    shop = Shop(live_server)
+    _made_on_phones(shop)
+    before = shop.orders()
+    body = csv_of([
+        HEADER,
+        ["RT-1", "", "T1", "3", "4.50", "", "", "", "new notes", "", "", "", ""],
+        ["RT-1", "", "T2", "1", "9", "", "", "", "", "", "", "", ""],
+        ["RT-3", "", "T1", "1", "0.01", "", "", "", "", "", "", "shipped", ""],  # not from submitted
+    ])  # fmt: skip
+    got = assert_error(shop.post(body, mode="update"), 422, "import_invalid")
+    assert [(x["row"], e["column"], e["code"]) for x in got["rows"] for e in x["errors"]] == [
+        (4, "number", "transition")]  # fmt: skip
+    assert "RT-3" in got["rows"][2]["errors"][0]["message"]
+    assert shop.orders() == before  # RT-1's valid change was rolled back with it
+    assert live_server.query("SELECT COUNT(*) AS n FROM conflicts")[0]["n"] == 0
+
+
+def test_only_importers_get_the_error_file(live_server: LiveServer) -> None:
+    shop = Shop(live_server)
+    body = csv_of([HEADER, ["E-1", "Nobody", "T1", "1", "", "", "", "", "", "", "", "", ""]])
+    with live_server.client(shop.reps["rep-a"]) as c:
+        r = c.post("/api/admin/import/orders/errors", content=body)
+    assert_error(r, 403, "forbidden")
+    r = shop.post(body, path="things/errors")
+    assert r.status_code == 400

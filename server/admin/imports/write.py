@@ -54,7 +54,12 @@ class _Log:
         except MutationRejected as e:
             raise EngineRefused(number, e.code, e.message) from None
         if outcome.status not in ("applied", "merged"):
-            raise EngineRefused(number, outcome.status, f"order {number}: {outcome.status}")
+            # A conflict (rolled back with the rest): said by its kind and reason, as the
+            # conflicts page would (a locked order, a transition the state machine refuses, …).
+            row = await self.tx.get("conflicts", outcome.conflict_id) if outcome.conflict_id else None
+            code = row["kind"] if row else outcome.status
+            reason = row["reason"] if row and row["reason"] else outcome.status
+            raise EngineRefused(number, code, f"order {number}: {reason}")
         # Logged as the admin's: the admin sent it (the order's owner is the rep it names).
         await self.tx.log_mutation(LoggedMutation(
             client_id=self.client_id, mutation_id=i, name=name,

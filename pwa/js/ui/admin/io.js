@@ -103,9 +103,10 @@ async function downloadErrors(kind, file, mode) {
 }
 
 // A cell's code; an order the engine refused carries the rejection's code (reject.<code>, the
-// words of shared/codes.py's REJECT_CODES) on its first row.
+// words of shared/codes.py's REJECT_CODES) or the kind of the conflict it came to
+// (conflict.kind.<kind>) on its first row.
 function problem(error) {
-  const key = [`admin.io.code.${error.code}`, `reject.${error.code}`].find(hasKey);
+  const key = [`admin.io.code.${error.code}`, `reject.${error.code}`, `conflict.kind.${error.code}`].find(hasKey);
   return key ? t(key) : error.code;
 }
 
