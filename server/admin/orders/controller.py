@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from server.admin.customers.schemas import NoteIn
 from server.admin.orders import export, queries, service
-from server.admin.orders.schemas import Assign, Filters, OrderDetail, Sorting
+from server.admin.orders.schemas import Assign, Filters, OrderDetail, OrderEdit, OrderIn, Sorting
 from server.admin.tabular import ExportFormat, export_response
 from server.auth.principal import Principal, needs
 from server.errors import BadRequest
@@ -106,3 +107,40 @@ class OrdersController(Controller):
         return await service.assign(
             app_state.store, app_state.db, app_state.policy, me.actor, order_id, data
         )
+
+    @post("/", operation_id="adminCreateOrder",
+          summary="Create an order from the console (the order.create a phone sends, as the admin)",
+          dependencies={"me": needs("orders.assign")})  # fmt: skip
+    async def create(
+        self,
+        data: JSONBody[OrderIn],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> OrderDetail:
+        return await service.create(app_state.store, app_state.db, app_state.policy, me.actor, data)
+
+    @put("/{order_id:str}", operation_id="adminEditOrder",
+         summary="Edit an order's fields from the version read (order.update, as the admin)",
+         dependencies={"me": needs("orders.assign")})  # fmt: skip
+    async def edit(
+        self,
+        order_id: FromPath[str],
+        data: JSONBody[OrderEdit],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> OrderDetail:
+        return await service.edit(
+            app_state.store, app_state.db, app_state.policy, me.actor, order_id, data
+        )
+
+    @post("/{order_id:str}/notes", status_code=200, operation_id="adminOrderNote",
+          summary="Add a note to an order's timeline (an audit entry)",
+          dependencies={"me": needs("orders.read")})  # fmt: skip
+    async def note(
+        self,
+        order_id: FromPath[str],
+        data: JSONBody[NoteIn],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> OrderDetail:
+        return await service.note(app_state.store, app_state.db, me.actor, order_id, data.text)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import msgspec
 
 from server.errors import BadRequest, Conflict, NotFound
-from shared.mutations import Id
+from shared.mutations import Date, Discount, Id, Money, Priority, Qty, Text, Version
 
 PRIORITIES = ("high", "normal", "low")
 
@@ -180,3 +182,42 @@ class Assign(msgspec.Struct, forbid_unknown_fields=True):
 
     warehouse_id: Id | None | msgspec.UnsetType = msgspec.UNSET
     assignee_id: Id | None | msgspec.UnsetType = msgspec.UNSET
+
+
+# ---- the console's order form -------------------------------------------------------------------
+
+
+class LineIn(msgspec.Struct, forbid_unknown_fields=True):
+    product_id: Id
+    qty: Qty
+    unit_price: Money  # minor units (fen): the form takes yuan
+    discount_bp: Discount = 0
+
+
+class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new order as the console's form sends it: ``order.create``'s fields and bounds
+    (shared/mutations.py); the server gives its id, number and the lines' ids."""
+
+    customer_id: Id
+    lines: Annotated[list[LineIn], msgspec.Meta(min_length=1, max_length=500)]
+    status: Literal["submitted", "draft"] = "draft"
+    priority: Priority = "normal"
+    due_date: Date | None = None
+    notes: Text | None = None
+    delivery_address: Text | None = None
+    warehouse_id: Id | None = None
+
+
+class OrderEdit(msgspec.Struct, forbid_unknown_fields=True):
+    """The fields of an order the console's form edits (``order.update``'s ``set``), from the
+    version it read; an absent field is left alone, ``null`` clears it."""
+
+    base_version: Version
+    customer_id: Id | msgspec.UnsetType = msgspec.UNSET
+    priority: Priority | msgspec.UnsetType = msgspec.UNSET
+    due_date: Date | None | msgspec.UnsetType = msgspec.UNSET
+    notes: Text | None | msgspec.UnsetType = msgspec.UNSET
+    delivery_address: Text | None | msgspec.UnsetType = msgspec.UNSET
+
+
+ORDER_EDIT_FIELDS = tuple(f for f in OrderEdit.__struct_fields__ if f != "base_version")

@@ -148,12 +148,17 @@ async def timeline(conn: Conn, order: Row, child_ids: list[str]) -> tuple[list[E
         entries.append(_entry(a["at"], "admin", a["action"], user_id=a["actor_id"],
                               detail=a["detail"]))  # fmt: skip
 
+    return await names_of(conn, entries), truncated
+
+
+async def names_of(conn: Conn, entries: list[Entry]) -> list[Entry]:
+    """The entries oldest first, each with its user's name (``who``)."""
     names = await _names(conn, {e.user_id for e in entries if e.user_id})
     entries = [
         msgspec.structs.replace(e, who=names.get(e.user_id or "", e.user_id)) for e in entries
     ]
     entries.sort(key=lambda e: e.at)
-    return entries, truncated
+    return entries
 
 
 async def _names(conn: Conn, user_ids: set[str]) -> dict[str, str]:
