@@ -74,7 +74,7 @@ CSS = (
     "box-shadow:0 1px 4px #0002}h1{font-size:1.1rem;margin:0 0 .5rem;color:#555}"
     ".num{font-size:1.6rem;font-weight:700;margin:0}.st{font-size:1.25rem;margin:.4rem 0 1rem}"
     "ol{list-style:none;padding:0;margin:0}li{padding:.3rem 0 .3rem 1.6rem;position:relative;"
-    "color:#999}li:before{content:'';position:absolute;left:.2rem;top:.55rem;width:.8rem;"
+    "color:#666}li:before{content:'';position:absolute;left:.2rem;top:.55rem;width:.8rem;"
     "height:.8rem;border-radius:50%;border:2px solid #ccc}li.done{color:#111}"
     "li.done:before{background:#2a7;border-color:#2a7}li.now{font-weight:700}"
     "small{color:#666}.bad{color:#b22}"

@@ -404,6 +404,10 @@ def test_the_signed_out_pages_have_no_axe_violations(
     stranger.goto(ids.new_link)
     expect(by(stranger, "enroll-screen")).to_be_visible()
     assert_no_violations(stranger, "enroll")
+    # The customer's order status page behind the QR code (server-rendered, public).
+    stranger.goto(ids.ship_url)
+    expect(stranger.locator("main, body").first).to_contain_text("AX-00002")
+    assert_no_violations(stranger, "order status page")
 
 
 @pytest.mark.parametrize("layout", ["phone", "desktop"])
