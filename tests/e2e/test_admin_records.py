@@ -101,3 +101,49 @@ def test_sort_page_group_and_saved_filters(server: Server, admin_page: Page) -> 
     by(page, "orders-saved-pick").select_option("High, by status")
     by(page, "orders-saved-delete").click()
     expect(by(page, "orders-saved-pick").locator("option")).to_have_count(1)
+
+
+def test_customers_page_create_edit_and_note(server: Server, admin_page: Page) -> None:
+    page = admin_page
+    by(page, "nav-admin-customers").click()
+    expect(page).to_have_url(re.compile(r"/admin/customers$"))
+    rows = by(page, "customer-row")
+    expect(rows.first).to_be_visible()
+    # Sorted by name ascending by default; a click on the header flips it.
+    header = by(page, "customers-sort-name")
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    header.get_by_role("button").click()
+    expect(header).to_have_attribute("aria-sort", "descending")
+    expect(page).to_have_url(re.compile(r"dir=desc"))
+
+    # Create one: the form shows the catalog's bound of the name as it is typed.
+    by(page, "customer-new").click()
+    by(page, "admin-customer-name-input").fill("Zhou Tea Garden")
+    expect(by(page, "admin-customer-name-input-count")).to_contain_text("/")
+    by(page, "admin-customer-region-input").fill("Hangzhou")
+    by(page, "admin-customer-save").click()
+    expect(by(page, "admin-customer-name")).to_have_text("Zhou Tea Garden")
+    expect(page).to_have_url(re.compile(r"/admin/customers/[0-9a-f-]+$"))
+    cid = by(page, "admin-customer").get_attribute("data-id")
+
+    # Edit it: the phone set, through the rule (a device pulls the customer).
+    by(page, "admin-customer-edit").click()
+    by(page, "admin-customer-phone-input").fill("0571-8888")
+    by(page, "admin-customer-save").click()
+    expect(by(page, "admin-customer-phone")).to_have_text("0571-8888")
+    activity = by(page, "activity-entry")
+    expect(activity.and_(page.locator('[data-summary="customers.edit"]'))).to_have_count(1)
+
+    # A note joins the activity, and stays after a reload.
+    by(page, "customer-note-text").fill("Prefers delivery on Mondays")
+    by(page, "customer-note-save").click()
+    expect(by(page, "activity-note")).to_have_text("Prefers delivery on Mondays")
+    page.reload()
+    expect(by(page, "activity-note")).to_have_text("Prefers delivery on Mondays")
+
+    # In the list, grouped by region, under its own group.
+    page.goto(f"{server.url}/admin/customers?group=region&q=Zhou")
+    expect(rows).to_have_count(1)
+    expect(by(page, "customers-group")).to_have_attribute("data-key", "Hangzhou")
+    expect(by(page, "customers-group-count")).to_have_text("(1)")
+    assert rows.first.get_attribute("data-id") == cid

@@ -29,6 +29,7 @@ import { Stocktake } from './stocktake.js';
 const AdminAfterSales = lazy(() => import('./admin/aftersales.js'), 'AdminAfterSales');
 const AdminAudit = lazy(() => import('./admin/audit.js'), 'AdminAudit');
 const AdminConflicts = lazy(() => import('./admin/conflicts.js'), 'AdminConflicts');
+const AdminCustomers = lazy(() => import('./admin/customers.js'), 'AdminCustomers');
 const AdminDevices = lazy(() => import('./admin/devices.js'), 'AdminDevices');
 const AdminInventory = lazy(() => import('./admin/inventory.js'), 'AdminInventory');
 const AdminImport = lazy(() => import('./admin/io.js'), 'AdminImport');
@@ -67,6 +68,8 @@ const ROUTES = [
   { path: '/admin/mutations', screen: AdminMutations, tab: 'admin-mutations' },
   { path: '/admin/orders', screen: AdminOrders, tab: 'admin-orders' },
   { path: '/admin/orders/:id', screen: AdminOrders, tab: 'admin-orders' },
+  { path: '/admin/customers', screen: AdminCustomers, tab: 'admin-customers' },
+  { path: '/admin/customers/:id', screen: AdminCustomers, tab: 'admin-customers' },
   { path: '/admin/review', screen: AdminReview, tab: 'admin-review' },
   { path: '/admin/conflicts', screen: AdminConflicts, tab: 'admin-conflicts' },
   { path: '/admin/conflicts/:id', screen: AdminConflicts, tab: 'admin-conflicts' },

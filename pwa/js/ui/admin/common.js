@@ -30,6 +30,7 @@ export const ADMIN_TABS = [
   ['admin-tokens', '/admin/tokens', '⚿', 'users.manage'],
   ['admin-mutations', '/admin/mutations', '⇄', 'devices.read'],
   ['admin-orders', '/admin/orders', '☰', 'orders.read'],
+  ['admin-customers', '/admin/customers', '☺', 'orders.read'],
   ['admin-review', '/admin/review', '⚖', 'orders.review'],
   ['admin-conflicts', '/admin/conflicts', '⚠', 'conflicts.resolve'],
   ['admin-inventory', '/admin/inventory', '▤', 'inventory.read'],
