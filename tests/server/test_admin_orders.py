@@ -229,7 +229,7 @@ def test_export_csv_and_xlsx_hold_the_listed_rows_in_the_import_format(world: Wo
     table = list(csv.DictReader(io.StringIO(text)))
     assert list(table[0]) == ["number", "customer", "sku", "qty", "unit_price", "priority",
                               "due_date", "warehouse", "notes", "delivery_address", "channel",
-                              "status", "sales_rep"]  # fmt: skip
+                              "status", "sales_rep", "discount", "order_discount"]  # fmt: skip
     assert [row["number"] for row in table] == [row["number"] for row in listed]
     for got, want in zip(table, listed, strict=True):
         assert got["customer"] == want["customer_name"] and got["sales_rep"] == "rep1"

@@ -71,13 +71,15 @@ class Shop:
         q = self.server.query
         orders = q(
             "SELECT o.id, o.number, o.customer_id, u.name AS rep, o.status, o.priority,"
-            " o.due_date, o.notes, o.delivery_address, w.code AS warehouse, o.channel, o.total"
+            " o.due_date, o.notes, o.delivery_address, w.code AS warehouse, o.channel, o.total,"
+            " o.discount_bp"
             " FROM orders o JOIN users u ON u.id = o.owner_id"
             " LEFT JOIN warehouses w ON w.id = o.warehouse_id WHERE o.deleted = ?", (False,),
         )  # fmt: skip
         out = {}
         for o in orders:
-            lines = q("SELECT p.sku, l.qty, l.unit_price FROM order_lines l JOIN products p"
+            lines = q("SELECT p.sku, l.qty, l.unit_price, l.discount_bp FROM order_lines l"
+                      " JOIN products p"
                       " ON p.id = l.product_id WHERE l.order_id = ? AND l.deleted = ?"
                       " ORDER BY p.sku, l.qty", (o.pop("id"), False))  # fmt: skip
             out[o["number"]] = {**o, "lines": [tuple(ln.values()) for ln in lines]}
@@ -95,7 +97,8 @@ def table_of(data: bytes) -> list[list[str]]:
 
 
 HEADER = ["number", "customer", "sku", "qty", "unit_price", "priority", "due_date", "warehouse",
-          "notes", "delivery_address", "channel", "status", "sales_rep"]  # fmt: skip
+          "notes", "delivery_address", "channel", "status", "sales_rep", "discount",
+          "order_discount"]  # fmt: skip
 
 
 def _made_on_phones(shop: Shop) -> None:
@@ -105,7 +108,7 @@ def _made_on_phones(shop: Shop) -> None:
                mutation(1, "order.create", id=uuid7(), number="RT-1", customer_id="c-acme",
                         lines=[{"id": uuid7(), "product_id": "p-1", "qty": 3, "unit_price": 450},
                                {"id": uuid7(), "product_id": "p-2", "qty": 1,
-                                "unit_price": 900}],
+                                "unit_price": 900, "discount_bp": 1250}], discount_bp=500,
                         priority="high", due_date=_day(7), notes="Ring twice,\n\"back door\"",
                         delivery_address="上海市 1 号", warehouse_id="wh-1"),
                mutation(2, "order.create", id=uuid7(), number="RT-2", customer_id="c-shan",
@@ -130,7 +133,9 @@ def test_the_orders_export_imports_into_another_database_as_the_same_orders(
         rows = table_of(data)
         assert rows[0] == HEADER and len(rows) == 1 + 4
         rt2 = next(r for r in rows if r[0] == "RT-2")
-        assert rt2[HEADER.index("unit_price")] == "135.00" and rt2[-1] == "rep-a"
+        assert rt2[HEADER.index("unit_price")] == "135.00" and rt2[HEADER.index("sales_rep")] == "rep-a"
+        cups = next(r for r in rows if r[0] == "RT-1" and r[2] == "T2")  # discounts in percent
+        assert (cups[HEADER.index("discount")], cups[HEADER.index("order_discount")]) == ("12.5", "5")
     else:  # money cells are numbers shown with two decimals
         sheet = openpyxl.load_workbook(io.BytesIO(data)).active
         prices = [row[HEADER.index("unit_price")] for row in sheet.iter_rows(min_row=2)]
@@ -166,7 +171,7 @@ def test_update_mode_changes_orders_to_what_the_file_says(live_server: LiveServe
             row[col["status"]] = "submitted"
             row[col["due_date"]] = "2031/1/2"
         edited.append(row)
-    edited.append(["RT-3", "", "T2", "2", "", "", "", "", "", "", "", "", ""])  # a new line
+    edited.append(["RT-3", "", "T2", "2", "", "", "", "", "", "", "", "", "", "10%", ""])  # a new line
     with live_server.client(shop.admin) as c:
         dry = c.post("/api/admin/import/orders", content=csv_of(edited),
                      params={"mode": "update", "dry_run": "true"}).json()  # fmt: skip
@@ -177,10 +182,11 @@ def test_update_mode_changes_orders_to_what_the_file_says(live_server: LiveServe
     assert (report["action"], report["updated"], report["created"]) == ("update", 3, 0)
     assert {x["outcome"] for x in report["rows"]} == {"updated"}
     after = shop.orders()
-    assert after["RT-1"]["lines"] == [("T1", 5, 450)]
-    assert after["RT-1"]["notes"] == "Leave at the gate" and after["RT-1"]["total"] == 2250
+    assert after["RT-1"]["lines"] == [("T1", 5, 450, 0)]
+    # 5 × 4.50 less the order's 5 % (kept: the file says it as it was), to the fen.
+    assert after["RT-1"]["notes"] == "Leave at the gate" and after["RT-1"]["total"] == 2138
     assert (after["RT-2"]["status"], after["RT-2"]["due_date"]) == ("submitted", "2031-01-02")
-    assert after["RT-3"]["lines"] == [("T1", 1, 1), ("T2", 2, 900)]
+    assert after["RT-3"]["lines"] == [("T1", 1, 1, 0), ("T2", 2, 900, 1000)]
     for number in after:  # what the file did not change stayed
         for field in ("customer_id", "rep", "priority", "delivery_address", "warehouse"):
             assert after[number][field] == before[number][field]
@@ -206,10 +212,10 @@ def test_update_mode_refuses_unknown_orders_and_what_it_cannot_change(
     before = shop.orders()
     body = csv_of([
         HEADER,
-        ["RT-1", "", "T1", "3", "4.50", "", "", "", "new notes", "", "", "", ""],
-        ["NOPE-1", "Acme Tea", "T1", "1", "", "", "", "", "", "", "", "", ""],
-        ["RT-3", "", "T1", "1", "0.01", "", "", "", "", "", "", "", "rep-a"],
-        ["RT-2", "", "T2", "12", "135", "", "", "", "", "", "web", "", ""],
+        ["RT-1", "", "T1", "3", "4.50", "", "", "", "new notes", "", "", "", "", "", ""],
+        ["NOPE-1", "Acme Tea", "T1", "1", "", "", "", "", "", "", "", "", "", "", ""],
+        ["RT-3", "", "T1", "1", "0.01", "", "", "", "", "", "", "", "rep-a", "", ""],
+        ["RT-2", "", "T2", "12", "135", "", "", "", "", "", "web", "", "", "", ""],
     ])  # fmt: skip
     got = assert_error(shop.post(body, mode="update"), 422, "import_invalid")
     assert [(x["row"], e["column"], e["code"]) for x in got["rows"] for e in x["errors"]] == [
@@ -226,9 +232,9 @@ def test_a_sales_rep_column_makes_the_order_the_reps(live_server: LiveServer) ->
     phone = device_session(live_server, "rep-b", "sales", None)
     body = csv_of([
         HEADER,
-        ["IMP-1", "Bolt, Ltd.", "T1", "2", "", "", "", "", "", "", "", "", "rep-b"],
-        ["IMP-2", "Bolt, Ltd.", "T1", "1", "", "", "", "", "", "", "", "", "rep-b"],
-        ["IMP-3", "Acme Tea", "T2", "1", "", "", "", "", "", "", "", "", ""],  # the admin's
+        ["IMP-1", "Bolt, Ltd.", "T1", "2", "", "", "", "", "", "", "", "", "rep-b", "", ""],
+        ["IMP-2", "Bolt, Ltd.", "T1", "1", "", "", "", "", "", "", "", "", "rep-b", "", ""],
+        ["IMP-3", "Acme Tea", "T2", "1", "", "", "", "", "", "", "", "", "", "", ""],  # the admin's
     ])  # fmt: skip
     r = shop.post(body)
     assert r.status_code == 200, r.text
@@ -256,10 +262,10 @@ def test_an_unknown_or_blind_sales_rep_is_a_row_error(live_server: LiveServer) -
     live_server.run_db(disable)
     body = csv_of([
         HEADER,
-        ["X-1", "Acme Tea", "T1", "1", "", "", "", "", "", "", "", "", "nobody"],
-        ["X-2", "Acme Tea", "T1", "1", "", "", "", "", "", "", "", "", "rep-b"],  # rep-a's customer
-        ["X-3", "Acme Tea", "T1", "1", "", "", "", "", "", "", "", "", "gone"],
-        ["X-4", "Acme Tea", "T1", "1", "", "", "", "", "", "", "", "", "rep-a"],
+        ["X-1", "Acme Tea", "T1", "1", "", "", "", "", "", "", "", "", "nobody", "", ""],
+        ["X-2", "Acme Tea", "T1", "1", "", "", "", "", "", "", "", "", "rep-b", "", ""],  # rep-a's customer
+        ["X-3", "Acme Tea", "T1", "1", "", "", "", "", "", "", "", "", "gone", "", ""],
+        ["X-4", "Acme Tea", "T1", "1", "", "", "", "", "", "", "", "", "rep-a", "", ""],
     ])  # fmt: skip
     got = assert_error(shop.post(body), 422, "import_invalid")
     assert [(x["row"], e["column"], e["code"]) for x in got["rows"] for e in x["errors"]] == [
@@ -276,9 +282,9 @@ def test_a_refused_files_rows_come_back_as_an_error_file(
     shop = Shop(live_server)
     rows = [
         HEADER,
-        ["E-1", "Acme Tea", "T1", "2", "", "", "", "", "", "", "", "", ""],
-        ["E-2", "Nobody Inc", "T1", "2", "", "", "", "", "", "", "", "", ""],
-        ["E-3", "Acme Tea", "T9", "x", "", "", "", "", "", "", "", "", ""],
+        ["E-1", "Acme Tea", "T1", "2", "", "", "", "", "", "", "", "", "", "", ""],
+        ["E-2", "Nobody Inc", "T1", "2", "", "", "", "", "", "", "", "", "", "", ""],
+        ["E-3", "Acme Tea", "T9", "x", "", "", "", "", "", "", "", "", "", "", ""],
     ]
     if fmt == "csv":
         body = csv_of(rows)
@@ -315,9 +321,9 @@ def test_update_mode_answers_what_the_rules_refuse_on_the_orders_first_row(
     before = shop.orders()
     body = csv_of([
         HEADER,
-        ["RT-1", "", "T1", "3", "4.50", "", "", "", "new notes", "", "", "", ""],
-        ["RT-1", "", "T2", "1", "9", "", "", "", "", "", "", "", ""],
-        ["RT-3", "", "T1", "1", "0.01", "", "", "", "", "", "", "shipped", ""],  # not from submitted
+        ["RT-1", "", "T1", "3", "4.50", "", "", "", "new notes", "", "", "", "", "", ""],
+        ["RT-1", "", "T2", "1", "9", "", "", "", "", "", "", "", "", "", ""],
+        ["RT-3", "", "T1", "1", "0.01", "", "", "", "", "", "", "shipped", "", "", ""],  # not from submitted
     ])  # fmt: skip
     got = assert_error(shop.post(body, mode="update"), 422, "import_invalid")
     assert [(x["row"], e["column"], e["code"]) for x in got["rows"] for e in x["errors"]] == [
@@ -329,9 +335,26 @@ def test_update_mode_answers_what_the_rules_refuse_on_the_orders_first_row(
 
 def test_only_importers_get_the_error_file(live_server: LiveServer) -> None:
     shop = Shop(live_server)
-    body = csv_of([HEADER, ["E-1", "Nobody", "T1", "1", "", "", "", "", "", "", "", "", ""]])
+    body = csv_of([HEADER, ["E-1", "Nobody", "T1", "1", "", "", "", "", "", "", "", "", "", "", ""]])
     with live_server.client(shop.reps["rep-a"]) as c:
         r = c.post("/api/admin/import/orders/errors", content=body)
     assert_error(r, 403, "forbidden")
     r = shop.post(body, path="things/errors")
     assert r.status_code == 400
+
+
+
+@pytest.fixture(scope="module")
+def shared_shop(shared_server: LiveServer) -> Shop:
+    return Shop(shared_server)
+
+
+@pytest.mark.parametrize(("cell", "code"), [
+    ("abc", "wrong_type"), ("120", "out_of_range"), ("-1", "negative"), ("1.234", "wrong_type"),
+])  # fmt: skip
+def test_a_bad_discount_is_a_cell_error(shared_shop: Shop, cell: str, code: str) -> None:
+    body = csv_of([HEADER, [f"D-{uuid7()[-6:]}", "Acme Tea", "T1", "1", "", "", "", "", "", "",
+                            "", "", "", cell, ""]])  # fmt: skip
+    got = assert_error(shared_shop.post(body), 422, "import_invalid")
+    assert [(e["column"], e["code"]) for x in got["rows"] for e in x["errors"]] == [
+        ("discount", code)]  # fmt: skip

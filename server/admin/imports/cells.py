@@ -63,6 +63,31 @@ def money(value: Any) -> int | None:
     return int(minor)
 
 
+def percent(value: Any) -> int | None:
+    """A discount in percent (12.5, "12.5%") to basis points (1250): 0 … 100, two decimals."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise Bad("wrong_type", "a percentage, like 12.5")
+    if isinstance(value, float):
+        value = repr(value)
+    s = str(value).strip().rstrip("%").strip()
+    try:
+        number = Decimal(s)
+    except InvalidOperation:
+        raise Bad("wrong_type", f"{str(value)!r} is not a percentage, like 12.5") from None
+    if not number.is_finite():
+        raise Bad("wrong_type", f"{str(value)!r} is not a percentage, like 12.5")
+    bp = number * 100
+    if bp != bp.to_integral_value():
+        raise Bad("wrong_type", "at most two decimals")
+    if bp < 0:
+        raise Bad("negative", "must not be negative")
+    if bp > 10_000:
+        raise Bad("out_of_range", "at most 100")
+    return int(bp)
+
+
 def whole_number(value: Any, low: int, high: int) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None

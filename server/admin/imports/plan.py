@@ -93,17 +93,18 @@ async def plan_products(conn: Conn, sheet: Sheet) -> Plan:
 
 ORDER_COLUMNS = ("number", "customer", "sku", "qty", "unit_price", "priority", "due_date",
                  "warehouse", "notes", "delivery_address", "channel", "status",
-                 "sales_rep")  # fmt: skip
+                 "sales_rep", "discount", "order_discount")  # fmt: skip
 ORDER_REQUIRED = ("number", "customer", "sku", "qty")
 # Fields of the order (not of the line): every row of one number must agree on them.
 _HEADER = ("customer", "priority", "due_date", "warehouse", "notes", "delivery_address",
-           "channel", "status", "sales_rep")  # fmt: skip
+           "channel", "status", "sales_rep", "order_discount")  # fmt: skip
 # The statuses order.create takes; an update may move an order to any (order.transition decides).
 _CREATE_STATUSES = ("submitted", "draft")
 # The order's fields an update compares with the file, by the column that holds each.
 _UPDATABLE = {"customer": "customer_id", "priority": "priority", "due_date": "due_date",
               "warehouse": "warehouse_id", "notes": "notes",
-              "delivery_address": "delivery_address"}  # fmt: skip
+              "delivery_address": "delivery_address",
+              "order_discount": "discount_bp"}  # fmt: skip
 
 
 async def _reps(conn: Conn, wanted: set[str]) -> dict[str, Row]:
@@ -140,6 +141,8 @@ async def plan_orders(conn: Conn, sheet: Sheet, mode: str = "create") -> Plan:
             "channel": line.get("channel", cells.text, 40),
             "status": line.get("status", cells.choice, statuses),
             "sales_rep": line.get("sales_rep", cells.text, 200),
+            "discount": line.get("discount", cells.percent),
+            "order_discount": line.get("order_discount", cells.percent),
         }))  # fmt: skip
 
     def wanted(key: str) -> set[str]:
@@ -230,7 +233,8 @@ async def plan_orders(conn: Conn, sheet: Sheet, mode: str = "create") -> Plan:
         header = {"customer": customer_id, "priority": p["priority"], "due_date": p["due_date"],
                   "warehouse": warehouse_id, "notes": p["notes"],
                   "delivery_address": p["delivery_address"], "channel": p["channel"],
-                  "status": p["status"], "sales_rep": rep["id"] if rep else None}  # fmt: skip
+                  "status": p["status"], "sales_rep": rep["id"] if rep else None,
+                  "order_discount": p["order_discount"]}  # fmt: skip
         order = orders.get(number)
         if order is None:
             order = orders[number] = {"row": line.number, "first": line, "header": {},
@@ -253,8 +257,14 @@ async def plan_orders(conn: Conn, sheet: Sheet, mode: str = "create") -> Plan:
             line.fail("number", "too_many_lines", f"an order has at most {MAX_LINES} lines")
         if product is not None and p["qty"] is not None:
             price = p["unit_price"] if p["unit_price"] is not None else product["unit_price"]
-            order["lines"].append({"id": uuid7(), "product_id": product["id"], "qty": p["qty"],
-                                   "unit_price": int(price)})  # fmt: skip
+            ln = {"id": uuid7(), "product_id": product["id"], "qty": p["qty"],
+                  "unit_price": int(price)}  # fmt: skip
+            if p["discount"] is not None:
+                ln["discount_bp"] = p["discount"]
+            if mode == "update":  # what the row leaves blank, an existing line keeps
+                ln["given"] = [f for f, c in (("unit_price", "unit_price"),
+                                              ("discount_bp", "discount")) if p[c] is not None]  # fmt: skip
+            order["lines"].append(ln)
     if mode == "update":
         for number, order in orders.items():
             if (existing := order["existing"]) is not None:
@@ -270,6 +280,7 @@ async def plan_orders(conn: Conn, sheet: Sheet, mode: str = "create") -> Plan:
             "priority": h.get("priority", "normal"), "due_date": h.get("due_date"),
             "notes": h.get("notes"), "delivery_address": h.get("delivery_address"),
             "warehouse_id": h.get("warehouse"), "channel": h.get("channel", "import"),
+            "discount_bp": h.get("order_discount", 0),
         })  # fmt: skip
         if (rep_id := h.get("sales_rep")) is not None:
             plan.reps[plan.orders[-1]["id"]] = _actor(reps[rep_id])

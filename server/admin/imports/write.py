@@ -100,7 +100,6 @@ async def write_orders(
     return len(plan.orders), held
 
 
-_LINE = ("qty", "unit_price")  # what a line of the file says besides its product
 
 
 async def update_orders(
@@ -127,13 +126,17 @@ async def update_orders(
         current = [r for r in await tx.find("order_lines", "order_id", order_id)
                    if not r["deleted"]]  # fmt: skip
         current.sort(key=lambda r: r["id"])
-        for want in u["lines"]:
+        for planned in u["lines"]:
+            want = {k: v for k, v in planned.items() if k != "given"}
             line = next((r for r in current if r["product_id"] == want["product_id"]), None)
             if line is not None:
                 current.remove(line)
-                if all(line[f] == want[f] for f in _LINE):
+                # A price or discount the row leaves blank stays as the line has it.
+                said = ("qty", *planned["given"])
+                if all(line[f] == want[f] for f in said):
                     continue
-                want = {**want, "id": line["id"], "discount_bp": line["discount_bp"]}
+                keep = {f: line[f] for f in ("unit_price", "discount_bp") if f not in said}
+                want = {**want, **keep, "id": line["id"]}
             args = {"order_id": order_id, "base_version": await version(order_id), "line": want}
             wrote |= await log.apply(number, "order.line.upsert", args) == "applied"
         for line in current:  # on the order, not in the file

@@ -7,6 +7,7 @@ one row with an empty SKU."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from server.admin.imports.plan import ORDER_COLUMNS
@@ -26,10 +27,11 @@ async def rows(db: Database, f: Filters) -> list[list[Any]]:
 
     async def work(conn: Conn) -> list[list[Any]]:
         more = {r["id"]: r for r in await rows_where_in(
-            conn, "orders", "id", ids, "id, notes, delivery_address")}  # fmt: skip
+            conn, "orders", "id", ids, "id, notes, delivery_address, discount_bp")}  # fmt: skip
         lines: dict[str, list[dict[str, Any]]] = {}
         for ln in await rows_where_in(
-            conn, "order_lines", "order_id", ids, "id, order_id, product_id, qty, unit_price"
+            conn, "order_lines", "order_id", ids,
+            "id, order_id, product_id, qty, unit_price, discount_bp",
         ):
             lines.setdefault(ln["order_id"], []).append(ln)
         skus = {r["id"]: r["sku"] for r in await rows_where_in(
@@ -49,17 +51,24 @@ async def rows(db: Database, f: Filters) -> list[list[Any]]:
                 "notes": more.get(o["id"], {}).get("notes"),
                 "delivery_address": more.get(o["id"], {}).get("delivery_address"),
                 "channel": o["channel"], "status": o["status"], "sales_rep": o["owner_name"],
+                "order_discount": _percent(more.get(o["id"], {}).get("discount_bp")),
             }  # fmt: skip
             order_lines = sorted(lines.get(o["id"], []), key=lambda ln: ln["id"])
             for ln in order_lines or [None]:
-                cells = {**head, "sku": None, "qty": None, "unit_price": None}
+                cells = {**head, "sku": None, "qty": None, "unit_price": None, "discount": None}
                 if ln is not None:
                     cells |= {"sku": skus.get(ln["product_id"]), "qty": ln["qty"],
-                              "unit_price": ln["unit_price"]}  # fmt: skip
+                              "unit_price": ln["unit_price"],
+                              "discount": _percent(ln["discount_bp"])}  # fmt: skip
                 out.append([cells[c] for c in COLUMNS])
         return out
 
     return await db.run_read(work)
+
+
+def _percent(bp: int | None) -> Decimal | None:
+    """Basis points as the import's percent (1250 → 12.5); none for no discount."""
+    return Decimal(bp) / 100 if bp else None
 
 
 async def _shared_names(conn: Conn, names: Sequence[str] | set[str]) -> set[str]:

@@ -21,11 +21,11 @@ import { may } from './common.js';
 export const KINDS = {
   orders: {
     columns: ['number', 'customer', 'sku', 'qty', 'unit_price', 'priority', 'due_date', 'warehouse',
-      'notes', 'delivery_address', 'channel', 'status', 'sales_rep'],
+      'notes', 'delivery_address', 'channel', 'status', 'sales_rep', 'discount', 'order_discount'],
     required: ['number', 'customer', 'sku', 'qty'],
     example: [
-      ['SO-0001', 'Acme Tea', 'T1', '2', '', 'normal', '2026-12-31', 'WH1', '', '', '', 'submitted', ''],
-      ['SO-0001', '', 'T2', '1', '8.50', '', '', '', '', '', '', '', ''],
+      ['SO-0001', 'Acme Tea', 'T1', '2', '', 'normal', '2026-12-31', 'WH1', '', '', '', 'submitted', '', '', ''],
+      ['SO-0001', '', 'T2', '1', '8.50', '', '', '', '', '', '', '', '', '10', ''],
     ],
   },
   products: {
