@@ -451,3 +451,23 @@ def test_an_admin_table_at_a_narrow_window_has_no_axe_violations(
         _check(desktop, ids, f"admin {name} at {NARROW['width']} px", ADMIN_PAGES[name])
     finally:
         desktop.set_viewport_size(DESKTOP)
+
+
+@pytest.mark.parametrize(
+    ("lang", "skip"), [("zh-Hans", "跳到主要内容"), ("zh-Hant", "跳到主要內容")]
+)
+def test_the_chinese_pages_say_their_language(phone: Page, lang: str, skip: str) -> None:
+    """A screen reader reads Chinese as Chinese: <html lang> follows the choice in Settings; the
+    skip link speaks it too."""
+    visit(phone, "/settings")
+    try:
+        by(phone, "lang-select").select_option(lang)
+        expect(phone.locator("html")).to_have_attribute("lang", lang)
+        expect(by(phone, "skip-link")).to_have_text(skip)
+        visit(phone, "/orders")
+        expect(by(phone, "order-item").first).to_be_visible()
+        assert_no_violations(phone, f"phone orders in {lang}")
+    finally:
+        visit(phone, "/settings")
+        by(phone, "lang-select").select_option("en")
+        expect(phone.locator("html")).to_have_attribute("lang", "en")
