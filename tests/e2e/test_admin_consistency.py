@@ -50,7 +50,8 @@ def test_no_two_navigation_entries_share_a_name(admin: Page) -> None:
     _open(admin, "/", "signed-in")
     labels = admin.locator("#app .side-nav .side-label").all_text_contents()
     assert len(labels) == len(set(labels)), labels
-    assert {"My orders", "All orders", "My conflicts", "All conflicts"} <= set(labels), labels
+    assert {"My orders", "All orders", "My customers", "All customers", "My conflicts",
+            "All conflicts"} <= set(labels), labels
 
 
 def _contrast(page: Page, testid: str) -> float:

@@ -447,7 +447,7 @@ export default {
   'nav.admin-users': 'Users',
   'nav.admin-devices': 'Devices',
   'nav.admin-orders': 'All orders',
-  'nav.admin-customers': 'Customers',
+  'nav.admin-customers': 'All customers',
   'nav.admin-review': 'Review queue',
   'nav.admin-conflicts': 'All conflicts',
   'nav.admin-inventory': 'Inventory',

@@ -446,7 +446,7 @@ export default {
   'nav.admin-users': '用户',
   'nav.admin-devices': '设备',
   'nav.admin-orders': '全部订单',
-  'nav.admin-customers': '客户',
+  'nav.admin-customers': '全部客户',
   'nav.admin-review': '审核队列',
   'nav.admin-conflicts': '全部冲突',
   'nav.admin-inventory': '库存',

@@ -446,7 +446,7 @@ export default {
   'nav.admin-users': '使用者',
   'nav.admin-devices': '裝置',
   'nav.admin-orders': '全部訂單',
-  'nav.admin-customers': '客戶',
+  'nav.admin-customers': '全部客戶',
   'nav.admin-review': '審核佇列',
   'nav.admin-conflicts': '全部衝突',
   'nav.admin-inventory': '庫存',
