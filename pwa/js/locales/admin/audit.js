@@ -4,6 +4,13 @@
 
 export default {
   en: {
+    'admin.audit.fam.customers': 'Customers',
+    'admin.audit.act.customers.create': 'Customer created in the console',
+    'admin.audit.act.customers.edit': 'Customer edited in the console',
+    'admin.audit.act.customers.note': 'Note on a customer',
+    'admin.audit.act.orders.create': 'Order created in the console',
+    'admin.audit.act.orders.edit': 'Order edited in the console',
+    'admin.audit.act.orders.note': 'Note on an order',
     'admin.timeline.scan.view': 'Scanned to look',
     'admin.timeline.scan.pick': 'Scanned when picking',
     'admin.timeline.scan.pack': 'Scanned when packing',
@@ -101,6 +108,13 @@ export default {
     'admin.audit.next': 'Older',
   },
   'zh-Hans': {
+    'admin.audit.fam.customers': '客户',
+    'admin.audit.act.customers.create': '在控制台新建客户',
+    'admin.audit.act.customers.edit': '在控制台修改客户',
+    'admin.audit.act.customers.note': '客户备注',
+    'admin.audit.act.orders.create': '在控制台新建订单',
+    'admin.audit.act.orders.edit': '在控制台修改订单',
+    'admin.audit.act.orders.note': '订单备注',
     'admin.timeline.scan.view': '扫码查看',
     'admin.timeline.scan.pick': '拣货扫码',
     'admin.timeline.scan.pack': '打包扫码',
@@ -198,6 +212,13 @@ export default {
     'admin.audit.next': '较早',
   },
   'zh-Hant': {
+    'admin.audit.fam.customers': '客戶',
+    'admin.audit.act.customers.create': '在主控台新建客戶',
+    'admin.audit.act.customers.edit': '在主控台修改客戶',
+    'admin.audit.act.customers.note': '客戶備註',
+    'admin.audit.act.orders.create': '在主控台新建訂單',
+    'admin.audit.act.orders.edit': '在主控台修改訂單',
+    'admin.audit.act.orders.note': '訂單備註',
     'admin.timeline.scan.view': '掃碼查看',
     'admin.timeline.scan.pick': '揀貨掃碼',
     'admin.timeline.scan.pack': '打包掃碼',
