@@ -130,13 +130,15 @@ class Snapshot:
         return {e.url: e.hash for e in [*self.manifest.files, *self.manifest.lazy]}
 
 
-def module_graph(shell: bytes, read: dict[str, Path], entry: str = ENTRY) -> list[str]:
-    """The URLs of the modules ``entry`` reaches by static imports (``import()`` excluded),
+def module_graph(
+    shell: bytes, read: dict[str, Path], entries: Iterable[str] = (ENTRY,)
+) -> list[str]:
+    """The URLs of the modules ``entries`` reach by static imports (``import()`` excluded),
     bare specifiers resolved by the shell's import map; only files in ``read`` are followed."""
     found = _IMPORT_MAP.search(shell)
     imports: dict[str, str] = json.loads(found.group(1))["imports"] if found else {}
     seen: list[str] = []
-    todo = [entry]
+    todo = list(entries)
     while todo:
         url = todo.pop()
         if url in seen or url not in read:
@@ -267,9 +269,11 @@ class Precache:
         generated = dict(self.generated)
         phone: set[str] = set()
         if index := paths.pop("/", None):
-            modules = module_graph(index.read_bytes(), paths)
-            phone = set(modules)
-            generated["/"] = with_preloads(index.read_bytes(), modules)
+            shell = index.read_bytes()
+            generated["/"] = with_preloads(shell, module_graph(shell, paths))
+            # What the app's own modules import (console files among them stay precached).
+            own = [u for u in paths if u.startswith("/js/") and not u.startswith(CONSOLE_PREFIXES)]
+            phone = set(module_graph(shell, paths, own))
         for url, path in paths.items():
             st = path.stat()
             key = (path, st.st_mtime_ns, st.st_size)

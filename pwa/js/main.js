@@ -39,4 +39,7 @@ import('./update.js')
     registerServiceWorker({ onUpdateReady: (apply) => shell.update.set(apply) }))
   .catch((e) => console.warn('no service worker', e));
 
-render(html`<${Root} shell=${shell} />`, document.getElementById('app'));
+// The static screen of index.html (painted before the modules arrived) gives way to the app.
+const root = document.getElementById('app');
+root.replaceChildren();
+render(html`<${Root} shell=${shell} />`, root);

@@ -25,13 +25,12 @@ def test_the_shell_preloads_the_phones_modules_and_not_the_console(
         shell = http.get("/").text
         manifest = http.get("/precache.json").json()
     preloads = PRELOAD.findall(shell)
-    assert "/js/main.js" in preloads and "/js/ui/app.js" in preloads
+    # What the sign-in screen shows (a first visit): main.js's static graph.
+    assert {"/js/main.js", "/js/ui/root.js", "/js/ui/signin.js", "/js/auth.js"} <= set(preloads)
     assert "/vendor/preact/dist/preact.module.js" in preloads  # bare specifiers resolved
-    assert "/js/update.js" not in preloads  # import()ed by main.js: not in the static graph
-    console = [u for u in preloads if u.startswith(("/js/ui/admin/", "/vendor/uplot/"))]
-    # common.js (the console's tab table and the role check) is the one file of ui/admin/ the
-    # phone's navigation and settings import.
-    assert console == ["/js/ui/admin/common.js"]
+    # import()ed: the worker's registration, the signed-in app once there is a user.
+    assert not {"/js/update.js", "/js/ui/app.js", "/js/store.js"} & set(preloads)
+    assert not [u for u in preloads if u.startswith(("/js/ui/admin/", "/vendor/uplot/"))]
     assert "uPlot.min.css" not in shell
     # After the import map (a module fetched before it would make Chromium ignore the map).
     assert (
@@ -42,6 +41,7 @@ def test_the_shell_preloads_the_phones_modules_and_not_the_console(
     precached = {f["url"] for f in manifest["files"]}
     lazy = {f["url"] for f in manifest["lazy"]}
     assert set(preloads) <= precached
+    assert {"/js/ui/app.js", "/js/store.js", "/js/ui/admin/common.js"} <= precached  # offline
     assert {"/js/ui/admin/reports.js", "/vendor/uplot/dist/uPlot.esm.js"} <= lazy
     assert "/vendor/swagger-ui-dist/swagger-ui-bundle.js" in lazy
     assert not precached & lazy

@@ -1,5 +1,5 @@
 // The signed-in app: the screen the address names and the bottom navigation below it
-// (docs/pwa.md, "Screens"); the update banner, which <Root/> shows above any screen.
+// (docs/pwa.md, "Screens"). <Root/> import()s this module once somebody is signed in.
 
 import { html } from 'htm/preact';
 
@@ -11,7 +11,6 @@ import { CustomerDetail, CustomerEdit } from './customer.js';
 import { CustomerList } from './customers.js';
 import { Home } from './home.js';
 import { useOpenConflicts, useOutcomes } from './hooks.js';
-import { useObservable } from './live.js';
 import { SyncBar } from './sync-bar.js';
 import { OrderDetail } from './order.js';
 import { OrderNew } from './order-new.js';
@@ -135,17 +134,6 @@ function SideNav({ tab, role, path }) {
       ${ADMIN_TABS.filter(([, , , permission]) => may(role, permission)).map(item)}
       ${item(['settings', '/settings', '⚙'])}
     </nav>`;
-}
-
-/** "Update ready" with the button that applies it (update.js hands us apply). */
-export function UpdateBanner({ update }) {
-  const apply = useObservable(update);
-  if (!apply) return null;
-  return html`
-    <div class="banner" role="status" data-testid="update-ready">
-      <span>${t('update.ready')}</span>
-      <button type="button" data-testid="update-apply" onClick=${() => apply()}>${t('update.reload')}</button>
-    </div>`;
 }
 
 /** The first Tab stop of both layouts: past the navigation to the screen (WCAG 2.4.1). */

@@ -5,13 +5,18 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-import { createActions } from '../actions.js';
 import * as auth from '../auth.js';
 import { onLangChange, t } from '../i18n.js';
-import { openStore } from '../store.js';
-import { createSync } from '../sync.js';
-import { App, UpdateBanner } from './app.js';
 import { Enroll, Loading, Login } from './signin.js';
+import { UpdateBanner } from './update-banner.js';
+
+// The signed-in app (store, sync, actions, screens): import()ed once there is a user, so the
+// sign-in screen of a first visit loads only what it shows (docs/pwa.md § First load).
+function loadApp() {
+  return Promise.all([
+    import('../store.js'), import('../sync.js'), import('../actions.js'), import('./app.js'),
+  ]);
+}
 
 const ME_KEY = 'orderly.me';
 
@@ -60,6 +65,7 @@ export function Root({ shell }) {
   }
 
   async function start(me) {
+    const [{ openStore }, { createSync }, { createActions }, { App }] = await loadApp();
     const store = await openStore(me);
     const sync = createSync(store);
     const actions = createActions(store);
@@ -81,10 +87,12 @@ export function Root({ shell }) {
     session.current = value;
     sync.start();
     navigator.storage?.persist?.().catch(() => {});
-    setState({ view: 'app', session: value });
+    setState({ view: 'app', session: value, App });
   }
 
   async function showSession() {
+    // Somebody was signed in here: load the app while the server is asked who (one import each).
+    if (cachedMe()) loadApp().catch(() => {});
     let me;
     let offline = false;
     try {
@@ -123,7 +131,7 @@ export function Root({ shell }) {
   } else if (state.view === 'login') {
     view = html`<${Login} ceremony=${auth.login} onDone=${afterCeremony} error=${error} offline=${state.offline} />`;
   } else if (state.view === 'app') {
-    view = html`<${App} session=${state.session} />`;
+    view = html`<${state.App} session=${state.session} />`;
   } else {
     view = html`<${Loading} />`;
   }
