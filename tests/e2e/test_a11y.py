@@ -76,6 +76,9 @@ def assert_no_violations(page: Page, where: str) -> None:
 
 
 def visit(page: Page, path: str) -> None:
+    """Opens ``path`` afresh: through a screen of nothing first, so a page left open by the
+    test before (a form, a row opened) is mounted anew whatever order the tests run in."""
+    page.evaluate(GO, "/a11y-blank")
     page.evaluate(GO, path)
 
 
@@ -91,6 +94,7 @@ class Ids:
     new_link: str  # an enrollment nobody has used (the signed-out enroll page)
     order: str  # one of rep1's orders: delivered, paid in part, a complaint about it
     customer: str  # that order's customer
+    open_order: str  # one of rep1's orders still submitted (editable)
     conflict: str  # the console's conflict
     case: str  # an after-sales case
     picker_link: str  # a warehouse handheld of wh-main
@@ -184,6 +188,7 @@ def _prepare(server: Server) -> Ids:
             new_link=new_link,
             order=walked["id"],
             customer=walked["customer_id"],
+            open_order=mine[2]["id"],
             conflict=conflict,
             case=case["id"],
             picker_link=picker["enrollment"]["url"],
@@ -294,6 +299,7 @@ PHONE_PAGES = {
     "orders": Visit("/orders", "order-item"),
     "order-new": Visit("/orders/new", "order-new", _order_with_a_line, "line"),
     "order": Visit("/orders/{order}", "timeline-step"),
+    "order-edit": Visit("/orders/{open_order}", "order-edit", _click("order-edit"), "order-form"),
     "conflicts": Visit("/conflicts", "conflict-item"),
     "conflict": Visit("/conflicts", "conflict-item", _click("conflict-item"), "conflict-mine"),
     "refused": Visit("/refused", "refused"),
@@ -336,9 +342,18 @@ HANDHELD_PAGES = {
 }
 
 
+def _invite(page: Page, _: Ids) -> None:
+    """An invitation: the enrollment link and its QR code on screen."""
+    by(page, "invite-name").fill(f"Ivy Invited {uuid.uuid4().hex[:4]}")
+    by(page, "invite-role").select_option("sales")
+    by(page, "invite-submit").click()
+
+
 ADMIN_PAGES = {
     "users": Visit("/admin/users", "user-row"),
+    "users-invite": Visit("/admin/users", "user-row", _invite, "enrollment-panel"),
     "devices": Visit("/admin/devices", "device-row"),
+    "devices-passkeys": Visit("/admin/devices", "device-row", _click("device-user"), "passkey-row"),
     "tokens": Visit("/admin/tokens", "token-row"),
     "mutations": Visit(
         "/admin/mutations", "mutation-row", _click("mutation-toggle"), "mutation-detail"
@@ -351,6 +366,15 @@ ADMIN_PAGES = {
     "inventory-stock": Visit("/admin/inventory?tab=stock", "stock-row"),
     "inventory-products": Visit("/admin/inventory?tab=products", "product-row"),
     "inventory-warehouses": Visit("/admin/inventory?tab=warehouses", "warehouse-row"),
+    "inventory-warehouse-edit": Visit(
+        "/admin/inventory?tab=warehouses",
+        "warehouse-row",
+        _click("warehouse-edit"),
+        "warehouse-form",
+    ),
+    "inventory-product-edit": Visit(
+        "/admin/inventory?tab=products", "product-row", _click("product-edit"), "product-form"
+    ),
     "inventory-moves": Visit("/admin/inventory?tab=moves", "move-row"),
     "inventory-stocktakes": Visit(
         "/admin/inventory?tab=stocktakes",
@@ -360,6 +384,7 @@ ADMIN_PAGES = {
     ),
     "inventory-receive": Visit("/admin/inventory?tab=receive", "admin-inventory"),
     "after-sales": Visit("/admin/after-sales", "case-row"),
+    "after-sales-new": Visit("/admin/after-sales", "case-row", _click("case-new-open"), "case-new"),
     "after-sales-case": Visit("/admin/after-sales?case={case}", "case-detail"),
     "import": Visit("/admin/import", "import-form"),
     "reports": Visit("/admin/reports", "report-chart"),
