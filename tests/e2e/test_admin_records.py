@@ -147,3 +147,55 @@ def test_customers_page_create_edit_and_note(server: Server, admin_page: Page) -
     expect(by(page, "customers-group")).to_have_attribute("data-key", "Hangzhou")
     expect(by(page, "customers-group-count")).to_have_text("(1)")
     assert rows.first.get_attribute("data-id") == cid
+
+
+def test_an_order_created_edited_and_noted_in_the_console(server: Server, admin_page: Page) -> None:
+    api = Api.admin(server)
+    made = api._json("POST", "/api/admin/customers", {"name": "Qian Noodle Bar", "phone": "021-77"})
+    product = api._json("GET", "/api/admin/products?active=true&limit=1")["rows"][0]  # type: ignore[index]
+    page = admin_page
+    by(page, "nav-admin-orders").click()
+    by(page, "order-new").click()
+    expect(page).to_have_url(re.compile(r"/admin/orders/new$"))
+    form = by(page, "order-form")
+    # The catalog's bounds are shown before they are hit.
+    expect(by(page, "order-form-limits")).to_contain_text("1,000,000")
+    by(page, "order-form-customer-search").fill("Qian")
+    by(page, "order-form-customer-find").click()
+    by(page, "order-form-customer").select_option(made["customer"]["id"])  # type: ignore[index]
+    by(page, "order-form-product").select_option(product["id"])
+    by(page, "order-form-qty").fill("3")
+    by(page, "order-form-price").fill("12.50")  # yuan
+    expect(by(page, "order-form-total")).to_contain_text("37.50")
+    by(page, "order-form-notes").fill("Side door")
+    form.get_by_test_id("order-form-save").click()
+
+    detail = by(page, "order-detail")
+    expect(detail).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/admin/orders/[0-9a-f-]+$"))
+    expect(by(page, "order-customer")).to_contain_text("Qian Noodle Bar")
+    expect(by(page, "order-status")).to_contain_text(re.compile("draft", re.I))
+    expect(by(page, "order-line")).to_have_count(1)
+    expect(by(page, "order-line")).to_contain_text("37.50")
+    oid = detail.get_attribute("data-id")
+    # The order is the engine's: what devices pull.
+    assert api.pull_all()["orders"][oid]["total"] == 3750
+
+    # Edit its priority and notes: order.update from the version read.
+    by(page, "order-edit").click()
+    by(page, "order-edit-priority").select_option("high")
+    by(page, "order-edit-notes").fill("Back door now")
+    by(page, "order-edit-save").click()
+    expect(by(page, "order-edit-form")).to_have_count(0)
+    expect(detail).to_contain_text("Back door now")
+    timeline = by(page, "timeline-entry")
+    expect(timeline.and_(page.locator('[data-summary="orders.edit"]'))).to_have_count(1)
+    assert api.pull_all()["orders"][oid]["priority"] == "high"
+
+    # A note, in the timeline; after a reload too.
+    by(page, "order-note-text").fill("Called the customer: Friday is fine")
+    by(page, "order-note-save").click()
+    note = timeline.and_(page.locator('[data-summary="orders.note"]'))
+    expect(note).to_contain_text("Called the customer: Friday is fine")
+    page.reload()
+    expect(note).to_contain_text("Called the customer: Friday is fine")

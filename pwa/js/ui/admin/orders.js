@@ -24,6 +24,8 @@ import { useApp } from '../context.js';
 import { useWarehouses } from '../hooks.js';
 import { Link, navigate } from '../router.js';
 import { may, useAdminList } from './common.js';
+import { NoteForm, noteText } from './customers.js';
+import { OrderEditForm, OrderForm } from './orders-form.js';
 import { GroupBy, Pager, SavedFilters, Table } from './table.js';
 import { adminDetailWords, entryWords } from './timeline-words.js';
 
@@ -146,7 +148,7 @@ function List({ query, role }) {
   const group = groupOf && { of: groupOf, label: (g) => (g.key == null ? t('admin.table.none') : groupLabel(g) ?? g.key) };
   return html`
     <${Screen} title=${t('admin.orders.title')} testid="admin-orders"
-      actions=${html`${may(role, 'orders.edit') && html`<${Link} href="/admin/orders/new" class="button primary" data-testid="order-new">${t('admin.orders.new')}<//> `}
+      actions=${html`${may(role, 'orders.assign') && html`<${Link} href="/admin/orders/new" class="button primary" data-testid="order-new">${t('admin.orders.new')}<//> `}
         <button type="button" data-testid="orders-reload" onClick=${reload}>${t('admin.reload')}</button>`}>
       <${OverdueAlert} filters=${filters} onShow=${() => change({ ...filters, overdue: 'true' })} />
       <${Filters} filters=${filters} onChange=${change} warehouses=${warehouses} users=${users} channels=${channels} />
@@ -259,6 +261,7 @@ function detailText(e, names) {
     }
   }
   if (e.kind !== 'admin' || !e.detail) return e.detail ?? '';
+  if (e.summary.endsWith('.note')) return noteText(e.detail); // a note says itself
   return adminDetailWords(e.detail, names); // fields by their labels, ids by their names
 }
 
@@ -308,6 +311,7 @@ function timelineNames(o, users, warehouses) {
 function Detail({ id, query, role }) {
   const [loaded, error] = useAdminList(`/api/admin/orders/${encodeURIComponent(id)}`);
   const [changed, setChanged] = useState(null);
+  const [editing, setEditing] = useState(false);
   const [users] = useAdminList('/api/admin/users', may(role, 'users.read'));
   const warehouses = useWarehouses();
   const d = changed ?? loaded;
@@ -338,6 +342,9 @@ function Detail({ id, query, role }) {
             <dt>${t('admin.orders.synced')}</dt><dd>${formatDateTime(o.updated_at)}</dd>
           </dl>
         </div>
+        ${may(role, 'orders.assign') && !fieldsLocked(o.status) && html`<p class="actions">
+          <button type="button" data-testid="order-edit" onClick=${() => setEditing(!editing)}>${t('common.edit')}</button></p>`}
+        ${editing && html`<${OrderEditForm} key=${d.version} detail=${d} onSaved=${(got) => { setChanged(got); setEditing(false); }} />`}
         ${may(role, 'orders.assign') && html`<${Assign} key=${o.id} order=${d} users=${users} onDone=${setChanged} />`}
         ${d.customer && may(role, 'reviewrules.edit') && html`<${CreditLimit} key=${d.customer.id} customer=${d.customer} />`}
         <div class="card">
@@ -368,6 +375,7 @@ function Detail({ id, query, role }) {
           <h2>${t('admin.orders.timeline')}</h2>
           ${may(role, 'devices.read') && html`<p><${Link} href=${`/admin/mutations?order_id=${encodeURIComponent(o.id)}`}
             data-testid="order-mutations">${t('admin.mutations.forOrder')}<//></p>`}
+          <${NoteForm} testid="order-note" path=${`/api/admin/orders/${encodeURIComponent(o.id)}/notes`} onSaved=${setChanged} />
           <${Timeline} entries=${d.timeline} truncated=${d.timeline_truncated} orderId=${o.id} role=${role}
             names=${timelineNames(o, users, warehouses)} />
         </div>`}
@@ -380,6 +388,12 @@ export function AdminOrders({ params = {}, query }) {
   if (!may(role, 'orders.read')) {
     return html`<${Screen} title=${t('admin.orders.title')} testid="admin-orders">
       <p class="error" data-testid="admin-forbidden">${t('admin.forbidden')}</p><//>`;
+  }
+  if (params.id === 'new') {
+    return html`<${Screen} title=${t('admin.orders.new')} testid="admin-orders"
+      actions=${html`<${Link} href="/admin/orders" data-testid="order-back">${t('admin.orders.back')}<//>`}>
+      <${OrderForm} customerId=${query?.get('customer') ?? ''}
+        onSaved=${(got) => navigate(`/admin/orders/${got.order.id}`, { replace: true })} /><//>`;
   }
   if (params.id) return html`<${Detail} key=${params.id} id=${params.id} query=${query} role=${role} />`;
   return html`<${List} query=${query} role=${role} />`;
