@@ -30,6 +30,16 @@ CONTENT_TYPES: dict[str, str] = {
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def undefused(text: str) -> str:
+    """A cell's text as it was before an export defused it (``_cell``, ``_csv_field``): "'=1+1"
+    is "=1+1" again and "Acme;'=1" is "Acme;=1", so an export imported again round-trips. A
+    leading apostrophe before a formula's first character is the spreadsheets' own "this is
+    text" mark, so a cell typed that way by hand reads the same."""
+    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+        text = text[1:]
+    return _DEFUSED_AFTER_SEMICOLON.sub(";", text) if ";'" in text else text
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -45,6 +55,7 @@ def _cell(value: Any) -> Any:
 # "Acme;=1+1" is one text cell there too, never the formula =1+1 (tests/server/test_tabular.py).
 _QUOTE = re.compile(r'[,;"\r\n]')
 _FORMULA_AFTER_SEMICOLON = re.compile(r";(?=[=+\-@\t\r])")
+_DEFUSED_AFTER_SEMICOLON = re.compile(r";'(?=[=+\-@\t\r])")
 
 
 def _csv_field(value: Any) -> str:

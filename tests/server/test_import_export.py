@@ -114,7 +114,9 @@ def _made_on_phones(shop: Shop) -> None:
                mutation(2, "order.create", id=uuid7(), number="RT-2", customer_id="c-shan",
                         lines=[{"id": uuid7(), "product_id": "p-2", "qty": 12,
                                 "unit_price": 13500}],
-                        status="draft", priority="low"))  # fmt: skip
+                        status="draft", priority="low",
+                        # Text an export defuses ("'-2 …;'=…") and the import reads back as typed.
+                        notes="-2 boxes short;=call first"))  # fmt: skip
     res += push(shop.server, b, f"phone-{uuid7()}",
                 mutation(1, "order.create", id=uuid7(), number="RT-3", customer_id="c-bolt",
                          lines=[{"id": uuid7(), "product_id": "p-1", "qty": 1,

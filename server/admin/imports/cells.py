@@ -14,7 +14,7 @@ from typing import Any
 
 from server.admin.imports.schemas import MAX_PRICE, CellError, MissingColumns
 from server.admin.imports.sheet import Sheet
-from server.admin.tabular import MINOR
+from server.admin.tabular import MINOR, undefused
 
 
 class Bad(Exception):
@@ -30,7 +30,7 @@ def text(value: Any, max_length: int) -> str | None:
         value = int(value)
     if isinstance(value, dt.datetime | dt.date):
         value = value.isoformat()
-    s = str(value).strip()
+    s = undefused(str(value).strip())
     if not s:
         return None
     if len(s) > max_length:
