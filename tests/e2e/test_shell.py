@@ -39,7 +39,7 @@ READ_IDB = """async () => {
   db.close();
   return rows;
 }"""
-SHELL_MARK = '<div id="app"></div>'
+SHELL_MARK = '<div id="app">'
 
 
 @pytest.fixture
