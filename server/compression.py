@@ -39,9 +39,12 @@ PASS_THROUGH = (
 
 
 def passes_through(start: Message) -> bool:
-    """Whether an ``http.response.start`` message announces an answer not to compress."""
-    content_type = (MutableScopeHeaders(start).get("content-type") or "").lower()
-    return content_type.startswith(PASS_THROUGH)
+    """Whether an ``http.response.start`` message announces an answer not to compress: a type
+    compressed already, or an answer encoded already (the app's files, server/precompressed.py)."""
+    headers = MutableScopeHeaders(start)
+    if headers.get("content-encoding"):
+        return True
+    return (headers.get("content-type") or "").lower().startswith(PASS_THROUGH)
 
 
 class Compression(CompressionMiddleware):

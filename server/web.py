@@ -28,6 +28,7 @@ from litestar.response import File
 
 from server.errors import NotFound
 from server.precache import Precache, Snapshot, media_type
+from server.precompressed import Precompressed
 from shared.export import vocabulary
 
 log = logging.getLogger("orderly.web")
@@ -56,6 +57,8 @@ APP_ROUTES = [
 ]
 
 NO_CACHE = {"Cache-Control": "no-cache"}
+# Every file answer may be compressed (server/precompressed.py, server/compression.py).
+FILE_HEADERS = {**NO_CACHE, "Vary": "Accept-Encoding"}
 
 
 def pwa_dir() -> Path:
@@ -73,7 +76,9 @@ def _etag(snapshot: Snapshot, url: str) -> ETag | None:
     return ETag(weak=True, value=digest[:32]) if digest else None
 
 
-def _serve(snapshot: Snapshot, url: str, request: Request | None = None) -> Response:
+def _serve(
+    snapshot: Snapshot, url: str, request: Request, forms: Precompressed | None = None
+) -> Response:
     """The file at ``url``: ``no-cache`` with the content's ETag, so a browser that has it asks
     again (``If-None-Match``) and gets a 304 without a body. The URLs carry no version, so an
     ``immutable`` answer could keep a stale module after an update (the service worker serves
@@ -82,21 +87,25 @@ def _serve(snapshot: Snapshot, url: str, request: Request | None = None) -> Resp
     if source is None:
         raise NotFound(f"no file at {url}")
     etag = _etag(snapshot, url)
-    if etag is not None and request is not None:
+    if etag is None:
+        headers = FILE_HEADERS
+    else:
+        headers = {**FILE_HEADERS, "ETag": etag.to_header()}
         asked = request.headers.get("if-none-match", "")
-        if etag.value and any(t.strip().removeprefix("W/") == f'"{etag.value}"'
-                              for t in asked.split(",")):  # fmt: skip
-            return Response(b"", status_code=304, headers={**NO_CACHE, "ETag": etag.to_header()})
+        if any(t.strip().removeprefix("W/") == f'"{etag.value}"' for t in asked.split(",")):
+            return Response(b"", status_code=304, headers=headers)
+        ready = forms and forms.form(
+            snapshot.hashes[url], request.headers.get("accept-encoding", "")
+        )
+        if ready:
+            encoding, body = ready
+            return Response(
+                body, media_type=media_type(url), headers={**headers, "Content-Encoding": encoding}
+            )
     if isinstance(source, bytes):
-        headers = NO_CACHE if etag is None else {**NO_CACHE, "ETag": etag.to_header()}
         return Response(source, media_type=media_type(url), headers=headers)
-    return File(
-        source,
-        media_type=media_type(url),
-        content_disposition_type="inline",
-        headers=NO_CACHE,
-        etag=etag,
-    )
+    return File(source, media_type=media_type(url), content_disposition_type="inline",
+                headers=headers)  # fmt: skip
 
 
 def web_routes(root: Path | None = None) -> list:
@@ -115,19 +124,24 @@ def web_routes(root: Path | None = None) -> list:
     if missing := precache.missing_vendor():
         # The API still works; the pages that import these packages do not.
         log.warning("missing in %s: %s; run `npm ci` in pwa/", node_modules, ", ".join(missing))
-    precache.current()
+    forms = Precompressed()
+    forms.prepare(precache.current())
+    prepared = [precache.cached()]
 
     def lookup(url: str) -> Snapshot:
         snapshot = precache.cached()
         if snapshot.source(url) is None:
             # A file added since the last look (the dev server follows edits).
             snapshot = precache.current()
+        if snapshot is not prepared[0]:  # new content: its compressed forms, in the background
+            prepared[0] = snapshot
+            forms.prepare(snapshot)
         return snapshot
 
     @get(_litestar_paths(APP_ROUTES), name="pwa-shell", include_in_schema=False)
     async def shell(request: Request) -> Response:
         """The app shell, for every path the app routes itself."""
-        return _serve(lookup("/"), "/", request)
+        return _serve(lookup("/"), "/", request, forms)
 
     @get("/sw.js", name="pwa-sw", include_in_schema=False)
     async def service_worker() -> Response:
@@ -148,7 +162,7 @@ def web_routes(root: Path | None = None) -> list:
         include_in_schema=False,
     )
     async def top_file(request: Request) -> Response:
-        return _serve(lookup(request.url.path), request.url.path, request)
+        return _serve(lookup(request.url.path), request.url.path, request, forms)
 
     @get(
         ["/js/{path:path}", "/css/{path:path}", "/icons/{path:path}", "/vendor/{path:path}"],
@@ -158,6 +172,6 @@ def web_routes(root: Path | None = None) -> list:
     async def app_file(request: Request) -> Response:
         # The service worker serves these from its cache; "no-cache" makes the browser ask
         # again (If-None-Match: a 304) when it does not.
-        return _serve(lookup(request.url.path), request.url.path, request)
+        return _serve(lookup(request.url.path), request.url.path, request, forms)
 
     return [shell, service_worker, precache_json, top_file, app_file]

@@ -8,12 +8,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+import time
 
 import brotli
 import httpx
 import pytest
 
+from server.precache import Precache
+from server.precompressed import Precompressed, wanted
+from server.web import APP_ROUTES, PWA_DIR
 from tests.server.conftest import LiveServer
+
+PWA = PWA_DIR
 
 PRELOAD = re.compile(r'<link rel="modulepreload" href="([^"]+)">')
 
@@ -83,3 +89,42 @@ def test_the_app_answers_gzip_brotli_or_identity_as_asked(
             assert "Accept-Encoding" in response.headers["vary"]
             assert len(raw) < len(plain.content) / 2
             assert decode(raw) == plain.content
+
+
+@pytest.mark.parametrize(
+    ("header", "best"),
+    [
+        ("gzip, deflate, br", ["br", "gzip"]),
+        ("gzip", ["gzip"]),
+        ("br;q=0, gzip;q=0.5", ["gzip"]),
+        ("identity", []),
+        ("", []),
+    ],
+)
+def test_the_encodings_a_client_accepts(header: str, best: list[str]) -> None:
+    assert wanted(header) == best
+
+
+def test_the_apps_files_are_compressed_once_at_the_strongest_levels() -> None:
+    """Every compressible file of the snapshot gets a brotli 11 and a gzip 9 form, keyed by its
+    content's hash (a changed file is a new key, never a stale form); images are left alone."""
+    precache = Precache(PWA, APP_ROUTES, generated={"/shared/vocabulary.json": b"{}" * 600})
+    snapshot = precache.current()
+    forms = Precompressed()
+    forms.prepare(snapshot)
+    deadline = time.monotonic() + 120
+    shell = snapshot.hashes["/"]
+    while forms.form(shell, "gzip") is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    main = snapshot.hashes["/js/ui/app.js"]
+    while forms.form(main, "br") is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    plain = (PWA / "js" / "ui" / "app.js").read_bytes()
+    encoding, body = forms.form(main, "gzip, br") or ("", b"")
+    assert encoding == "br" and brotli.decompress(body) == plain
+    assert len(body) <= len(brotli.compress(plain, quality=4))
+    encoding, body = forms.form(main, "gzip") or ("", b"")
+    assert encoding == "gzip" and gzip.decompress(body) == plain
+    assert forms.form(main, "identity") is None
+    assert forms.form(snapshot.hashes["/icons/icon-512.png"], "br") is None
+    assert forms.form("0" * 64, "br") is None  # a content it never saw
