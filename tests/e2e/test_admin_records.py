@@ -1,7 +1,8 @@
 """The console's tables and records (docs/admin.md § Tables, § Customers) in a real browser on a
 real server with the demo data, at a desktop window: an admin sorts the orders by a column both
 ways, picks a page size, pages on and reloads onto the same page, groups by status, saves a
-filter and applies it again."""
+filter and applies it again; creates, edits and notes a customer and an order (the rules decide:
+devices pull what was made); and axe-core finds nothing on the new pages."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Server, device, new_server, serving
+from tests.e2e.conftest import Server, add_authenticator, device, new_server, serving
 from tests.e2e.sales import Api, by, enroll
+from tests.e2e.test_a11y import assert_no_violations
 
 DESKTOP = {"width": 1280, "height": 800}
 ORDERS = 60
@@ -201,3 +203,31 @@ def test_an_order_created_edited_and_noted_in_the_console(server: Server, admin_
     expect(note).to_contain_text("Called the customer: Friday is fine")
     page.reload()
     expect(note).to_contain_text("Called the customer: Friday is fine")
+
+
+def test_the_new_pages_have_no_axe_violations(browser: Browser, server: Server) -> None:
+    """The table (sorted, grouped, with its pager and saved filters), a customer's page with its
+    form open, and the new order form: axe-core's default rules (as tests/e2e/test_a11y.py)."""
+    api = Api.admin(server)
+    made = api._json("POST", "/api/admin/customers", {"name": "Axe Check Ltd", "region": "East"})
+    context = browser.new_context(bypass_csp=True, locale="en-US", viewport=DESKTOP)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        add_authenticator(context, page)
+        enroll(page, server.create_admin("Alma Axe"))
+        page.goto(f"{server.url}/admin/orders?group=status&sort=number&dir=asc&size=25")
+        expect(by(page, "orders-group").first).to_be_visible()
+        assert_no_violations(page, "orders table, grouped")
+        page.goto(f"{server.url}/admin/customers?group=region")
+        expect(by(page, "customers-group").first).to_be_visible()
+        assert_no_violations(page, "customers table, grouped")
+        page.goto(f"{server.url}/admin/customers/{made['customer']['id']}")  # type: ignore[index]
+        by(page, "admin-customer-edit").click()
+        expect(by(page, "admin-customer-form")).to_be_visible()
+        assert_no_violations(page, "a customer, its form open")
+        page.goto(f"{server.url}/admin/orders/new")
+        expect(by(page, "order-form-product")).to_be_visible()
+        assert_no_violations(page, "the new order form")
+    finally:
+        context.close()
