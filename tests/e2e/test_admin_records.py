@@ -71,6 +71,13 @@ def test_sort_page_group_and_saved_filters(server: Server, admin_page: Page) -> 
     expect(rows).to_have_count(25)
     expect(rows.first).to_have_attribute("data-number", numbers[::-1][25])
     expect(by(page, "orders-sort-number")).to_have_attribute("aria-sort", "descending")
+    # A page past the end (an old link): no rows, but the pager to go back.
+    page.goto(f"{server.url}/admin/orders?size=25&page=99")
+    expect(by(page, "orders-page")).to_have_attribute("data-page", "99")
+    expect(rows).to_have_count(0)
+    expect(by(page, "orders-previous")).to_be_enabled()
+    page.go_back()
+    expect(by(page, "orders-page")).to_have_attribute("data-page", "2")
 
     # Group by status: headers with the count of every match of the group.
     by(page, "orders-group-by").select_option("status")

@@ -79,8 +79,8 @@ function List({ query, role }) {
       <${ErrorBox} error=${error} />
       ${page === undefined && !error ? html`<${Loading} />` : !page?.rows.length ? html`<${Empty}>${t('admin.customers.none')}<//>` : html`
         <${Table} testid="customers" state=${state} onState=${onState} rows=${page.rows} groups=${page.groups} group=${group}
-          columns=${columns()} rowProps=${(c) => ({ 'data-testid': 'customer-row', 'data-id': c.id, 'data-name': c.name })} />
-        <${Pager} testid="customers" state=${state} onState=${onState} total=${page.total} />`}
+          columns=${columns()} rowProps=${(c) => ({ 'data-testid': 'customer-row', 'data-id': c.id, 'data-name': c.name })} />`}
+      ${page?.total > 0 && html`<${Pager} testid="customers" state=${state} onState=${onState} total=${page.total} />`}
     <//>`;
 }
 

@@ -169,8 +169,8 @@ function List({ query, role }) {
         <${Table} testid="orders" state=${state} onState=${onState} rows=${page.rows} groups=${page.groups} group=${group}
           columns=${columns((o) => `/admin/orders/${o.id}${qs ? `?${qs}` : ''}`)}
           rowProps=${(o) => ({ 'data-testid': 'order-row', 'data-number': o.number, 'data-id': o.id, 'data-status': o.status,
-            class: o.overdue ? 'overdue' : '' })} />
-        <${Pager} testid="orders" state=${state} onState=${onState} total=${page.total} />`}
+            class: o.overdue ? 'overdue' : '' })} />`}
+      ${page?.total > 0 && html`<${Pager} testid="orders" state=${state} onState=${onState} total=${page.total} />`}
     <//>`;
 }
 
