@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
+from playwright.sync_api import Browser, BrowserContext, Request, expect
 
 from tests.e2e.conftest import DESKTOP, Server, device, new_server, serving
 from tests.e2e.sales import PHONE, SYNC_TIMEOUT, Api, by, enroll, go
@@ -38,7 +38,11 @@ def _recorder(context: BrowserContext) -> list[str]:
 
 def _console(paths: list[str]) -> list[str]:
     return sorted(
-        {p for p in paths if (p.startswith("/js/ui/admin/") and p != SHARED) or "uplot" in p.lower()}
+        {
+            p
+            for p in paths
+            if (p.startswith("/js/ui/admin/") and p != SHARED) or "uplot" in p.lower()
+        }
     )
 
 
