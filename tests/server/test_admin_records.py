@@ -171,3 +171,30 @@ def test_notes_join_the_activity_and_roles_are_guarded(shop: LiveServer) -> None
     rep = shop.token("rep9", "sales")
     for method, path in [("GET", "/api/admin/customers"), ("POST", f"/api/admin/orders/{oid}/notes")]:
         assert _call(shop, method, path, token=rep, json={"text": "x"}).status_code == 403
+
+
+def test_an_orders_lines_added_changed_and_removed_through_the_rule(shop: LiveServer) -> None:
+    admin = shop.token("boss", "admin")
+    cid = _ok(_call(shop, "POST", "/api/admin/customers", json={"name": "Ivy"}, token=admin)
+              )["customer"]["id"]  # fmt: skip
+    d = _ok(_call(shop, "POST", "/api/admin/orders", token=admin, json={
+        "customer_id": cid, "lines": [{"product_id": "p-1", "qty": 1, "unit_price": PRICE}]}))  # fmt: skip
+    oid, first = d["order"]["id"], d["lines"][0]["id"]
+    new = uuid7()
+    d = _ok(_call(shop, "PUT", f"/api/admin/orders/{oid}/lines/{new}", token=admin, json={
+        "base_version": d["version"], "product_id": "p-1", "qty": 4, "unit_price": 100}))  # fmt: skip
+    assert d["order"]["total"] == PRICE + 400 and len(d["lines"]) == 2
+    d = _ok(_call(shop, "PUT", f"/api/admin/orders/{oid}/lines/{new}", token=admin, json={
+        "base_version": d["version"], "product_id": "p-1", "qty": 5, "unit_price": 100}))  # fmt: skip
+    assert d["order"]["total"] == PRICE + 500
+    d = _ok(_call(shop, "DELETE", f"/api/admin/orders/{oid}/lines/{first}", token=admin,
+                  params={"base_version": d["version"]}))  # fmt: skip
+    assert [ln["id"] for ln in d["lines"]] == [new] and d["order"]["total"] == 500
+    lines = {r["id"]: r for r in pulled(shop, admin, "order_lines")}
+    assert lines[new]["qty"] == 5 and first not in lines
+    bad = _call(shop, "PUT", f"/api/admin/orders/{oid}/lines/{uuid7()}", token=admin, json={
+        "base_version": d["version"], "product_id": "p-1", "qty": 0, "unit_price": 1})  # fmt: skip
+    assert bad.status_code == 400
+    timeline = _ok(_call(shop, "GET", f"/api/admin/orders/{oid}"))["timeline"]
+    assert [e["summary"] for e in timeline if e["kind"] == "admin"][-3:] == [
+        "orders.line", "orders.line", "orders.line.remove"]  # fmt: skip

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.admin.customers.schemas import NoteIn
 from server.admin.orders import export, queries, service
-from server.admin.orders.schemas import Assign, Filters, OrderDetail, OrderEdit, OrderIn, Sorting
+from server.admin.orders.schemas import (
+    Assign,
+    Filters,
+    LineEdit,
+    OrderDetail,
+    OrderEdit,
+    OrderIn,
+    Sorting,
+)
 from server.admin.tabular import ExportFormat, export_response
 from server.auth.principal import Principal, needs
 from server.errors import BadRequest
@@ -144,3 +152,35 @@ class OrdersController(Controller):
         app_state: NamedDependency[AppState],
     ) -> OrderDetail:
         return await service.note(app_state.store, app_state.db, me.actor, order_id, data.text)
+
+    @put("/{order_id:str}/lines/{line_id:str}", operation_id="adminSetOrderLine",
+         summary="Add or change a line of an order (order.line.upsert, as the admin)",
+         dependencies={"me": needs("orders.assign")})  # fmt: skip
+    async def set_line(
+        self,
+        order_id: FromPath[str],
+        line_id: FromPath[str],
+        data: JSONBody[LineEdit],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> OrderDetail:
+        return await service.set_line(
+            app_state.store, app_state.db, app_state.policy, me.actor, order_id, line_id, data
+        )
+
+    @delete("/{order_id:str}/lines/{line_id:str}", status_code=200,
+            operation_id="adminRemoveOrderLine",
+            summary="Remove a line of an order (order.line.remove, as the admin)",
+            dependencies={"me": needs("orders.assign")})  # fmt: skip
+    async def remove_line(
+        self,
+        order_id: FromPath[str],
+        line_id: FromPath[str],
+        base_version: FromQuery[int],
+        me: NamedDependency[Principal],
+        app_state: NamedDependency[AppState],
+    ) -> OrderDetail:
+        return await service.remove_line(
+            app_state.store, app_state.db, app_state.policy, me.actor, order_id, line_id,
+            base_version,
+        )

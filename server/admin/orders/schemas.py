@@ -221,3 +221,13 @@ class OrderEdit(msgspec.Struct, forbid_unknown_fields=True):
 
 
 ORDER_EDIT_FIELDS = tuple(f for f in OrderEdit.__struct_fields__ if f != "base_version")
+
+
+class LineEdit(msgspec.Struct, forbid_unknown_fields=True):
+    """A line set (added or changed) from the order's version read: ``order.line.upsert``."""
+
+    base_version: Version
+    product_id: Id
+    qty: Qty
+    unit_price: Money
+    discount_bp: Discount = 0

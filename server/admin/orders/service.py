@@ -10,6 +10,7 @@ from server.admin.orders import queries
 from server.admin.orders.schemas import (
     ORDER_EDIT_FIELDS,
     Assign,
+    LineEdit,
     OrderDetail,
     OrderEdit,
     OrderIn,
@@ -120,4 +121,31 @@ async def note(store: SqlSyncStore, db: Database, actor: Actor, order_id: str, t
         if order is None or order["deleted"]:
             raise NotFound(f"no order {order_id}")
         tx.audit("orders.note", order_id, {"text": text}, actor.user_id)
+    return await queries.detail(db, order_id)
+
+
+async def set_line(
+    store: SqlSyncStore, db: Database, policy: Policy, actor: Actor, order_id: str, line_id: str,
+    data: LineEdit,
+) -> OrderDetail:  # fmt: skip
+    """A line added or changed (``order.line.upsert``): the rule says whether the order's lines
+    may still change, and merges or keeps a conflict."""
+    line = {"id": line_id, "product_id": data.product_id, "qty": data.qty,
+            "unit_price": data.unit_price, "discount_bp": data.discount_bp}  # fmt: skip
+    args = {"order_id": order_id, "base_version": data.base_version, "line": line}
+    async with store.write() as tx:
+        await apply_as(tx, actor, "order.line.upsert", args, policy)
+        tx.audit("orders.line", order_id, {"line": line}, actor.user_id)
+    return await queries.detail(db, order_id)
+
+
+async def remove_line(
+    store: SqlSyncStore, db: Database, policy: Policy, actor: Actor, order_id: str, line_id: str,
+    base_version: int,
+) -> OrderDetail:  # fmt: skip
+    """A line removed (``order.line.remove``), by the same rule."""
+    args = {"order_id": order_id, "base_version": base_version, "line_id": line_id}
+    async with store.write() as tx:
+        await apply_as(tx, actor, "order.line.remove", args, policy)
+        tx.audit("orders.line.remove", order_id, {"line_id": line_id}, actor.user_id)
     return await queries.detail(db, order_id)
