@@ -203,6 +203,15 @@ def test_an_order_created_edited_and_noted_in_the_console(server: Server, admin_
     expect(timeline.and_(page.locator('[data-summary="orders.edit"]'))).to_have_count(1)
     assert api.pull_all()["orders"][oid]["priority"] == "high"
 
+    # Its line's quantity changed: order.line.upsert, the total follows.
+    by(page, "order-edit").click()
+    by(page, "lines-editor-qty").fill("4")
+    by(page, "lines-editor-save").click()
+    expect(by(page, "order-line")).to_contain_text("50.00")
+    assert api.pull_all()["orders"][oid]["total"] == 5000
+    by(page, "order-edit").click()
+    expect(by(page, "order-edit-form")).to_have_count(0)
+
     # A note, in the timeline; after a reload too.
     by(page, "order-note-text").fill("Called the customer: Friday is fine")
     by(page, "order-note-save").click()

@@ -3,6 +3,7 @@
 
 export default {
   en: {
+    'admin.orders.editLines': 'Lines',
     'admin.orders.findCustomer': 'Find a customer',
     'admin.orders.pickCustomer': 'Pick a customer',
     'admin.orders.pickProduct': 'Pick a product',
@@ -100,6 +101,7 @@ export default {
     'admin.orders.byReview': 'Review rules',
   },
   'zh-Hans': {
+    'admin.orders.editLines': '明细',
     'admin.orders.findCustomer': '查找客户',
     'admin.orders.pickCustomer': '选择客户',
     'admin.orders.pickProduct': '选择商品',
@@ -197,6 +199,7 @@ export default {
     'admin.orders.byReview': '审核规则',
   },
   'zh-Hant': {
+    'admin.orders.editLines': '明細',
     'admin.orders.findCustomer': '尋找客戶',
     'admin.orders.pickCustomer': '選擇客戶',
     'admin.orders.pickProduct': '選擇商品',

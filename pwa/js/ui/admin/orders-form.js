@@ -8,6 +8,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { api } from '../../api.js';
+import { uuid7 } from '../../core/ids.js';
 import { Invalid, problems } from '../../core/validate.js';
 import { priorities } from '../../core/vocab.js';
 import { formatMoney, inputToMinor, minorToInput } from '../../format.js';
@@ -139,4 +140,60 @@ export function OrderEditForm({ detail, onSaved }) {
       <${ErrorBox} error=${error} />
       <button type="submit" class="primary" data-testid="order-edit-save" disabled=${busy}>${t('common.save')}</button>
     </form>`;
+}
+
+/** An order's lines edited one at a time, each the mutation a phone sends (order.line.upsert,
+ * order.line.remove) from the version read; shown while the order's lines may change. */
+export function LinesEditor({ detail, onSaved }) {
+  const [products] = useAdminList('/api/admin/products?active=true&limit=500');
+  const byId = Object.fromEntries((products?.rows ?? []).map((p) => [p.id, p]));
+  const [edits, setEdits] = useState({}); // line id -> {qty, price} as typed
+  const [added, setAdded] = useState({ product_id: '', qty: '1', price: '' });
+  const [run, busy, error, setError] = useAction();
+  const o = detail.order;
+  const path = (id) => `/api/admin/orders/${encodeURIComponent(o.id)}/lines/${encodeURIComponent(id)}`;
+  const send = (id, productId, qty, price, discount = 0) => {
+    const line = { id, product_id: productId, qty: Number(qty), unit_price: inputToMinor(price), discount_bp: discount };
+    if (line.unit_price === null) return setError(new Error(t('admin.orders.lineIncomplete')));
+    const found = problems('order.line.upsert', { order_id: o.id, base_version: detail.version, line });
+    if (found.length) return setError(new Invalid('order.line.upsert', found));
+    return run(async () => {
+      onSaved(await api('PUT', path(id), { base_version: detail.version, product_id: productId, qty: line.qty,
+        unit_price: line.unit_price, discount_bp: discount }));
+      setEdits({});
+      setAdded({ product_id: '', qty: '1', price: '' });
+    });
+  };
+  const remove = (id) => run(async () => onSaved(await api('DELETE', `${path(id)}?base_version=${detail.version}`)));
+  return html`
+    <div class="card" data-testid="lines-editor">
+      <h2>${t('admin.orders.editLines')}</h2>
+      ${detail.lines.map((ln) => {
+        const typed = edits[ln.id] ?? { qty: String(ln.qty), price: minorToInput(ln.unit_price) };
+        const set = (change) => setEdits({ ...edits, [ln.id]: { ...typed, ...change } });
+        return html`<div class="actions" key=${ln.id} data-testid="lines-editor-line" data-id=${ln.id}>
+          <span>${ln.sku ?? ln.product_id} · ${ln.name ?? ''}</span>
+          <${Field} label=${t('admin.orders.qty')} type="number" value=${typed.qty} onInput=${(v) => set({ qty: v })}
+            testid="lines-editor-qty" min="1" max="1000000" step="1" />
+          <${Field} label=${t('admin.orders.priceYuan')} value=${typed.price} onInput=${(v) => set({ price: v })}
+            testid="lines-editor-price" inputmode="decimal" />
+          <button type="button" data-testid="lines-editor-save" disabled=${busy}
+            onClick=${() => send(ln.id, ln.product_id, typed.qty, typed.price, ln.discount_bp)}>${t('common.save')}</button>
+          <button type="button" data-testid="lines-editor-remove" disabled=${busy || detail.lines.length < 2}
+            onClick=${() => remove(ln.id)}>${t('line.remove')}</button>
+        </div>`;
+      })}
+      <div class="actions" data-testid="lines-editor-new">
+        <${Select} label=${t('admin.orders.product')} value=${added.product_id} testid="lines-editor-product"
+          onChange=${(v) => setAdded({ ...added, product_id: v, price: byId[v] ? minorToInput(byId[v].unit_price) : '' })}
+          options=${[['', t('admin.orders.pickProduct')], ...(products?.rows ?? []).map((p) => [p.id, `${p.sku} · ${p.name}`])]} />
+        <${Field} label=${t('admin.orders.qty')} type="number" value=${added.qty} onInput=${(v) => setAdded({ ...added, qty: v })}
+          testid="lines-editor-new-qty" min="1" max="1000000" step="1" />
+        <${Field} label=${t('admin.orders.priceYuan')} value=${added.price} onInput=${(v) => setAdded({ ...added, price: v })}
+          testid="lines-editor-new-price" inputmode="decimal" />
+        <button type="button" data-testid="lines-editor-add" disabled=${busy || !added.product_id}
+          onClick=${() => send(uuid7(), added.product_id, added.qty, added.price)}>${t('admin.orders.addLine')}</button>
+      </div>
+      <${ErrorBox} error=${error} />
+    </div>`;
 }

@@ -13,7 +13,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 
 import { api } from '../../api.js';
-import { fieldsLocked, priorities, statuses } from '../../core/vocab.js';
+import { fieldsLocked, linesLocked, priorities, statuses } from '../../core/vocab.js';
 import { apiQuery, tableQuery, tableState, withChange } from '../../core/table-state.js';
 import { bpToPercent } from '../../core/totals.js';
 import { formatDate, formatDateTime, formatMoney, inputToMinor, minorToInput } from '../../format.js';
@@ -25,7 +25,7 @@ import { useWarehouses } from '../hooks.js';
 import { Link, navigate } from '../router.js';
 import { may, useAdminList } from './common.js';
 import { NoteForm, noteText } from './customers.js';
-import { OrderEditForm, OrderForm } from './orders-form.js';
+import { LinesEditor, OrderEditForm, OrderForm } from './orders-form.js';
 import { GroupBy, Pager, SavedFilters, Table } from './table.js';
 import { adminDetailWords, entryWords } from './timeline-words.js';
 
@@ -345,6 +345,7 @@ function Detail({ id, query, role }) {
         ${may(role, 'orders.assign') && !fieldsLocked(o.status) && html`<p class="actions">
           <button type="button" data-testid="order-edit" onClick=${() => setEditing(!editing)}>${t('common.edit')}</button></p>`}
         ${editing && html`<${OrderEditForm} key=${d.version} detail=${d} onSaved=${(got) => { setChanged(got); setEditing(false); }} />`}
+        ${editing && !linesLocked(o.status) && html`<${LinesEditor} detail=${d} onSaved=${setChanged} />`}
         ${may(role, 'orders.assign') && html`<${Assign} key=${o.id} order=${d} users=${users} onDone=${setChanged} />`}
         ${d.customer && may(role, 'reviewrules.edit') && html`<${CreditLimit} key=${d.customer.id} customer=${d.customer} />`}
         <div class="card">
