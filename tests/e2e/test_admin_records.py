@@ -209,6 +209,8 @@ def test_an_order_created_edited_and_noted_in_the_console(server: Server, admin_
     by(page, "lines-editor-save").click()
     expect(by(page, "order-line")).to_contain_text("50.00")
     assert api.pull_all()["orders"][oid]["total"] == 5000
+    line_set = timeline.and_(page.locator('[data-summary="orders.line"]'))
+    expect(line_set).to_contain_text("4 × ")
     by(page, "order-edit").click()
     expect(by(page, "order-edit-form")).to_have_count(0)
 

@@ -262,6 +262,15 @@ function detailText(e, names) {
   }
   if (e.kind !== 'admin' || !e.detail) return e.detail ?? '';
   if (e.summary.endsWith('.note')) return noteText(e.detail); // a note says itself
+  if (e.summary === 'orders.line') {
+    try {
+      const { line } = JSON.parse(e.detail);
+      return `${line.qty} × ${formatMoney(line.unit_price)}`;
+    } catch {
+      return '';
+    }
+  }
+  if (e.summary === 'orders.line.remove') return '';
   return adminDetailWords(e.detail, names); // fields by their labels, ids by their names
 }
 
