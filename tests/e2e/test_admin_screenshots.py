@@ -134,7 +134,7 @@ def test_every_admin_page_at_a_desktop_window(
     _shot(page, shots, "orders")
     by(page, "order-row").filter(has_text="delivered").first.get_by_test_id("order-open").click()
     expect(by(page, "order-detail")).to_be_visible()
-    expect(by(page, "order-timeline")).to_contain_text("delivered")
+    expect(by(page, "order-timeline")).to_contain_text("Delivered")  # in words, not codes
     # The customer's credit limit, which the review rule compares their open orders with.
     by(page, "credit-limit").fill("50000")
     by(page, "credit-limit-save").click()
