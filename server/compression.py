@@ -47,6 +47,21 @@ def passes_through(start: Message) -> bool:
     return (headers.get("content-type") or "").lower().startswith(PASS_THROUGH)
 
 
+def _one_vary(send: Send) -> Send:
+    """``send`` with each ``Vary`` token once: Litestar adds Accept-Encoding to a Vary that
+    may name it already (the app's files always do, server/web.py)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableScopeHeaders(message)
+            if vary := headers.get("vary"):
+                tokens = [t.strip() for t in vary.split(",") if t.strip()]
+                headers["vary"] = ", ".join(dict.fromkeys(tokens))
+        await send(message)
+
+    return sending
+
+
 class Compression(CompressionMiddleware):
     """Litestar's compression, except for the answers ``passes_through`` names."""
 
@@ -56,7 +71,9 @@ class Compression(CompressionMiddleware):
         compression_encoding: Literal[CompressionEncoding.BROTLI, CompressionEncoding.GZIP] | str,
         scope: Scope,
     ) -> Send:
-        compressing = super().create_compression_send_wrapper(send, compression_encoding, scope)
+        compressing = super().create_compression_send_wrapper(
+            _one_vary(send), compression_encoding, scope
+        )
         plain = False
 
         async def send_wrapper(message: Message) -> None:
