@@ -310,12 +310,23 @@ PHONE_PAGES = {
 
 
 def _count(page: Page, ids: Ids) -> None:
-    """A stocktake started and one product counted."""
+    """A stocktake started and one product counted. The screen settles first (a session shown or
+    the start button), and the barcode is read again until the handheld's catalog has it (a
+    fresh handheld may still be syncing its products)."""
+    expect(by(page, "stocktake-session").or_(by(page, "stocktake-start")).first).to_be_visible(
+        timeout=30_000)  # fmt: skip
     if not by(page, "stocktake-session").count():
         by(page, "stocktake-start").click()
     expect(by(page, "stocktake-scan")).to_be_focused()
-    page.keyboard.type(ids.barcode)
-    page.keyboard.press("Enter")
+    for _ in range(10):
+        by(page, "stocktake-scan").focus()
+        page.keyboard.type(ids.barcode)
+        page.keyboard.press("Enter")
+        try:
+            expect(by(page, "stocktake-count")).to_be_visible(timeout=3_000)
+            break
+        except AssertionError:
+            by(page, "stocktake-scan").fill("")
     by(page, "stocktake-count").fill("7")
     by(page, "stocktake-save").click()
 
